@@ -1,0 +1,142 @@
+/**
+ * Reads format and dimensions from the first bytes of an image without decoding pixels, so a
+ * server can refuse a 50000x50000 "decompression bomb" before allocating anything.
+ */
+export type ImageFormat = 'jpeg' | 'png' | 'gif' | 'webp';
+
+export interface ImageHeader {
+  format: ImageFormat;
+  width: number;
+  height: number;
+  /** EXIF orientation (1..8) for JPEGs that carry one; 1 otherwise. */
+  orientation: number;
+  /** JPEG component count (3 YCbCr, 1 grey, 4 CMYK/YCCK) or PNG bit depth; informative. */
+  components?: number;
+  bitDepth?: number;
+}
+
+export const IMAGE_MIME_TYPES: Record<ImageFormat, string> = {
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+  webp: 'image/webp',
+};
+
+const u16be = (b: Uint8Array, i: number) => (b[i]! << 8) | b[i + 1]!;
+const u32be = (b: Uint8Array, i: number) =>
+  ((b[i]! << 24) >>> 0) + ((b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!);
+const u16le = (b: Uint8Array, i: number) => b[i]! | (b[i + 1]! << 8);
+const u24le = (b: Uint8Array, i: number) => b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16);
+const ascii = (b: Uint8Array, i: number, n: number) => String.fromCharCode(...b.subarray(i, i + n));
+
+/** Detects the format from magic bytes; null when it is none Ferry decodes. */
+export function sniffImageFormat(bytes: Uint8Array): ImageFormat | null {
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
+  if (bytes.length >= 8 && u32be(bytes, 0) === 0x89504e47 && u32be(bytes, 4) === 0x0d0a1a0a) return 'png';
+  if (bytes.length >= 6 && (ascii(bytes, 0, 6) === 'GIF87a' || ascii(bytes, 0, 6) === 'GIF89a')) return 'gif';
+  if (bytes.length >= 12 && ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 4) === 'WEBP') return 'webp';
+  return null;
+}
+
+function exifOrientation(b: Uint8Array, start: number, end: number): number {
+  // start points at "Exif\0\0"; the TIFF header follows.
+  const tiff = start + 6;
+  if (tiff + 8 > end) return 1;
+  const little = b[tiff] === 0x49;
+  const r16 = (i: number) => (little ? u16le(b, i) : u16be(b, i));
+  const r32 = (i: number) => (little ? (u16le(b, i) | (u16le(b, i + 2) << 16)) >>> 0 : u32be(b, i));
+  const ifd = tiff + r32(tiff + 4);
+  if (ifd + 2 > end) return 1;
+  const entries = r16(ifd);
+  for (let e = 0; e < entries; e++) {
+    const entry = ifd + 2 + e * 12;
+    if (entry + 12 > end) break;
+    if (r16(entry) === 0x0112) {
+      const value = r16(entry + 8);
+      return value >= 1 && value <= 8 ? value : 1;
+    }
+  }
+  return 1;
+}
+
+function jpegHeader(b: Uint8Array): ImageHeader | null {
+  let i = 2;
+  let orientation = 1;
+  while (i + 4 <= b.length) {
+    if (b[i] !== 0xff) return null;
+    const marker = b[i + 1]!;
+    if (marker === 0xff) {
+      i++;
+      continue;
+    }
+    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
+      i += 2;
+      continue;
+    }
+    const length = u16be(b, i + 2);
+    if (length < 2) return null;
+    const segment = i + 4;
+    if (marker === 0xe1 && segment + 6 <= b.length && ascii(b, segment, 4) === 'Exif') {
+      orientation = exifOrientation(b, segment, Math.min(b.length, i + 2 + length));
+    }
+    const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    if (isSof) {
+      if (segment + 6 > b.length) return null;
+      return {
+        format: 'jpeg',
+        bitDepth: b[segment]!,
+        height: u16be(b, segment + 1),
+        width: u16be(b, segment + 3),
+        components: b[segment + 5]!,
+        orientation,
+      };
+    }
+    if (marker === 0xda || marker === 0xd9) return null;
+    i += 2 + length;
+  }
+  return null;
+}
+
+/**
+ * Format, size and orientation from the header, or null when the bytes are not a supported
+ * image or the header is cut short. Never reads pixel data.
+ */
+export function readImageHeader(bytes: Uint8Array): ImageHeader | null {
+  const format = sniffImageFormat(bytes);
+  switch (format) {
+    case 'jpeg':
+      return jpegHeader(bytes);
+    case 'png':
+      if (bytes.length < 26 || ascii(bytes, 12, 4) !== 'IHDR') return null;
+      return {
+        format,
+        width: u32be(bytes, 16),
+        height: u32be(bytes, 20),
+        bitDepth: bytes[24]!,
+        orientation: 1,
+      };
+    case 'gif':
+      if (bytes.length < 10) return null;
+      return { format, width: u16le(bytes, 6), height: u16le(bytes, 8), orientation: 1 };
+    case 'webp': {
+      if (bytes.length < 30) return null;
+      const chunk = ascii(bytes, 12, 4);
+      if (chunk === 'VP8 ')
+        return {
+          format,
+          width: u16le(bytes, 26) & 0x3fff,
+          height: u16le(bytes, 28) & 0x3fff,
+          orientation: 1,
+        };
+      if (chunk === 'VP8L') {
+        const bits = (bytes[21]! | (bytes[22]! << 8) | (bytes[23]! << 16) | (bytes[24]! << 24)) >>> 0;
+        return { format, width: (bits & 0x3fff) + 1, height: ((bits >> 14) & 0x3fff) + 1, orientation: 1 };
+      }
+      if (chunk === 'VP8X')
+        return { format, width: u24le(bytes, 24) + 1, height: u24le(bytes, 27) + 1, orientation: 1 };
+      return null;
+    }
+    default:
+      return null;
+  }
+}

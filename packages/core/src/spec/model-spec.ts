@@ -1,0 +1,88 @@
+import type { TransformStep } from '../transforms/pipeline.js';
+import type { Layout, Normalization } from '../transforms/to-tensor.js';
+
+export const MODEL_SPEC_FORMAT = 'ferry.model-spec';
+export const MODEL_SPEC_VERSION = 1;
+
+/**
+ * Keys of the ONNX `metadata_props` a Ferry export writes. `ferry.model_spec` holds the whole
+ * spec as JSON; the others duplicate common fields for tools that only show plain metadata.
+ */
+export const ONNX_METADATA_KEYS = {
+  spec: 'ferry.model_spec',
+  specVersion: 'ferry.spec_version',
+  labels: 'ferry.labels',
+} as const;
+
+/** Names of the graph inputs/outputs every exported classifier has. */
+export const DEFAULT_IO_NAMES = { input: 'input', logits: 'logits', probabilities: 'probabilities' } as const;
+
+export interface ModelInputSpec {
+  /** Graph input name. */
+  name: string;
+  width: number;
+  height: number;
+  channels: 3;
+  channelOrder: 'RGB';
+  layout: Layout;
+  dtype: 'float32';
+  normalization: Normalization;
+}
+
+export interface BackboneSpec {
+  /** Registry id (e.g. `mobilenet_v2_0.35_224`) or a path/URL for custom backbones. */
+  id: string;
+  featureLayer: string;
+  /** Where the weights came from (URL or local path). */
+  source?: string;
+}
+
+export interface HeadSpec {
+  type: 'dense';
+  /** Hidden layer widths between pooled features and the logits; empty for a linear head. */
+  hiddenUnits: number[];
+  dropout: number;
+  pooling: 'avg' | 'max' | 'none';
+}
+
+export interface ClassMetrics {
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
+
+export interface TrainingProvenance {
+  mode?: 'features' | 'freeze' | 'finetune';
+  epochs?: number;
+  batchSize?: number;
+  optimizer?: string;
+  learningRate?: number;
+  seed?: number;
+  dataset?: string;
+  trainCount?: number;
+  valCount?: number;
+  valAccuracy?: number;
+  perClass?: Record<string, ClassMetrics>;
+  backend?: string;
+  durationSeconds?: number;
+  createdAt?: string;
+  ferryVersion?: string;
+  [extra: string]: unknown;
+}
+
+export interface ModelSpec {
+  format: typeof MODEL_SPEC_FORMAT;
+  version: typeof MODEL_SPEC_VERSION;
+  name: string;
+  task: 'image-classification';
+  /** Class labels in output order: logits[i] belongs to labels[i]. */
+  labels: string[];
+  input: ModelInputSpec;
+  /** Eval pipeline from a decoded image to input.width x input.height (deterministic steps only). */
+  preprocess: TransformStep[];
+  output: { logits: string; probabilities: string };
+  backbone?: BackboneSpec;
+  head?: HeadSpec;
+  training?: TrainingProvenance;
+}

@@ -1,0 +1,7 @@
+import { CliError } from '../cli-support.js';
+
+export const usage = 'Usage: ferry train [options]  (not implemented yet)';
+
+export async function run(_argv: string[]): Promise<number> {
+  throw new CliError('ferry train is not implemented yet', 1);
+}

@@ -1,0 +1,1 @@
+document.body.append('Ferry web demo: coming soon');
