@@ -24,8 +24,11 @@ export function readOnnxMetadata(bytes: Uint8Array): Record<string, string> {
   const skip = (buf: Uint8Array, pos: { i: number }, wireType: number, end: number): void => {
     if (wireType === 0) readVarint(buf, pos, end);
     else if (wireType === 1) pos.i += 8;
-    else if (wireType === 2) pos.i += readVarint(buf, pos, end);
-    else if (wireType === 5) pos.i += 4;
+    else if (wireType === 2) {
+      // Read the length first: `pos.i += readVarint(...)` would add to the pre-varint offset.
+      const length = readVarint(buf, pos, end);
+      pos.i += length;
+    } else if (wireType === 5) pos.i += 4;
     else throw new Error(`malformed ONNX file (wire type ${wireType})`);
     if (pos.i > end) throw new Error('truncated ONNX file (field runs past the end)');
   };

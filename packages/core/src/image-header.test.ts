@@ -1,0 +1,67 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readImageHeader, sniffImageFormat } from './image-header.js';
+import { hasPythonModules, runPython } from './test-support/python.js';
+
+describe('sniffImageFormat', () => {
+  it('recognises magic bytes and nothing else', () => {
+    expect(sniffImageFormat(Uint8Array.from([0xff, 0xd8, 0xff, 0xe0]))).toBe('jpeg');
+    expect(sniffImageFormat(new TextEncoder().encode('GIF89a......'))).toBe('gif');
+    expect(sniffImageFormat(new TextEncoder().encode('<!doctype html>'))).toBeNull();
+    expect(sniffImageFormat(new Uint8Array(0))).toBeNull();
+  });
+
+  it('reads a crafted 50000x50000 PNG header without any pixel data', () => {
+    const png = new Uint8Array(33);
+    png.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+    new DataView(png.buffer).setUint32(16, 50000);
+    new DataView(png.buffer).setUint32(20, 50000);
+    png[24] = 8;
+    png[25] = 2;
+    expect(readImageHeader(png)).toMatchObject({ format: 'png', width: 50000, height: 50000, bitDepth: 8 });
+    expect(readImageHeader(png.subarray(0, 20))).toBeNull();
+  });
+});
+
+describe.runIf(hasPythonModules(['PIL'], 'image headers of files written by Pillow'))(
+  'readImageHeader on Pillow-written files',
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-header-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    runPython(
+      `
+import sys
+from PIL import Image
+d = sys.argv[1]
+im = Image.new('RGB', (321, 123), (200, 30, 40))
+exif = Image.Exif(); exif[0x0112] = 6
+im.save(f'{d}/rotated.jpg', exif=exif.tobytes())
+im.save(f'{d}/plain.jpg', progressive=True)
+im.convert('L').save(f'{d}/grey.jpg')
+im.convert('CMYK').save(f'{d}/cmyk.jpg')
+im.save(f'{d}/img.png'); im.save(f'{d}/img.gif'); im.save(f'{d}/lossy.webp', lossless=False); im.save(f'{d}/lossless.webp', lossless=True)
+`,
+      [dir],
+    );
+    const read = (f: string) => readImageHeader(readFileSync(join(dir, f)));
+
+    it.each([
+      ['rotated.jpg', { format: 'jpeg', orientation: 6, components: 3 }],
+      ['plain.jpg', { format: 'jpeg', orientation: 1 }],
+      ['grey.jpg', { format: 'jpeg', components: 1 }],
+      ['cmyk.jpg', { format: 'jpeg', components: 4 }],
+      ['img.png', { format: 'png' }],
+      ['img.gif', { format: 'gif' }],
+      ['lossy.webp', { format: 'webp' }],
+      ['lossless.webp', { format: 'webp' }],
+    ])('%s', (file, expected) => {
+      expect(read(file)).toMatchObject({ width: 321, height: 123, ...expected });
+    });
+
+    it('returns null for a JPEG cut before its frame header', () => {
+      expect(readImageHeader(readFileSync(join(dir, 'rotated.jpg')).subarray(0, 30))).toBeNull();
+    });
+  },
+);

@@ -1,0 +1,139 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { haveRealData, realData } from '../../../../testing/real-data.js';
+import type { Image } from '../image.js';
+import { hasPythonModules, runPython } from '../test-support/python.js';
+import { resize, resizeShorterSide, shorterSideSize } from './resize.js';
+
+const rgb = (width: number, height: number, values: number[]): Image => ({
+  width,
+  height,
+  channels: 3,
+  data: Uint8Array.from(values),
+});
+
+describe('resize (hand-computed)', () => {
+  it('averages two pixels when halving (the antialiasing triangle covers both)', () => {
+    const out = resize(rgb(2, 1, [10, 20, 30, 20, 40, 61]), 1, 1);
+    expect(Array.from(out.data)).toEqual([15, 30, 46]);
+  });
+
+  it('keeps a constant image constant at any size', () => {
+    const src = rgb(3, 2, Array(18).fill(77));
+    for (const [w, h] of [
+      [1, 1],
+      [7, 5],
+      [2, 9],
+    ] as const) {
+      const out = resize(src, w, h);
+      expect(out.width).toBe(w);
+      expect(out.height).toBe(h);
+      expect(new Set(out.data)).toEqual(new Set([77]));
+    }
+  });
+
+  it('upscaling 2 -> 4 interpolates with Pillow weights (1/4, 3/4)', () => {
+    const out = resize(
+      { width: 2, height: 1, channels: 3, data: Uint8Array.from([0, 0, 0, 100, 100, 100]) },
+      4,
+      1,
+    );
+    // centers at 0.25, 0.75, 1.25, 1.75 in source pixels -> 0, 25, 75, 100
+    expect(Array.from(out.data).filter((_, i) => i % 3 === 0)).toEqual([0, 25, 75, 100]);
+  });
+
+  it('returns a copy for the identity size and rejects bad sizes', () => {
+    const src = rgb(1, 1, [1, 2, 3]);
+    const out = resize(src, 1, 1);
+    expect(out.data).not.toBe(src.data);
+    expect(Array.from(out.data)).toEqual([1, 2, 3]);
+    expect(() => resize(src, 0, 4)).toThrow(/positive integers/);
+    expect(() => resize({ ...src, data: new Uint8Array(2) }, 2, 2)).toThrow(/expected 1x1x3/);
+  });
+
+  it('shorter-side sizes truncate like torchvision', () => {
+    expect(shorterSideSize(500, 375, 256)).toEqual([341, 256]);
+    expect(shorterSideSize(375, 500, 256)).toEqual([256, 341]);
+    expect(resizeShorterSide(rgb(4, 2, Array(24).fill(5)), 3)).toMatchObject({ width: 6, height: 3 });
+  });
+});
+
+/**
+ * Pillow reference: python decodes each file and resizes it with Image.resize(BILINEAR); we
+ * resize Pillow's own decoded pixels with core and compare. Decoders are out of the picture.
+ */
+const PILLOW_SCRIPT = `
+import sys, os
+from PIL import Image
+src, out = sys.argv[1], sys.argv[2]
+sizes = [(224, 224), (256, 341), (64, 48), (31, 17), (300, 1000)]
+im = Image.open(src).convert('RGB')
+with open(os.path.join(out, 'src.rgb'), 'wb') as f: f.write(im.tobytes())
+print(im.width, im.height)
+for w, h in sizes:
+    with open(os.path.join(out, f'{w}x{h}.rgb'), 'wb') as f: f.write(im.resize((w, h), Image.BILINEAR).tobytes())
+`;
+const SIZES: [number, number][] = [
+  [224, 224],
+  [256, 341],
+  [64, 48],
+  [31, 17],
+  [300, 1000],
+];
+
+function compareWithPillow(file: string): number {
+  const dir = mkdtempSync(join(tmpdir(), 'ferry-pil-'));
+  try {
+    const [w, h] = runPython(PILLOW_SCRIPT, [file, dir]).trim().split(' ').map(Number) as [number, number];
+    const src: Image = { width: w, height: h, channels: 3, data: readFileSync(join(dir, 'src.rgb')) };
+    let worst = 0;
+    for (const [tw, th] of SIZES) {
+      const ours = resize(src, tw, th);
+      const theirs = readFileSync(join(dir, `${tw}x${th}.rgb`));
+      expect(ours.data.length).toBe(theirs.length);
+      for (let i = 0; i < theirs.length; i++) worst = Math.max(worst, Math.abs(ours.data[i]! - theirs[i]!));
+    }
+    return worst;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe.runIf(hasPythonModules(['PIL'], 'resize vs Pillow'))('resize matches Pillow BILINEAR', () => {
+  const synthDir = mkdtempSync(join(tmpdir(), 'ferry-synth-'));
+  afterAll(() => rmSync(synthDir, { recursive: true, force: true }));
+
+  it('on synthetic photos made by Pillow (noise + gradients), within 2 levels', () => {
+    runPython(
+      `
+import sys, random
+from PIL import Image
+random.seed(7)
+for i, (w, h) in enumerate([(640, 480), (333, 517), (97, 1203)]):
+    im = Image.new('RGB', (w, h))
+    px = im.load()
+    for y in range(h):
+        for x in range(w):
+            px[x, y] = ((x * 255) // w, (y * 255) // h, random.randrange(256))
+    im.save(f'{sys.argv[1]}/synth{i}.png')
+`,
+      [synthDir],
+    );
+    for (const f of readdirSync(synthDir))
+      expect(compareWithPillow(join(synthDir, f))).toBeLessThanOrEqual(2);
+  });
+
+  it.runIf(haveRealData('imagesDir', 'resize vs Pillow on real photos'))(
+    'on the real photos, within 2 levels',
+    () => {
+      const dir = realData().imagesDir!;
+      const files = readdirSync(dir).filter((f) => f.endsWith('.jpg'));
+      expect(files.length).toBeGreaterThan(0);
+      const worst = Object.fromEntries(files.map((f) => [f, compareWithPillow(join(dir, f))]));
+      console.log('max |core - Pillow| per photo:', worst);
+      for (const v of Object.values(worst)) expect(v).toBeLessThanOrEqual(2);
+    },
+  );
+});
