@@ -1,0 +1,41 @@
+/**
+ * The Ferry edge API on Node: onnxruntime-node for inference, sharp for decoding.
+ */
+import { readFile } from 'node:fs/promises';
+import * as ort from 'onnxruntime-node';
+import { type AppOptions, createApp, createModelLoader, type FerryApp } from '../../app.js';
+import { DEFAULT_LIMITS, type Limits } from '../../limits.js';
+import { decodeWithSharp } from './decode-sharp.js';
+
+export interface NodeAppOptions {
+  /** Path of the ONNX file written by `ferry export`. */
+  modelPath: string;
+  limits?: Partial<Limits>;
+  log?: AppOptions['log'];
+}
+
+export function createNodeApp(options: NodeAppOptions): FerryApp {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const loadModel = createModelLoader({
+    readBytes: async () => {
+      try {
+        return new Uint8Array(await readFile(options.modelPath));
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? 'unknown';
+        throw new Error(`cannot read model file ${options.modelPath} (${code})`);
+      }
+    },
+    createSession: (bytes) =>
+      ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' }),
+    Tensor: ort.Tensor,
+  });
+  return createApp({
+    loadModel,
+    decodeImage: (bytes) => decodeWithSharp(bytes, limits.maxPixels),
+    limits,
+    log: options.log,
+    runtime: 'node',
+  });
+}
+
+export { decodeWithSharp } from './decode-sharp.js';

@@ -1,0 +1,157 @@
+/**
+ * The Ferry edge API as one Hono app. Runtimes differ only in what they inject: how images are
+ * decoded and how the ONNX session is created (see `adapter/workers` and `adapter/node`).
+ * Everything numeric after decoding (orientation, resize, crop, normalize, softmax, top-k)
+ * is `@ferry/core`, so every runtime gives the same answer.
+ */
+import { applyOrientation, type Image, ImageError, type ImageHeader } from '@ferry/core';
+import { Hono } from 'hono';
+import { cors } from 'hono/cors';
+import { errorBody, HttpError } from './errors.js';
+import { inspectImage } from './image-input.js';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import type { LoadedModel } from './model.js';
+import { readImageUpload } from './read-upload.js';
+import { parseTopK } from './top-k.js';
+
+export { type ErrorCode, errorBody, HttpError } from './errors.js';
+export { DEFAULT_LIMITS, type Limits, limitsFromEnv } from './limits.js';
+export { createModelLoader, type LoadedModel, type ModelLoaderOptions, sha256Hex } from './model.js';
+
+/** Decodes validated image bytes to 8-bit RGB/RGBA pixels as stored (EXIF orientation not applied). */
+export type DecodeImage = (bytes: Uint8Array, header: ImageHeader) => Promise<Image> | Image;
+
+/** One structured log record per request; never contains user content. */
+export interface RequestLog {
+  method: string;
+  route: string;
+  status: number;
+  ms: number;
+  request_bytes?: number;
+  image?: { format: string; width: number; height: number };
+  timing_ms?: { decode: number; preprocess: number; inference: number };
+  error?: string;
+}
+
+export interface AppOptions {
+  loadModel: () => Promise<LoadedModel>;
+  decodeImage: DecodeImage;
+  limits?: Partial<Limits>;
+  /** Receives one record per request; default prints it as one JSON line. */
+  log?: (record: RequestLog) => void;
+  /** Shown by /healthz (e.g. "workerd", "node"). */
+  runtime?: string;
+}
+
+const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+const round = (ms: number): number => Math.round(ms * 100) / 100;
+
+type Env = { Variables: { log: Partial<RequestLog> } };
+
+export function createApp(options: AppOptions) {
+  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const log = options.log ?? ((record: RequestLog) => console.log(JSON.stringify(record)));
+  const app = new Hono<Env>();
+
+  app.use('*', cors({ origin: '*', allowMethods: ['GET', 'POST', 'OPTIONS'], maxAge: 86400 }));
+
+  // Logging wraps everything else so errors are logged with their final status.
+  app.use('*', async (c, next) => {
+    const start = now();
+    c.set('log', {});
+    await next();
+    const extra = c.get('log');
+    const record: RequestLog = {
+      method: c.req.method,
+      // The matched route pattern, not the URL: query strings are user content.
+      route: c.req.routePath === '*' || c.req.routePath === '/*' ? 'unmatched' : c.req.routePath,
+      status: c.res.status,
+      ms: round(now() - start),
+      ...extra,
+    };
+    try {
+      log(record);
+    } catch {
+      // A broken log sink must never fail the request.
+    }
+  });
+
+  app.get('/healthz', (c) => c.json({ status: 'ok', runtime: options.runtime ?? 'unknown' }));
+
+  app.get('/v1/model', async (c) => {
+    const model = await loadModelOr503(options.loadModel);
+    return c.json({ ...model.spec, sha256: model.sha256 });
+  });
+
+  app.post('/v1/classify', async (c) => {
+    const model = await loadModelOr503(options.loadModel);
+    const topK = parseTopK(c.req.query('top_k'), limits.defaultTopK, model.spec.labels.length);
+    const bytes = await readImageUpload(c.req.raw, limits.maxBodyBytes);
+    c.get('log').request_bytes = bytes.byteLength;
+    const header = inspectImage(bytes, limits.maxPixels);
+    c.get('log').image = { format: header.format, width: header.width, height: header.height };
+
+    const t0 = now();
+    let image: Image;
+    try {
+      image = applyOrientation(await options.decodeImage(bytes, header), header.orientation);
+    } catch (error) {
+      if (error instanceof HttpError) throw error;
+      throw new HttpError(400, 'bad_image', `could not decode the ${header.format.toUpperCase()} image`);
+    }
+    const decodeMs = now() - t0;
+    let result: Awaited<ReturnType<LoadedModel['classifier']['classify']>>;
+    try {
+      result = await model.classifier.classify(image, { topK });
+    } catch (error) {
+      // Only a decoder that returned inconsistent pixels is the upload's fault; the rest is ours.
+      if (error instanceof ImageError) throw new HttpError(400, 'bad_image', error.message);
+      throw error;
+    }
+    const timing_ms = {
+      decode: round(decodeMs),
+      preprocess: round(result.timing_ms.preprocess),
+      inference: round(result.timing_ms.inference),
+    };
+    c.get('log').timing_ms = timing_ms;
+    return c.json({
+      model: { name: model.spec.name, sha256: model.sha256, labels: model.spec.labels },
+      predictions: result.predictions,
+      timing_ms,
+    });
+  });
+
+  // Known paths with the wrong method are 405 with Allow, not 404.
+  const allow: Record<string, string> = { '/healthz': 'GET', '/v1/model': 'GET', '/v1/classify': 'POST' };
+  for (const [path, methods] of Object.entries(allow)) {
+    app.all(path, (c) => {
+      c.header('Allow', `${methods}, OPTIONS`);
+      return c.json(errorBody('method_not_allowed', `use ${methods} for ${path}`), 405);
+    });
+  }
+
+  app.notFound((c) => c.json(errorBody('not_found', 'no such endpoint'), 404));
+
+  app.onError((error, c) => {
+    if (error instanceof HttpError) {
+      c.get('log').error = error.code;
+      return c.json(errorBody(error.code, error.message), error.status);
+    }
+    // Unexpected: log the class of error (not its message, which could quote input) and stay up.
+    c.get('log').error = `internal:${error instanceof Error ? error.name : typeof error}`;
+    return c.json(errorBody('internal', 'internal error while classifying'), 500);
+  });
+
+  return app;
+}
+
+async function loadModelOr503(loadModel: () => Promise<LoadedModel>): Promise<LoadedModel> {
+  try {
+    return await loadModel();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new HttpError(503, 'model_unavailable', `model failed to load: ${reason}`);
+  }
+}
+
+export type FerryApp = ReturnType<typeof createApp>;

@@ -1,0 +1,79 @@
+import { HttpError } from './errors.js';
+
+/** Content types accepted as a raw image body. */
+export const RAW_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif'] as const;
+
+/**
+ * Reads the body of a request, refusing it with 413 as soon as it passes `maxBytes`: the
+ * Content-Length header is checked first, then the stream is counted as it arrives, so a
+ * lying or missing Content-Length cannot make the server buffer more than the limit.
+ */
+export async function readBodyCapped(request: Request, maxBytes: number): Promise<Uint8Array> {
+  const tooLarge = () =>
+    new HttpError(413, 'body_too_large', `request body is larger than the ${maxBytes}-byte limit`);
+  const declared = Number(request.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+const mediaType = (header: string | null): string => (header ?? '').split(';')[0]!.trim().toLowerCase();
+
+/**
+ * The image bytes of a classify request: the raw body for `image/*`, or the `image` field of
+ * `multipart/form-data`. Anything else is 415; a multipart body without a file in `image` is 422.
+ */
+export async function readImageUpload(request: Request, maxBytes: number): Promise<Uint8Array> {
+  const type = mediaType(request.headers.get('content-type'));
+  const isRaw = (RAW_IMAGE_TYPES as readonly string[]).includes(type);
+  if (!isRaw && type !== 'multipart/form-data') {
+    throw new HttpError(
+      415,
+      'unsupported_media_type',
+      `send the image as ${RAW_IMAGE_TYPES.join(', ')} or multipart/form-data with an "image" field`,
+    );
+  }
+  const body = await readBodyCapped(request, maxBytes);
+  if (body.byteLength === 0) throw new HttpError(400, 'empty_body', 'request body is empty');
+  if (isRaw) return body;
+
+  // Re-wrap the capped bytes so the platform's own multipart parser never reads past the limit.
+  let form: FormData;
+  try {
+    form = await new Request('http://local/', {
+      method: 'POST',
+      headers: { 'content-type': request.headers.get('content-type')! },
+      body: body as Uint8Array<ArrayBuffer>,
+    }).formData();
+  } catch {
+    throw new HttpError(400, 'bad_request', 'malformed multipart/form-data body');
+  }
+  const field = form.get('image');
+  if (field === null) throw new HttpError(422, 'missing_field', 'multipart body has no "image" field');
+  if (typeof field === 'string') {
+    throw new HttpError(422, 'missing_field', 'the "image" field must be a file, not a text value');
+  }
+  const bytes = new Uint8Array(await field.arrayBuffer());
+  if (bytes.byteLength === 0) throw new HttpError(400, 'empty_body', 'the "image" file is empty');
+  return bytes;
+}

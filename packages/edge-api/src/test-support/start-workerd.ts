@@ -1,0 +1,60 @@
+/**
+ * Starts the real Workers build of the API in workerd (wrangler's `unstable_startWorker`,
+ * local mode, no login, no network) for a given ONNX file. A generated entry beside a copy of
+ * the model stands in for src/adapter/workers/index.ts so concurrent runs never share
+ * .model/model.onnx.
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface RunningServer {
+  url: string;
+  stop: () => Promise<void>;
+}
+
+export async function startWorkerd(
+  modelPath: string,
+  vars: Record<string, string> = {},
+): Promise<RunningServer> {
+  process.env.WRANGLER_SEND_METRICS = 'false';
+  const { unstable_startWorker } = await import('wrangler');
+  const root = join(PACKAGE_DIR, '.wrangler', 'test-entries');
+  mkdirSync(root, { recursive: true });
+  const dir = mkdtempSync(join(root, 'entry-'));
+  copyFileSync(modelPath, join(dir, 'model.onnx'));
+  writeFileSync(
+    join(dir, 'entry.ts'),
+    [
+      "import model from './model.onnx';",
+      "import { createWorker } from '../../../src/adapter/workers/worker.ts';",
+      'export default createWorker(model);',
+      '',
+    ].join('\n'),
+  );
+  const worker = await unstable_startWorker({
+    config: join(PACKAGE_DIR, 'wrangler.toml'),
+    entrypoint: join(dir, 'entry.ts'),
+    bindings: Object.fromEntries(
+      Object.entries(vars).map(([k, v]) => [k, { type: 'plain_text' as const, value: v }]),
+    ),
+    dev: {
+      server: { hostname: '127.0.0.1', port: 0 },
+      inspector: false,
+      watch: false,
+      logLevel: 'warn',
+      persist: false,
+    },
+  });
+  await worker.ready;
+  const url = (await worker.url).toString().replace(/\/$/, '');
+  return {
+    url,
+    stop: async () => {
+      await worker.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
