@@ -3,7 +3,7 @@ import { convertIndexedToRgb, decode } from 'fast-png';
 
 /**
  * PNG in pure JS (fast-png), normalised to 8-bit RGB/RGBA: palette expanded (with tRNS alpha),
- * grey replicated, 16-bit scaled with round(v / 257) as libvips does, sub-byte depths widened.
+ * grey replicated, 16-bit reduced with v >> 8 as libvips does, sub-byte depths widened exactly.
  * The first frame only for APNG (fast-png's `decode` ignores animation chunks).
  */
 export function decodePng(bytes: Uint8Array): Image {
@@ -21,8 +21,14 @@ export function decodePng(bytes: Uint8Array): Image {
   const grey = inChannels <= 2;
   const outChannels = hasAlpha ? 4 : 3;
   const maxValue = 2 ** png.depth - 1;
-  // Map any depth to 0..255 the way libvips does (exact for 8 bit, rounded for the rest).
-  const to8 = png.depth === 8 ? (v: number) => v : (v: number) => Math.round((v * 255) / maxValue);
+  // Map any depth to 0..255 the way libvips does: drop the low byte of 16-bit samples; 1/2/4-bit
+  // grey scales exactly (255 is a multiple of 1, 3 and 15).
+  const to8 =
+    png.depth === 8
+      ? (v: number) => v
+      : png.depth === 16
+        ? (v: number) => v >> 8
+        : (v: number) => (v * 255) / maxValue;
   const out = new Uint8Array(pixels * outChannels);
   for (let p = 0; p < pixels; p++) {
     const i = p * inChannels;

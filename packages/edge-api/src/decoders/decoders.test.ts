@@ -1,0 +1,78 @@
+/**
+ * The Workers decoders (pure JS / wasm) against sharp (libvips), the decoder of the Node
+ * server and `ferry predict`, on every format variant. Lossless formats must match exactly;
+ * JPEG decoders differ only by IDCT/upsampling rounding, which is measured and bounded.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { type Image, readImageHeader, toRgb } from '@ferry/core';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeWithSharp } from '../adapter/node/decode-sharp.js';
+import { decodableSamples, photo, type Sample } from '../test-support/synthetic-images.js';
+import { createJsDecoder, decodePng, initWebp } from './index.js';
+
+const require = createRequire(import.meta.url);
+const decodeJs = createJsDecoder(40_000_000);
+
+function pixelDiff(a: Image, b: Image): { max: number; mean: number } {
+  const ra = toRgb(a);
+  const rb = toRgb(b);
+  expect([ra.width, ra.height]).toEqual([rb.width, rb.height]);
+  let max = 0;
+  let sum = 0;
+  for (let i = 0; i < ra.data.length; i++) {
+    const d = Math.abs(ra.data[i]! - rb.data[i]!);
+    sum += d;
+    if (d > max) max = d;
+  }
+  return { max, mean: sum / ra.data.length };
+}
+
+describe('JS/wasm decoders vs sharp', () => {
+  let samples: Sample[];
+  beforeAll(async () => {
+    // Node compiles libwebp's wasm itself; Workers import it precompiled.
+    const wasmPath = require.resolve('@jsquash/webp/codec/dec/webp_dec.wasm');
+    initWebp(await WebAssembly.compile(readFileSync(wasmPath)));
+    samples = await decodableSamples();
+  });
+
+  it('decodes every variant to the same pixels as sharp (exact for lossless, close for JPEG/WebP)', async () => {
+    const report: Record<string, { max: number; mean: number }> = {};
+    for (const sample of samples) {
+      const header = readImageHeader(sample.bytes)!;
+      const js = await decodeJs(sample.bytes, header);
+      const ref = await decodeWithSharp(sample.bytes, 40_000_000);
+      expect(js.channels === 3 || js.channels === 4).toBe(true);
+      const diff = pixelDiff(js, ref);
+      report[sample.name] = { max: diff.max, mean: Number(diff.mean.toFixed(3)) };
+    }
+    console.log('decoded-pixel difference JS/wasm vs sharp (0..255):', JSON.stringify(report, null, 1));
+    for (const [name, diff] of Object.entries(report)) {
+      if (name.startsWith('png') || name === 'gif' || name === 'webp lossless rgba') {
+        expect(diff.max, name).toBe(0);
+      } else if (name === 'jpeg cmyk') {
+        // Known gap: libvips converts CMYK through an ICC profile (its built-in one when the file
+        // has none); jpeg-js uses the naive (255-C)(255-K)/255. Same picture, shifted colours.
+        expect(diff.mean, name).toBeLessThan(40);
+      } else {
+        expect(diff.mean, name).toBeLessThan(1.5);
+      }
+    }
+  });
+
+  it('turns 16-bit samples into 8-bit the way libvips does (v >> 8)', async () => {
+    const bytes = new Uint8Array(await photo(16, 8).toColourspace('rgb16').png().toBuffer());
+    expect(readImageHeader(bytes)!.bitDepth).toBe(16);
+    const js = decodePng(bytes);
+    const ref = await sharp(bytes).toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer();
+    expect(Buffer.from(js.data)).toEqual(ref);
+  });
+
+  it('refuses a truncated JPEG instead of returning partial grey pixels', async () => {
+    const full = new Uint8Array(await photo(120, 90).jpeg().toBuffer());
+    const cut = full.subarray(0, Math.floor(full.length * 0.6));
+    await expect(Promise.resolve().then(() => decodeJs(cut, readImageHeader(cut)!))).rejects.toThrow();
+  });
+});
