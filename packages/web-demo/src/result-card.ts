@@ -1,0 +1,95 @@
+/**
+ * One result in the grid: the photo, top-k bars and latency. Raw numbers sit in data-*
+ * attributes (top-1 label, all probabilities) so tests read exactly what the page computed.
+ */
+import type { Prediction } from '@ferry/core';
+import { formatMs, h, percent } from './dom.js';
+
+export interface ResultView {
+  mode: 'local' | 'edge';
+  predictions: Prediction[];
+  /** Every label's probability in spec order (in-browser mode only: the API sends top-k). */
+  probabilities?: ArrayLike<number>;
+  /** Headline latency, and the breakdown shown under it. */
+  totalMs: number;
+  breakdown: string;
+}
+
+export interface ResultCard {
+  element: HTMLLIElement;
+  done(view: ResultView): void;
+  fail(message: string): void;
+}
+
+export function createResultCard(name: string, previewUrl: string | null): ResultCard {
+  const photo = h('div', { class: 'result-photo' }, h('div', { class: 'spinner', role: 'presentation' }));
+  const top = h('p', { class: 'result-top' }, 'Classifying…');
+  const body = h('div', { class: 'result-body' }, h('p', { class: 'result-name', title: name }, name), top);
+  const element = h('li', { class: 'result', 'data-status': 'pending', 'aria-busy': 'true' }, photo, body);
+  if (previewUrl) {
+    const img = h('img', { src: previewUrl, alt: name, decoding: 'async' });
+    // Keep the spinner until the preview can paint, and skip the preview if the browser can't.
+    img.addEventListener('load', () => photo.replaceChildren(img), { once: true });
+    img.addEventListener('error', () => photo.replaceChildren(h('span', { class: 'muted' }, 'no preview')), {
+      once: true,
+    });
+  }
+
+  const settle = (status: 'done' | 'error') => {
+    element.dataset.status = status;
+    element.removeAttribute('aria-busy');
+    const spinner = photo.querySelector('.spinner');
+    if (spinner) photo.replaceChildren(h('span', { class: 'muted' }, 'no preview'));
+  };
+
+  return {
+    element,
+    done(view) {
+      const best = view.predictions[0];
+      element.dataset.mode = view.mode;
+      element.dataset.top1 = best?.label ?? '';
+      element.dataset.predictions = JSON.stringify(view.predictions);
+      if (view.probabilities) element.dataset.probabilities = JSON.stringify(Array.from(view.probabilities));
+      top.textContent = best ? `${best.label} · ${percent(best.probability)}` : 'no prediction';
+      const bars = h(
+        'ol',
+        { class: 'bars', 'aria-label': 'Top predictions' },
+        ...view.predictions.map((p) =>
+          h(
+            'li',
+            { class: 'bar-row' },
+            h('span', { class: 'bar-label', title: p.label }, p.label),
+            h(
+              'span',
+              {
+                class: 'bar-track',
+                role: 'meter',
+                'aria-valuemin': '0',
+                'aria-valuemax': '100',
+                'aria-valuenow': (p.probability * 100).toFixed(1),
+                'aria-label': p.label,
+              },
+              h('span', { class: 'bar-fill', style: `width: ${(p.probability * 100).toFixed(2)}%` }),
+            ),
+            h('span', { class: 'bar-value' }, percent(p.probability)),
+          ),
+        ),
+      );
+      const meta = h(
+        'p',
+        { class: 'result-meta' },
+        `${formatMs(view.totalMs)} ${view.mode === 'local' ? 'in this browser' : 'via edge API'}`,
+        h('br'),
+        view.breakdown,
+      );
+      body.append(bars, meta);
+      settle('done');
+    },
+    fail(message) {
+      top.textContent = 'Could not classify';
+      element.dataset.error = message;
+      body.append(h('p', { class: 'result-error' }, message));
+      settle('error');
+    },
+  };
+}

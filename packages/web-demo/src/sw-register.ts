@@ -1,0 +1,15 @@
+/** Registers the generated service worker in built sites, so in-browser mode works offline. */
+export function registerServiceWorker(statusElement: HTMLElement): void {
+  if (!import.meta.env.PROD || !('serviceWorker' in navigator)) return;
+  navigator.serviceWorker.register('sw.js').then(
+    () =>
+      navigator.serviceWorker.ready.then(() => {
+        statusElement.textContent = 'Ready to work offline.';
+        document.body.dataset.offline = 'ready';
+      }),
+    (error: unknown) => {
+      // Not fatal: the page works online; say why offline won't.
+      statusElement.textContent = `Offline mode unavailable (${(error as Error).message}).`;
+    },
+  );
+}
