@@ -4,17 +4,43 @@ import { HttpError } from './errors.js';
 export const RAW_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif'] as const;
 
 /**
- * Reads the body of a request, refusing it with 413 as soon as it passes `maxBytes`: the
+ * How much of an over-limit body is still read (and discarded, never buffered) before the 413
+ * goes out. Answering while the client is still uploading makes Node's HTTP server and
+ * wrangler's dev proxy drop the connection, so ordinary clients would see a reset instead of
+ * the JSON error; beyond this the stream is cancelled and the connection may be cut.
+ */
+const DRAIN_FACTOR = 8;
+
+async function drain(reader: ReadableStreamDefaultReader<Uint8Array>, budget: number): Promise<void> {
+  let drained = 0;
+  try {
+    while (drained <= budget) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      drained += value.byteLength;
+    }
+    await reader.cancel();
+  } catch {
+    // The client went away; nothing left to answer.
+  }
+}
+
+/**
+ * Reads the body of a request, refusing it with 413 once it passes `maxBytes`: the
  * Content-Length header is checked first, then the stream is counted as it arrives, so a
  * lying or missing Content-Length cannot make the server buffer more than the limit.
  */
 export async function readBodyCapped(request: Request, maxBytes: number): Promise<Uint8Array> {
   const tooLarge = () =>
     new HttpError(413, 'body_too_large', `request body is larger than the ${maxBytes}-byte limit`);
+  const drainBudget = maxBytes * DRAIN_FACTOR;
   const declared = Number(request.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await drain(reader, drainBudget);
+    throw tooLarge();
+  }
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
@@ -22,7 +48,8 @@ export async function readBodyCapped(request: Request, maxBytes: number): Promis
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
+      chunks.length = 0;
+      await drain(reader, drainBudget - total);
       throw tooLarge();
     }
     chunks.push(value);

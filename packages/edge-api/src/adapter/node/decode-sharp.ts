@@ -6,10 +6,11 @@ import sharp from 'sharp';
  * Node server and the CLI see identical pixels. Output is 8-bit sRGB(A) as stored: no EXIF
  * rotation here (the app applies it through core for every runtime), first frame only,
  * CMYK/16-bit/grey converted by libvips. `limitInputPixels` is a second guard after the
- * header check; `failOn: 'truncated'` refuses cut-off files instead of returning grey rows.
+ * header check; `failOn: 'warning'` (sharp's default, spelled out) refuses truncated or corrupt
+ * files, as the strict jpeg-js settings in Workers do, so both runtimes agree on what is bad.
  */
 export async function decodeWithSharp(bytes: Uint8Array, maxPixels: number): Promise<Image> {
-  const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated', pages: 1 })
+  const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'warning', pages: 1 })
     .toColourspace('srgb')
     .raw({ depth: 'uchar' })
     .toBuffer({ resolveWithObject: true });
