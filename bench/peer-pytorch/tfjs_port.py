@@ -111,7 +111,14 @@ class Interpreter(nn.Module):
                     bn.running_mean.copy_(torch.from_numpy(w("moving_mean")))
                     bn.running_var.copy_(torch.from_numpy(w("moving_variance")))
                 self.mods[name] = bn
-            elif cls not in ("InputLayer", "ZeroPadding2D", "ReLU", "Add", "Activation", "GlobalAveragePooling2D"):
+            elif cls == "Dense":
+                linear = nn.Linear(*w("kernel").shape, bias=w("bias") is not None)
+                with torch.no_grad():
+                    linear.weight.copy_(torch.from_numpy(w("kernel").T.copy()))
+                    if w("bias") is not None:
+                        linear.bias.copy_(torch.from_numpy(w("bias")))
+                self.mods[name] = linear
+            elif cls not in ("InputLayer", "ZeroPadding2D", "ReLU", "Add", "Activation", "GlobalAveragePooling2D", "Dropout"):
                 raise ValueError(f"tfjs_port: unsupported layer {cls} ({name})")
             self.plan.append((cls, name, cfg, inputs))
             if name == output_layer:
@@ -141,5 +148,9 @@ class Interpreter(nn.Module):
                 y = apply_activation(args[0], cfg["activation"])
             elif cls == "GlobalAveragePooling2D":
                 y = args[0].mean(dim=(2, 3))
+            elif cls == "Dense":
+                y = apply_activation(self.mods[name](args[0]), cfg.get("activation"))
+            elif cls == "Dropout":
+                y = F.dropout(args[0], cfg.get("rate", 0.0), self.training)
             values[name] = y
         return values[self.output_name]
