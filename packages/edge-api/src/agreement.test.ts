@@ -1,0 +1,43 @@
+/**
+ * The same ONNX file, served by the Workers build in real workerd (onnxruntime-web wasm +
+ * JS/wasm decoders) and by the Node server (onnxruntime-node + sharp), must give the
+ * reference answer (`ferry predict`'s pipeline) for every image: identical top-1 and
+ * probabilities within 1e-3.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compareWithReference, type NamedImage } from './test-support/compare.js';
+import { createReference, type Reference } from './test-support/reference.js';
+import { startNode } from './test-support/start-node.js';
+import { type RunningServer, startWorkerd } from './test-support/start-workerd.js';
+import { decodableSamples } from './test-support/synthetic-images.js';
+import { makeTinyModel } from './test-support/tiny-model.js';
+
+describe('tiny exported model: workerd and node agree with the reference', () => {
+  let reference: Reference;
+  let images: NamedImage[];
+  let workerd: RunningServer;
+  let node: RunningServer;
+  beforeAll(async () => {
+    const modelPath = await makeTinyModel();
+    reference = await createReference(modelPath);
+    images = (await decodableSamples()).filter((s) => s.name !== 'jpeg cmyk');
+    [workerd, node] = await Promise.all([startWorkerd(modelPath), startNode(modelPath)]);
+  });
+  afterAll(async () => {
+    await Promise.all([workerd?.stop(), node?.stop()]);
+  });
+
+  it('node server: same decoder and runtime as the reference, so near-identical answers', async () => {
+    const result = await compareWithReference(node.url, reference, images);
+    console.log('node vs reference:', JSON.stringify(result));
+    expect(result.top1Mismatches).toEqual([]);
+    expect(result.maxProbabilityDiff).toBeLessThan(1e-5);
+  });
+
+  it('workerd: onnxruntime-web and JS/wasm decoders within 1e-3 of the reference', async () => {
+    const result = await compareWithReference(workerd.url, reference, images);
+    console.log('workerd vs reference:', JSON.stringify(result));
+    expect(result.top1Mismatches).toEqual([]);
+    expect(result.maxProbabilityDiff).toBeLessThanOrEqual(1e-3);
+  });
+});
