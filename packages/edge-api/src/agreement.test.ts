@@ -7,10 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareWithReference, type NamedImage } from './test-support/compare.js';
 import { createReference, type Reference } from './test-support/reference.js';
-import { startNode } from './test-support/start-node.js';
-import { type RunningServer, startWorkerd } from './test-support/start-workerd.js';
 import { decodableSamples } from './test-support/synthetic-images.js';
 import { makeTinyModel } from './test-support/tiny-model.js';
+import { startNode } from './testing/start-node.js';
+import { type RunningServer, startWorkerd } from './testing/start-workerd.js';
 
 describe('tiny exported model: workerd and node agree with the reference', () => {
   let reference: Reference;

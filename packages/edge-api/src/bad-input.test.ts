@@ -6,10 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { badInputCorpus, type CorpusCase, sendCase } from './test-support/bad-input-corpus.js';
-import { startNode } from './test-support/start-node.js';
-import { type RunningServer, startWorkerd } from './test-support/start-workerd.js';
 import { photo } from './test-support/synthetic-images.js';
 import { makeTinyModel, TINY_LABELS } from './test-support/tiny-model.js';
+import { startNode } from './testing/start-node.js';
+import { type RunningServer, startWorkerd } from './testing/start-workerd.js';
 
 let modelPath: string;
 beforeAll(async () => {

@@ -19,7 +19,9 @@ export async function startWorkerd(
   modelPath: string,
   vars: Record<string, string> = {},
 ): Promise<RunningServer> {
+  // Offline by design: no telemetry, and no fetch of the Request.cf placeholder from Cloudflare.
   process.env.WRANGLER_SEND_METRICS = 'false';
+  process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
   const { unstable_startWorker } = await import('wrangler');
   const root = join(PACKAGE_DIR, '.wrangler', 'test-entries');
   mkdirSync(root, { recursive: true });

@@ -1,0 +1,6 @@
+/**
+ * `@ferry/edge-api/testing`: start the real runtimes for tests and benchmarks (workerd via
+ * wrangler, the Node server as a child process). Needs wrangler, a devDependency.
+ */
+export { startNode } from './start-node.js';
+export { PACKAGE_DIR, type RunningServer, startWorkerd } from './start-workerd.js';
