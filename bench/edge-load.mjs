@@ -70,8 +70,12 @@ function workerdRssMiB() {
     let grew = true;
     while (grew) {
       grew = false;
-      for (const [pid, ppid] of rows)
-        if (children.has(ppid) && !children.has(pid)) children.add(pid) && (grew = true);
+      for (const [pid, ppid] of rows) {
+        if (children.has(ppid) && !children.has(pid)) {
+          children.add(pid);
+          grew = true;
+        }
+      }
     }
     return (
       rows
