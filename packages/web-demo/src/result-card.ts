@@ -25,7 +25,12 @@ export function createResultCard(name: string, previewUrl: string | null): Resul
   const photo = h('div', { class: 'result-photo' }, h('div', { class: 'spinner', role: 'presentation' }));
   const top = h('p', { class: 'result-top' }, 'Classifying…');
   const body = h('div', { class: 'result-body' }, h('p', { class: 'result-name', title: name }, name), top);
-  const element = h('li', { class: 'result', 'data-status': 'pending', 'aria-busy': 'true' }, photo, body);
+  const element = h(
+    'li',
+    { class: 'result', 'data-status': 'pending', 'data-name': name, 'aria-busy': 'true' },
+    photo,
+    body,
+  );
   if (previewUrl) {
     const img = h('img', { src: previewUrl, alt: name, decoding: 'async' });
     // Keep the spinner until the preview can paint, and skip the preview if the browser can't.

@@ -1,6 +1,8 @@
 /** Registers the generated service worker in built sites, so in-browser mode works offline. */
 export function registerServiceWorker(statusElement: HTMLElement): void {
-  if (!import.meta.env.PROD || !('serviceWorker' in navigator)) return;
+  // Not under the dev server (it has HMR): a cached dev page would hide edits. `import.meta.env.PROD`
+  // is not the test here: it follows NODE_ENV, which is "test" when the browser tests build the site.
+  if (import.meta.hot || !('serviceWorker' in navigator)) return;
   navigator.serviceWorker.register('sw.js').then(
     () =>
       navigator.serviceWorker.ready.then(() => {
