@@ -2,7 +2,7 @@
  * Uploads a public image API meets in the wild, each with the status the API must answer.
  * Generated here (sharp + hand-made bytes) so the corpus needs no files.
  */
-import sharp from 'sharp';
+import sharp, { type Sharp, type SharpOptions } from 'sharp';
 import { photo } from './synthetic-images.js';
 
 export interface CorpusCase {
@@ -101,7 +101,7 @@ export async function badInputCorpus(): Promise<CorpusCase[]> {
       Buffer.concat([await photo(40, 30, 3).raw().toBuffer(), await photo(40, 30, 4).raw().toBuffer()]),
       {
         raw: { width: 40, height: 60, channels: 3, pageHeight: 30 },
-      } as sharp.SharpOptions,
+      } as SharpOptions,
     )
       .gif({ loop: 0, delay: [100, 100] })
       .toBuffer(),

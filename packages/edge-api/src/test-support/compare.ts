@@ -32,7 +32,7 @@ export async function compareWithReference(
     const res = await fetch(`${baseUrl}/v1/classify?top_k=${labels.length}`, {
       method: 'POST',
       headers: { 'content-type': IMAGE_MIME_TYPES[format] },
-      body: image.bytes,
+      body: image.bytes as Uint8Array<ArrayBuffer>,
     });
     expect(res.status, image.name).toBe(200);
     const body = (await res.json()) as { predictions: { label: string; probability: number }[] };

@@ -2,7 +2,7 @@
  * Synthetic test photos made with sharp: smooth gradients plus deterministic noise, so codecs
  * have real texture to get wrong, with no files from outside the test.
  */
-import sharp from 'sharp';
+import sharp, { type Sharp, type SharpOptions } from 'sharp';
 
 export function photoPixels(width: number, height: number, seed = 1): Buffer {
   const data = Buffer.alloc(width * height * 3);
@@ -26,7 +26,7 @@ export function photoPixels(width: number, height: number, seed = 1): Buffer {
 }
 
 /** A sharp pipeline over a synthetic RGB photo. */
-export function photo(width: number, height: number, seed = 1): sharp.Sharp {
+export function photo(width: number, height: number, seed = 1): Sharp {
   return sharp(photoPixels(width, height, seed), { raw: { width, height, channels: 3 } });
 }
 
@@ -47,7 +47,7 @@ export async function decodableSamples(): Promise<Sample[]> {
     rgba[p * 4 + 3] = (p % 96) * 2 + 40;
   }
   const rgbaImage = () => sharp(rgba, { raw: { width: 96, height: 64, channels: 4 } });
-  const make = async (name: string, contentType: string, s: sharp.Sharp): Promise<Sample> => ({
+  const make = async (name: string, contentType: string, s: Sharp): Promise<Sample> => ({
     name,
     contentType,
     bytes: new Uint8Array(await s.toBuffer()),
