@@ -1,1 +1,26 @@
-export {};
+/** Programmatic API of the trainer: the same runs as `ferry train` / `ferry eval`, no subprocess. */
+
+export {
+  DownloadError,
+  type DownloadOptions,
+  type DownloadProgress,
+  downloadFile,
+  progressBar,
+} from './backbones/download.js';
+export { BACKBONES, type BackboneInfo, DEFAULT_BACKBONE, findBackbone } from './backbones/registry.js';
+export { BackboneError, cacheDir, type ResolvedBackbone, resolveBackbone } from './backbones/resolve.js';
+export {
+  type Dataset,
+  DatasetError,
+  describeBalance,
+  type LoadDatasetOptions,
+  loadDataset,
+  type Sample,
+  stratifiedSplit,
+} from './data/dataset.js';
+export { DecodeError, decodeImageBuffer, decodeImageFile } from './data/decode.js';
+export { type LoadedSample, loadSamples, type SkippedFile } from './data/loader.js';
+export { type EvalResult, evaluateRun } from './train/evaluate.js';
+export { computeMetrics, formatMetrics, type Metrics } from './train/metrics.js';
+export { type TrainEvent, type TrainMode, type TrainOptions, TrainOptionsError } from './train/options.js';
+export { type EpochRecord, RunDirError, type TrainResult, train, type ValPrediction } from './train/train.js';

@@ -1,7 +1,225 @@
+/**
+ * `ferry train`: options -> `train()`, progress on the terminal (bar on a TTY, plain lines
+ * otherwise, JSON lines with --json), Ctrl-C saves the last finished epoch and exits 130.
+ */
+import { parseArgs } from 'node:util';
+import { BackboneError } from '../backbones/resolve.js';
+import type { BackendName } from '../backend/index.js';
 import { CliError } from '../cli-support.js';
+import { DatasetError } from '../data/dataset.js';
+import { ModelFileError } from '../io/layers-model-io.js';
+import { ModelBuildError } from '../model/classifier.js';
+import { formatMetrics } from '../train/metrics.js';
+import type { OptimizerName } from '../train/optimizer.js';
+import { type TrainEvent, type TrainMode, TrainOptionsError } from '../train/options.js';
+import type { ScheduleName } from '../train/schedule.js';
+import { RunDirError, train } from '../train/train.js';
+import { createReporter } from './progress.js';
 
-export const usage = 'Usage: ferry train [options]  (not implemented yet)';
+export const usage = `Usage: ferry train --data DIR --out RUN_DIR [options]
 
-export async function run(_argv: string[]): Promise<number> {
-  throw new CliError('ferry train is not implemented yet', 1);
+Fine-tunes a pretrained CNN on DIR/<label>/*.jpg (DIR/train + DIR/val when both exist,
+otherwise a seeded stratified split) and writes RUN_DIR: spec.json, checkpoint/, metrics.json,
+predictions.csv, report.html, model.onnx.
+
+Data
+  --data DIR              folder-per-class dataset
+  --csv FILE              CSV manifest "file,label" instead of --data
+  --val-split F           held-out fraction without train/val folders (default 0.2)
+Model
+  --backbone ID|DIR|URL   registry id (default mobilenet_v2_0.35_224; also
+                          mobilenet_v2_{0.50,0.75,1.00}_224, mobilenet_v1_{0.25,0.50,0.75,1.0}_224)
+                          or a tfjs LayersModel directory/URL with --feature-layer
+  --feature-layer NAME    layer to cut the backbone at
+  --hidden N[,N]          hidden dense layers in the head (default none)
+  --dropout F             dropout before the logits (default 0)
+Training
+  --mode M                features (default: cached frozen features, fast), freeze, finetune
+  --epochs N              default 40 (features), 5 (freeze/finetune)
+  --batch-size N          default 64 (features), 16 (freeze/finetune)
+  --lr X                  default 0.001 (features/freeze), 0.0005 (finetune)
+  --backbone-lr X         finetune: backbone learning rate (default lr/10)
+  --freeze-epochs N       finetune: head-only epochs first (fastai fine_tune)
+  --optimizer O           sgd (momentum 0.9) | adam | adamw (default)
+  --schedule S            none | step | cosine (default) | onecycle
+  --weight-decay X        default 1 (features, decoupled: lr*X per step), 0.01 otherwise
+  --label-smoothing X     default 0.1
+  --aug-views K           features: augmented views per image (default 4)
+  --patience N            early stopping after N epochs without improvement (default off)
+  --seed N                default 42; same seed, same metrics
+  --backend B             auto (default) | wasm | cpu | tensorflow | tensorflow-gpu
+  --resume                continue the interrupted run in --out
+  --no-export             skip writing model.onnx
+  --json                  JSON lines on stdout instead of human output
+  -h, --help              this help
+
+Environment: FERRY_MODELS_DIR (read-only backbone mirror), FERRY_CACHE_DIR (default ~/.cache/ferry).`;
+
+function num(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n))
+    throw new CliError(`${name} expects a number, got "${value}"`);
+  return n;
+}
+
+export function parseTrainArgs(argv: string[]) {
+  let parsed: ReturnType<typeof parse>;
+  function parse() {
+    return parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        data: { type: 'string' },
+        csv: { type: 'string' },
+        out: { type: 'string' },
+        backbone: { type: 'string' },
+        'feature-layer': { type: 'string' },
+        mode: { type: 'string' },
+        epochs: { type: 'string' },
+        'batch-size': { type: 'string' },
+        lr: { type: 'string' },
+        'backbone-lr': { type: 'string' },
+        'freeze-epochs': { type: 'string' },
+        optimizer: { type: 'string' },
+        schedule: { type: 'string' },
+        'weight-decay': { type: 'string' },
+        'label-smoothing': { type: 'string' },
+        dropout: { type: 'string' },
+        hidden: { type: 'string' },
+        'aug-views': { type: 'string' },
+        patience: { type: 'string' },
+        'val-split': { type: 'string' },
+        seed: { type: 'string' },
+        backend: { type: 'string' },
+        resume: { type: 'boolean' },
+        'no-export': { type: 'boolean' },
+        json: { type: 'boolean' },
+      },
+    });
+  }
+  try {
+    parsed = parse();
+  } catch (error) {
+    throw new CliError(`${(error as Error).message}\n\n${usage}`);
+  }
+  const v = parsed.values;
+  if (!v.out) throw new CliError('missing --out RUN_DIR (see ferry train --help)');
+  if (!v.resume && !v.data && !v.csv)
+    throw new CliError('missing --data DIR or --csv FILE (see ferry train --help)');
+  if (v.data && v.csv) throw new CliError('pass either --data or --csv, not both');
+  const backends = ['auto', 'wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'];
+  if (v.backend && !backends.includes(v.backend)) {
+    throw new CliError(`--backend must be one of ${backends.join(', ')}, got "${v.backend}"`);
+  }
+  const hidden = v.hidden
+    ? v.hidden.split(',').map((s) => {
+        const n = Number(s);
+        if (!Number.isInteger(n) || n < 1)
+          throw new CliError(`--hidden expects positive integers, got "${v.hidden}"`);
+        return n;
+      })
+    : undefined;
+  const options = {
+    out: v.out,
+    data: v.data,
+    csv: v.csv,
+    backbone: v.backbone,
+    featureLayer: v['feature-layer'],
+    mode: v.mode as TrainMode | undefined,
+    epochs: num('--epochs', v.epochs),
+    batchSize: num('--batch-size', v['batch-size']),
+    lr: num('--lr', v.lr),
+    backboneLr: num('--backbone-lr', v['backbone-lr']),
+    freezeEpochs: num('--freeze-epochs', v['freeze-epochs']),
+    optimizer: v.optimizer as OptimizerName | undefined,
+    schedule: v.schedule as ScheduleName | undefined,
+    weightDecay: num('--weight-decay', v['weight-decay']),
+    labelSmoothing: num('--label-smoothing', v['label-smoothing']),
+    dropout: num('--dropout', v.dropout),
+    hiddenUnits: hidden,
+    augViews: num('--aug-views', v['aug-views']),
+    patience: num('--patience', v.patience),
+    valSplit: num('--val-split', v['val-split']),
+    seed: num('--seed', v.seed),
+    backend: v.backend as BackendName | undefined,
+    resume: v.resume ?? false,
+    exportOnnx: !v['no-export'],
+  };
+  // Drop unset keys so defaults apply (and resume keeps the saved options).
+  const clean = Object.fromEntries(
+    Object.entries(options).filter(([, x]) => x !== undefined),
+  ) as typeof options;
+  return { options: clean, json: v.json ?? false };
+}
+
+const EXPECTED_ERRORS = [
+  TrainOptionsError,
+  DatasetError,
+  BackboneError,
+  RunDirError,
+  ModelFileError,
+  ModelBuildError,
+];
+
+export async function run(argv: string[]): Promise<number> {
+  const { options, json } = parseTrainArgs(argv);
+  const reporter = createReporter(json);
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    reporter.line('interrupt: finishing the current step and saving (Ctrl-C again to quit now)');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  try {
+    const result = await train({
+      ...options,
+      onProgress: (e: TrainEvent) => reporter.event(e),
+      signal: controller.signal,
+    });
+    reporter.finish();
+    if (result.interrupted) {
+      reporter.line(
+        `interrupted: state saved after epoch ${result.epochsRun}; continue with --resume --out ${result.runDir}`,
+      );
+      return 130;
+    }
+    if (json) {
+      process.stdout.write(
+        `${JSON.stringify({
+          type: 'result',
+          runDir: result.runDir,
+          valAccuracy: result.valAccuracy,
+          bestEpoch: result.bestEpoch,
+          durationSeconds: result.durationSeconds,
+          perClass: result.metrics.perClass,
+          confusion: result.metrics.confusion,
+          skipped: result.skipped,
+          featureCache: result.featureCache ?? null,
+          onnx: result.onnxPath ?? null,
+        })}\n`,
+      );
+    } else {
+      const out = process.stdout;
+      out.write(`\n${formatMetrics(result.labels, result.metrics)}\n\n`);
+      if (result.skipped.length > 0) {
+        out.write(`skipped ${result.skipped.length} file(s):\n`);
+        for (const s of result.skipped) out.write(`  ${s.path}: ${s.reason}\n`);
+      }
+      out.write(
+        `run ${result.runDir}: best epoch ${result.bestEpoch}, val accuracy ${result.valAccuracy.toFixed(4)}, ${result.durationSeconds.toFixed(1)} s\n`,
+      );
+    }
+    return 0;
+  } catch (error) {
+    reporter.finish();
+    if (EXPECTED_ERRORS.some((E) => error instanceof E)) throw new CliError((error as Error).message, 1);
+    throw error;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
 }

@@ -1,0 +1,93 @@
+/**
+ * Lazily decodes and preprocesses samples through core's transforms into model-ready float
+ * tensors, in parallel with a bounded prefetch queue. Bad files are reported, never thrown.
+ */
+import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import {
+  applyTransforms,
+  createRandom,
+  type Image,
+  type Normalization,
+  type TransformStep,
+  toTensor,
+} from '@ferry/core';
+import type { Sample } from './dataset.js';
+import { DecodeError, decodeImageFile } from './decode.js';
+import { prefetchMap } from './prefetch.js';
+
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}
+
+export interface LoadedSample {
+  sample: Sample;
+  /** sha256 of the file bytes: the feature-cache key. */
+  hash: string;
+  /** The preprocessed image (kept small: width x height of the model input). */
+  image: Image;
+  /** Normalized NHWC floats of `image`. */
+  input: Float32Array;
+}
+
+export interface LoadOptions {
+  pipeline: readonly TransformStep[];
+  normalization: Normalization;
+  /** Seed of the random transforms; combined with the file hash and `view` per image. */
+  seed?: number;
+  view?: number;
+  concurrency?: number;
+}
+
+export function defaultConcurrency(): number {
+  return Math.max(2, availableParallelism() * 2);
+}
+
+/** A per-image seed that does not depend on order, so parallel decoding stays reproducible. */
+export function viewSeed(seed: number, hash: string, view: number): number {
+  const h = createHash('sha256').update(`${seed}:${hash}:${view}`).digest();
+  return h.readUInt32LE(0);
+}
+
+export async function loadSample(sample: Sample, options: LoadOptions): Promise<LoadedSample> {
+  const { image: decoded, bytes } = await decodeImageFile(sample.path);
+  const hash = createHash('sha256').update(bytes).digest('hex');
+  const random = createRandom(viewSeed(options.seed ?? 0, hash, options.view ?? 0));
+  const image = applyTransforms(decoded, options.pipeline, random);
+  return { sample, hash, image, input: toTensor(image, options.normalization) };
+}
+
+/**
+ * Yields loaded samples in order; files that fail to decode are passed to `onSkip` and dropped.
+ */
+export async function* loadSamples(
+  samples: readonly Sample[],
+  options: LoadOptions,
+  onSkip: (skipped: SkippedFile) => void,
+): AsyncGenerator<LoadedSample> {
+  const results = prefetchMap(
+    samples,
+    async (sample) => {
+      try {
+        return await loadSample(sample, options);
+      } catch (error) {
+        if (error instanceof DecodeError) return { skipped: { path: sample.path, reason: error.reason } };
+        return { skipped: { path: sample.path, reason: `cannot preprocess: ${(error as Error).message}` } };
+      }
+    },
+    options.concurrency ?? defaultConcurrency(),
+  );
+  for await (const r of results) {
+    if ('skipped' in r) onSkip(r.skipped);
+    else yield r;
+  }
+}
+
+/** Concatenates per-image inputs into one batch buffer without going through JS arrays. */
+export function stackInputs(batch: readonly { input: Float32Array }[]): Float32Array {
+  const plane = batch[0]?.input.length ?? 0;
+  const out = new Float32Array(batch.length * plane);
+  batch.forEach((b, i) => out.set(b.input, i * plane));
+  return out;
+}

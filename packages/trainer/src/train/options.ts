@@ -1,0 +1,157 @@
+/** Training options, their defaults, and validation shared by the CLI and the programmatic API. */
+import type { BackendName } from '../backend/index.js';
+import type { OptimizerName } from './optimizer.js';
+import type { ScheduleName } from './schedule.js';
+
+export type TrainMode = 'features' | 'freeze' | 'finetune';
+
+export type TrainEvent =
+  | {
+      type: 'start';
+      mode: TrainMode;
+      backend: string;
+      labels: string[];
+      trainCount: number;
+      valCount: number;
+    }
+  | { type: 'log'; message: string }
+  | { type: 'skip'; path: string; reason: string }
+  | { type: 'features'; done: number; total: number; cached: number }
+  | { type: 'batch'; epoch: number; epochs: number; batch: number; batches: number; loss: number }
+  | {
+      type: 'epoch';
+      epoch: number;
+      epochs: number;
+      trainLoss: number;
+      trainAccuracy: number;
+      valLoss: number;
+      valAccuracy: number;
+      lr: number;
+      imagesPerSecond: number;
+      etaSeconds: number;
+      best: boolean;
+    }
+  | { type: 'done'; valAccuracy: number; bestEpoch: number; durationSeconds: number; runDir: string };
+
+export interface TrainOptions {
+  /** Folder-per-class dataset (or with train/ and val/). */
+  data?: string;
+  /** CSV manifest `file,label` instead of `data`. */
+  csv?: string;
+  /** Run directory. */
+  out: string;
+  backbone?: string;
+  featureLayer?: string;
+  mode?: TrainMode;
+  epochs?: number;
+  batchSize?: number;
+  lr?: number;
+  /** finetune: backbone learning rate (default lr / 10). */
+  backboneLr?: number;
+  optimizer?: OptimizerName;
+  schedule?: ScheduleName;
+  weightDecay?: number;
+  labelSmoothing?: number;
+  dropout?: number;
+  hiddenUnits?: number[];
+  valSplit?: number;
+  seed?: number;
+  backend?: BackendName;
+  /** features mode: augmented views per training image (plus the plain eval view). */
+  augViews?: number;
+  /** finetune: train the head alone for the first N epochs. */
+  freezeEpochs?: number;
+  /** Stop after this many epochs without a better val accuracy (0 = off). */
+  patience?: number;
+  /** Continue the interrupted run in `out`. */
+  resume?: boolean;
+  /** Parallel decodes in flight (default 2x cores). */
+  concurrency?: number;
+  /** Write model.onnx at the end (default true). */
+  exportOnnx?: boolean;
+  /** Write report.html (default true). */
+  report?: boolean;
+  onProgress?: (event: TrainEvent) => void;
+  /** Abort = save state and stop cleanly (Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+export type ResolvedTrainOptions = Required<
+  Omit<TrainOptions, 'data' | 'csv' | 'featureLayer' | 'onProgress' | 'signal' | 'backboneLr'>
+> &
+  Pick<TrainOptions, 'data' | 'csv' | 'featureLayer' | 'onProgress' | 'signal'> & { backboneLr: number };
+
+export class TrainOptionsError extends Error {
+  override name = 'TrainOptionsError';
+}
+
+/** Defaults chosen on ants/bees (see bench/): cheap head epochs on cached augmented features. */
+export function resolveTrainOptions(o: TrainOptions): ResolvedTrainOptions {
+  const mode = o.mode ?? 'features';
+  const features = mode === 'features';
+  const lr = o.lr ?? (features ? 0.001 : mode === 'freeze' ? 0.001 : 0.0005);
+  const r: ResolvedTrainOptions = {
+    ...o,
+    out: o.out,
+    backbone: o.backbone ?? 'mobilenet_v2_0.35_224',
+    mode,
+    epochs: o.epochs ?? (features ? 40 : 5),
+    batchSize: o.batchSize ?? (features ? 64 : 16),
+    lr,
+    backboneLr: o.backboneLr ?? lr / 10,
+    optimizer: o.optimizer ?? 'adamw',
+    schedule: o.schedule ?? 'cosine',
+    weightDecay: o.weightDecay ?? (features ? 1 : 0.01),
+    labelSmoothing: o.labelSmoothing ?? 0.1,
+    dropout: o.dropout ?? 0,
+    hiddenUnits: o.hiddenUnits ?? [],
+    valSplit: o.valSplit ?? 0.2,
+    seed: o.seed ?? 42,
+    backend: o.backend ?? 'auto',
+    augViews: o.augViews ?? (features ? 4 : 0),
+    freezeEpochs: o.freezeEpochs ?? 0,
+    patience: o.patience ?? 0,
+    resume: o.resume ?? false,
+    concurrency: o.concurrency ?? 0,
+    exportOnnx: o.exportOnnx ?? true,
+    report: o.report ?? true,
+  };
+  const positiveInt = (name: string, v: number) => {
+    if (!Number.isInteger(v) || v < 1)
+      throw new TrainOptionsError(`${name} must be a positive integer, got ${v}`);
+  };
+  const nonNegInt = (name: string, v: number) => {
+    if (!Number.isInteger(v) || v < 0)
+      throw new TrainOptionsError(`${name} must be a non-negative integer, got ${v}`);
+  };
+  const positive = (name: string, v: number) => {
+    if (!(Number.isFinite(v) && v > 0))
+      throw new TrainOptionsError(`${name} must be a positive number, got ${v}`);
+  };
+  if (!['features', 'freeze', 'finetune'].includes(r.mode))
+    throw new TrainOptionsError(`--mode must be features, freeze or finetune, got "${r.mode}"`);
+  if (!['sgd', 'adam', 'adamw'].includes(r.optimizer))
+    throw new TrainOptionsError(`--optimizer must be sgd, adam or adamw, got "${r.optimizer}"`);
+  if (!['none', 'step', 'cosine', 'onecycle'].includes(r.schedule))
+    throw new TrainOptionsError(`--schedule must be none, step, cosine or onecycle, got "${r.schedule}"`);
+  positiveInt('--epochs', r.epochs);
+  positiveInt('--batch-size', r.batchSize);
+  positive('--lr', r.lr);
+  positive('--backbone-lr', r.backboneLr);
+  nonNegInt('--aug-views', r.augViews);
+  nonNegInt('--freeze-epochs', r.freezeEpochs);
+  nonNegInt('--patience', r.patience);
+  nonNegInt('--seed', r.seed);
+  if (!(r.weightDecay >= 0)) throw new TrainOptionsError(`--weight-decay must be >= 0, got ${r.weightDecay}`);
+  if (!(r.labelSmoothing >= 0 && r.labelSmoothing < 1))
+    throw new TrainOptionsError(`--label-smoothing must be in [0, 1), got ${r.labelSmoothing}`);
+  if (!(r.dropout >= 0 && r.dropout < 1))
+    throw new TrainOptionsError(`--dropout must be in [0, 1), got ${r.dropout}`);
+  if (!(r.valSplit > 0 && r.valSplit < 1))
+    throw new TrainOptionsError(`--val-split must be in (0, 1), got ${r.valSplit}`);
+  if (r.freezeEpochs > 0 && r.mode !== 'finetune')
+    throw new TrainOptionsError('--freeze-epochs only applies to --mode finetune');
+  if (!r.data && !r.csv) throw new TrainOptionsError('pass --data DIR or --csv FILE');
+  if (!r.out) throw new TrainOptionsError('pass --out RUN_DIR');
+  return r;
+}
