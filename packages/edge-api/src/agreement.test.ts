@@ -17,8 +17,9 @@ describe('tiny exported model: workerd and node agree with the reference', () =>
   let images: NamedImage[];
   let workerd: RunningServer;
   let node: RunningServer;
+  let modelPath: string;
   beforeAll(async () => {
-    const modelPath = await makeTinyModel();
+    modelPath = await makeTinyModel();
     reference = await createReference(modelPath);
     images = (await decodableSamples()).filter((s) => s.name !== 'jpeg cmyk');
     [workerd, node] = await Promise.all([startWorkerd(modelPath), startNode(modelPath)]);
@@ -39,5 +40,18 @@ describe('tiny exported model: workerd and node agree with the reference', () =>
     console.log('workerd vs reference:', JSON.stringify(result));
     expect(result.top1Mismatches).toEqual([]);
     expect(result.maxProbabilityDiff).toBeLessThanOrEqual(1e-3);
+  });
+
+  it('workerd with the model served from static assets gives the same answers as the bundled one', async () => {
+    const assets = await startWorkerd(modelPath, { delivery: 'assets' });
+    try {
+      const result = await compareWithReference(assets.url, reference, images.slice(0, 4));
+      expect(result.top1Mismatches).toEqual([]);
+      expect(result.maxProbabilityDiff).toBeLessThanOrEqual(1e-3);
+      // Only the worker reads the model: the asset itself is not public.
+      expect((await fetch(`${assets.url}/model.onnx`)).status).toBe(404);
+    } finally {
+      await assets.stop();
+    }
   });
 });

@@ -3,4 +3,4 @@
  * wrangler, the Node server as a child process). Needs wrangler, a devDependency.
  */
 export { startNode } from './start-node.js';
-export { PACKAGE_DIR, type RunningServer, startWorkerd } from './start-workerd.js';
+export { PACKAGE_DIR, type RunningServer, startWorkerd, type WorkerdOptions } from './start-workerd.js';

@@ -15,10 +15,15 @@ export interface RunningServer {
   stop: () => Promise<void>;
 }
 
-export async function startWorkerd(
-  modelPath: string,
-  vars: Record<string, string> = {},
-): Promise<RunningServer> {
+export interface WorkerdOptions {
+  /** Worker vars (e.g. FERRY_MAX_PIXELS). */
+  vars?: Record<string, string>;
+  /** 'bundle' (default): model as a Data module; 'assets': served from Workers static assets. */
+  delivery?: 'bundle' | 'assets';
+}
+
+export async function startWorkerd(modelPath: string, options: WorkerdOptions = {}): Promise<RunningServer> {
+  const { vars = {}, delivery = 'bundle' } = options;
   // Offline by design: no telemetry, and no fetch of the Request.cf placeholder from Cloudflare.
   process.env.WRANGLER_SEND_METRICS = 'false';
   process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
@@ -29,16 +34,19 @@ export async function startWorkerd(
   copyFileSync(modelPath, join(dir, 'model.onnx'));
   writeFileSync(
     join(dir, 'entry.ts'),
-    [
-      "import model from './model.onnx';",
-      "import { createWorker } from '../../../src/adapter/workers/worker.ts';",
-      'export default createWorker(model);',
-      '',
-    ].join('\n'),
+    delivery === 'assets'
+      ? "export { default } from '../../../src/adapter/workers/assets-entry.ts';\n"
+      : [
+          "import model from './model.onnx';",
+          "import { createWorker } from '../../../src/adapter/workers/worker.ts';",
+          'export default createWorker(model);',
+          '',
+        ].join('\n'),
   );
   const worker = await unstable_startWorker({
-    config: join(PACKAGE_DIR, 'wrangler.toml'),
+    config: join(PACKAGE_DIR, delivery === 'assets' ? 'wrangler.assets.toml' : 'wrangler.toml'),
     entrypoint: join(dir, 'entry.ts'),
+    ...(delivery === 'assets' ? { assets: dir } : {}),
     bindings: Object.fromEntries(
       Object.entries(vars).map(([k, v]) => [k, { type: 'plain_text' as const, value: v }]),
     ),

@@ -1,7 +1,7 @@
 /**
- * The Workers fetch handler for a given ONNX file. Entries (index.ts for builds, generated
- * ones in tests) import the model as a Data module and pass it here; one inference session
- * per isolate, created on first use.
+ * The Workers fetch handler for a given ONNX file. Entries pass the model either as bytes
+ * (index.ts: a bundled Data module) or as a loader (assets-entry.ts: Workers static assets);
+ * one inference session per isolate, created on first use.
  */
 // wrangler's module collector resolves only relative paths, hence the path into node_modules.
 import webpWasm from '../../../../../node_modules/@jsquash/webp/codec/dec/webp_dec.wasm';
@@ -10,30 +10,37 @@ import { createJsDecoder, initWebp } from '../../decoders/index.js';
 import { limitsFromEnv } from '../../limits.js';
 import { setupOrt } from './ort-setup.js';
 
+export type WorkerEnv = Record<string, unknown>;
+
 export interface WorkerHandler {
-  fetch(request: Request, env: Record<string, unknown>, ctx: unknown): Response | Promise<Response>;
+  fetch(request: Request, env: WorkerEnv, ctx: unknown): Response | Promise<Response>;
 }
 
-export function createWorker(modelBytes: ArrayBuffer): WorkerHandler {
+/** The model as bundled bytes, or a function that fetches them with the worker's bindings. */
+export type ModelSource = ArrayBuffer | ((env: WorkerEnv) => Promise<ArrayBuffer>);
+
+export function createWorker(model: ModelSource): WorkerHandler {
   initWebp(webpWasm);
-  const loadModel = createModelLoader({
-    readBytes: async () => new Uint8Array(modelBytes),
-    createSession: (bytes) => setupOrt().InferenceSession.create(bytes, { executionProviders: ['wasm'] }),
-    Tensor: setupOrt().Tensor,
-  });
-  // Worker vars (wrangler.toml [vars]) are only known per request; build the app once per isolate.
+  // Bindings and vars are only known per request: build the app once per isolate, on the first.
   let app: FerryApp | undefined;
+  const build = (env: WorkerEnv): FerryApp => {
+    const limits = limitsFromEnv(env);
+    const ort = setupOrt();
+    const loadModel = createModelLoader({
+      readBytes: async () => new Uint8Array(typeof model === 'function' ? await model(env) : model),
+      createSession: (bytes) => ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] }),
+      Tensor: ort.Tensor,
+    });
+    return createApp({
+      loadModel,
+      decodeImage: createJsDecoder(limits.maxPixels),
+      limits,
+      runtime: 'workerd',
+    });
+  };
   return {
     fetch(request, env, ctx) {
-      if (!app) {
-        const limits = limitsFromEnv(env);
-        app = createApp({
-          loadModel,
-          decodeImage: createJsDecoder(limits.maxPixels),
-          limits,
-          runtime: 'workerd',
-        });
-      }
+      app ??= build(env);
       return app.fetch(request, env, ctx as never);
     },
   };
