@@ -2,7 +2,7 @@
  * Uploads a public image API meets in the wild, each with the status the API must answer.
  * Generated here (sharp + hand-made bytes) so the corpus needs no files.
  */
-import sharp, { type Sharp, type SharpOptions } from 'sharp';
+import sharp, { type SharpOptions } from 'sharp';
 import { photo } from './synthetic-images.js';
 
 export interface CorpusCase {

@@ -2,7 +2,7 @@
  * Synthetic test photos made with sharp: smooth gradients plus deterministic noise, so codecs
  * have real texture to get wrong, with no files from outside the test.
  */
-import sharp, { type Sharp, type SharpOptions } from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 
 export function photoPixels(width: number, height: number, seed = 1): Buffer {
   const data = Buffer.alloc(width * height * 3);
