@@ -15,7 +15,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const { positionals, values } = parseArgs({ allowPositionals: true, options: { seconds: { type: 'string', default: '4' } } });
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: { seconds: { type: 'string', default: '4' } },
+});
 const runDir = positionals[0];
 if (!runDir) {
   console.error('usage: node bench/inference.mjs RUN_DIR [--seconds N]');
@@ -68,13 +71,19 @@ const results = {};
 {
   const ort = await import('onnxruntime-web');
   ort.env.wasm.numThreads = 1;
-  const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(join(runDir, 'model.onnx'))), {
-    executionProviders: ['wasm'],
-  });
+  const session = await ort.InferenceSession.create(
+    new Uint8Array(readFileSync(join(runDir, 'model.onnx'))),
+    {
+      executionProviders: ['wasm'],
+    },
+  );
   results['onnxruntime-web (wasm, 1 thread)'] = {};
   for (const b of BATCHES) {
     const input = new ort.Tensor('float32', randomInput(b), [b, height, width, 3]);
-    results['onnxruntime-web (wasm, 1 thread)'][b] = await measure(() => session.run({ [spec.input.name]: input }), b);
+    results['onnxruntime-web (wasm, 1 thread)'][b] = await measure(
+      () => session.run({ [spec.input.name]: input }),
+      b,
+    );
   }
 }
 
@@ -121,7 +130,9 @@ for b in (1, 32):
 print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "results": out}))
 `;
   writeFileSync(join(tmp, 'bench.py'), script);
-  const py = spawnSync('/usr/bin/python3', [join(tmp, 'bench.py'), join(runDir, 'checkpoint')], { encoding: 'utf8' });
+  const py = spawnSync('/usr/bin/python3', [join(tmp, 'bench.py'), join(runDir, 'checkpoint')], {
+    encoding: 'utf8',
+  });
   rmSync(tmp, { recursive: true, force: true });
   if (py.status === 0) {
     const parsed = JSON.parse(py.stdout.trim().split('\n').pop());
