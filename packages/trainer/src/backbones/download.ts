@@ -12,6 +12,20 @@ export class DownloadError extends Error {
   override name = 'DownloadError';
 }
 
+/** fetch() hides the useful part (ECONNREFUSED, ENOTFOUND...) in `cause`, sometimes an AggregateError. */
+function networkReason(error: unknown): string {
+  type Cause = { code?: string; message?: string; errors?: Cause[]; cause?: Cause };
+  let c = (error as Cause).cause;
+  while (c) {
+    if (c.code) return c.code;
+    const inner = c.errors?.find((e) => e.code);
+    if (inner?.code) return inner.code;
+    if (!c.cause) return c.message ?? String(c);
+    c = c.cause;
+  }
+  return (error as Error).message;
+}
+
 export interface DownloadProgress {
   url: string;
   received: number;
@@ -37,8 +51,7 @@ export async function downloadFile(
   try {
     response = await doFetch(url);
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-    throw new DownloadError(`cannot download ${url}: ${cause}`);
+    throw new DownloadError(`cannot download ${url}: ${networkReason(error)}`);
   }
   if (!response.ok || !response.body) {
     throw new DownloadError(`cannot download ${url}: HTTP ${response.status} ${response.statusText}`);

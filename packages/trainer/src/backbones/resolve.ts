@@ -110,18 +110,19 @@ export async function resolveBackbone(
     const cached = join(cacheDir(), 'backbones', known.id);
     if (existsSync(join(cached, 'model.json')))
       return { ...base, modelJson: join(cached, 'model.json'), source: known.url };
-    try {
-      return {
-        ...base,
-        modelJson: await downloadModel(known.url, cached, options.onProgress),
-        source: known.url,
-      };
-    } catch (error) {
-      if (!(error instanceof DownloadError)) throw error;
-      throw new BackboneError(
-        `backbone ${known.id} is not available offline and the download failed (${error.message}). ` +
+    const offline = (why: string) =>
+      new BackboneError(
+        `backbone ${known.id} is not available offline (${why}). ` +
           `Download ${known.url} (and its weight files) by hand, or set FERRY_MODELS_DIR to a mirror containing ${known.id}/model.json`,
       );
+    // FERRY_OFFLINE=1: never touch the network (air-gapped machines, tests).
+    if (process.env.FERRY_OFFLINE === '1') throw offline('FERRY_OFFLINE=1 forbids downloads');
+    try {
+      const modelJson = await downloadModel(known.url, cached, options.onProgress);
+      return { ...base, modelJson, source: known.url };
+    } catch (error) {
+      if (!(error instanceof DownloadError)) throw error;
+      throw offline(`the download failed: ${error.message}`);
     }
   }
   const fallbackNorm: Normalization = { kind: 'scale', scale: 1 / 127.5, offset: -1 };
