@@ -18,6 +18,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'export a trained run to a self-describing ONNX file',
     load: () => import('./commands/export.js'),
   },
+  demo: {
+    summary: 'train on ants/bees, export model.onnx, serve the edge API and the web demo',
+    load: () => import('./commands/demo.js'),
+  },
   predict: {
     summary: 'classify images with an exported ONNX model',
     load: () => import('./commands/predict.js'),
