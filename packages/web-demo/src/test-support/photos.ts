@@ -3,7 +3,7 @@
  * them, otherwise synthetic JPEGs made here (smooth gradients with shapes, one carrying an
  * EXIF rotation) so the tests still run on a fresh clone.
  */
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { haveRealData, realData } from '../../../../testing/real-data.js';
@@ -24,6 +24,7 @@ const jpegs = (dir: string): string[] =>
     .map((f) => join(dir, f));
 
 export async function syntheticPhotos(dir: string, count = 6): Promise<string[]> {
+  mkdirSync(dir, { recursive: true });
   const files: string[] = [];
   for (let i = 0; i < count; i++) {
     const width = 160 + 37 * i;
