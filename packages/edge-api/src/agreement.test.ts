@@ -10,7 +10,7 @@ import { createReference, type Reference } from './test-support/reference.js';
 import { decodableSamples } from './test-support/synthetic-images.js';
 import { makeTinyModel } from './test-support/tiny-model.js';
 import { startNode } from './testing/start-node.js';
-import { type RunningServer, startWorkerd } from './testing/start-workerd.js';
+import { type RunningServer, startWorkerd } from './workerd/start-workerd.js';
 
 describe('tiny exported model: workerd and node agree with the reference', () => {
   let reference: Reference;

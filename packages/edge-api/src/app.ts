@@ -5,7 +5,7 @@
  * is `@ferry/core`, so every runtime gives the same answer.
  */
 import { applyOrientation, type Image, ImageError, type ImageHeader } from '@ferry/core';
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { errorBody, HttpError } from './errors.js';
 import { inspectImage } from './image-input.js';
@@ -41,6 +41,11 @@ export interface AppOptions {
   log?: (record: RequestLog) => void;
   /** Shown by /healthz (e.g. "workerd", "node"). */
   runtime?: string;
+  /**
+   * Serves files for GET/HEAD paths the API does not own (the web demo's built site on the
+   * Node server); must call `next()` when it has no such file, so the JSON 404 still applies.
+   */
+  staticFiles?: MiddlewareHandler;
 }
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
@@ -127,6 +132,14 @@ export function createApp(options: AppOptions) {
     app.all(path, (c) => {
       c.header('Allow', `${methods}, OPTIONS`);
       return c.json(errorBody('method_not_allowed', `use ${methods} for ${path}`), 405);
+    });
+  }
+
+  if (options.staticFiles) {
+    const serve = options.staticFiles;
+    app.get('/*', async (c, next) => {
+      c.get('log').route = 'static';
+      return serve(c, next);
     });
   }
 

@@ -9,7 +9,7 @@ import { badInputCorpus, type CorpusCase, sendCase } from './test-support/bad-in
 import { photo } from './test-support/synthetic-images.js';
 import { makeTinyModel, TINY_LABELS } from './test-support/tiny-model.js';
 import { startNode } from './testing/start-node.js';
-import { type RunningServer, startWorkerd } from './testing/start-workerd.js';
+import { type RunningServer, startWorkerd } from './workerd/start-workerd.js';
 
 let modelPath: string;
 beforeAll(async () => {

@@ -15,7 +15,7 @@ import { compareWithReference, type NamedImage } from './test-support/compare.js
 import { trainRealModel } from './test-support/real-model.js';
 import { createReference, type Reference } from './test-support/reference.js';
 import { startNode } from './testing/start-node.js';
-import { type RunningServer, startWorkerd } from './testing/start-workerd.js';
+import { type RunningServer, startWorkerd } from './workerd/start-workerd.js';
 
 const NAME = 'edge-api real photos';
 const enabled =

@@ -2,5 +2,11 @@
  * `@ferry/edge-api/testing`: start the real runtimes for tests and benchmarks (workerd via
  * wrangler, the Node server as a child process). Needs wrangler, a devDependency.
  */
+
+export {
+  PACKAGE_DIR,
+  type RunningServer,
+  startWorkerd,
+  type WorkerdOptions,
+} from '../workerd/start-workerd.js';
 export { startNode } from './start-node.js';
-export { PACKAGE_DIR, type RunningServer, startWorkerd, type WorkerdOptions } from './start-workerd.js';

@@ -4,8 +4,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import type { RunningServer } from './start-workerd.js';
-import { PACKAGE_DIR } from './start-workerd.js';
+import type { RunningServer } from '../workerd/start-workerd.js';
+import { PACKAGE_DIR } from '../workerd/start-workerd.js';
 
 export async function startNode(
   modelPath: string,

@@ -1,12 +1,23 @@
 /**
- * Starts the real Workers build of the API in workerd (wrangler's `unstable_startWorker`,
- * local mode, no login, no network) for a given ONNX file. A generated entry beside a copy of
- * the model stands in for src/adapter/workers/index.ts so concurrent runs never share
- * .model/model.onnx.
+ * Runs the real Workers build of the API in workerd (wrangler's `unstable_startWorker`, local
+ * mode, no login, no network) for any ONNX file: what `ferry demo`, the tests and bench/ use.
+ * A generated entry beside a copy of the model stands in for src/adapter/workers/index.ts, so
+ * concurrent runs never share .model/model.onnx. Bundles from this package's sources and
+ * wrangler.toml with wrangler (a devDependency), so it runs from the monorepo checkout.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readModelSpecFromOnnx } from '@ferry/core';
 
 export const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -16,6 +27,10 @@ export interface RunningServer {
 }
 
 export interface WorkerdOptions {
+  /** TCP port; default 0 (a free one: read it from `url`). */
+  port?: number;
+  /** Interface to bind; default 127.0.0.1. */
+  hostname?: string;
   /** Worker vars (e.g. FERRY_MAX_PIXELS). */
   vars?: Record<string, string>;
   /** 'bundle' (default): model as a Data module; 'assets': served from Workers static assets. */
@@ -23,12 +38,17 @@ export interface WorkerdOptions {
 }
 
 export async function startWorkerd(modelPath: string, options: WorkerdOptions = {}): Promise<RunningServer> {
-  const { vars = {}, delivery = 'bundle' } = options;
+  const { vars = {}, delivery = 'bundle', port = 0, hostname = '127.0.0.1' } = options;
+  if (!existsSync(modelPath) || !statSync(modelPath).isFile()) {
+    throw new Error(`model file not found: ${resolve(modelPath)} (pass a ferry-exported .onnx)`);
+  }
+  // A file without Ferry metadata fails here, clearly, not as 503s from inside workerd.
+  readModelSpecFromOnnx(new Uint8Array(readFileSync(modelPath)));
   // Offline by design: no telemetry, and no fetch of the Request.cf placeholder from Cloudflare.
   process.env.WRANGLER_SEND_METRICS = 'false';
   process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
   const { unstable_startWorker } = await import('wrangler');
-  const root = join(PACKAGE_DIR, '.wrangler', 'test-entries');
+  const root = join(PACKAGE_DIR, '.wrangler', 'entries');
   mkdirSync(root, { recursive: true });
   const dir = mkdtempSync(join(root, 'entry-'));
   copyFileSync(modelPath, join(dir, 'model.onnx'));
@@ -43,28 +63,37 @@ export async function startWorkerd(modelPath: string, options: WorkerdOptions = 
           '',
         ].join('\n'),
   );
-  const worker = await unstable_startWorker({
-    config: join(PACKAGE_DIR, delivery === 'assets' ? 'wrangler.assets.toml' : 'wrangler.toml'),
-    entrypoint: join(dir, 'entry.ts'),
-    ...(delivery === 'assets' ? { assets: dir } : {}),
-    bindings: Object.fromEntries(
-      Object.entries(vars).map(([k, v]) => [k, { type: 'plain_text' as const, value: v }]),
-    ),
-    dev: {
-      server: { hostname: '127.0.0.1', port: 0 },
-      inspector: false,
-      watch: false,
-      logLevel: 'warn',
-      persist: false,
-    },
-  });
-  await worker.ready;
-  const url = (await worker.url).toString().replace(/\/$/, '');
+  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  let worker: Awaited<ReturnType<typeof unstable_startWorker>> | undefined;
+  try {
+    worker = await unstable_startWorker({
+      config: join(PACKAGE_DIR, delivery === 'assets' ? 'wrangler.assets.toml' : 'wrangler.toml'),
+      entrypoint: join(dir, 'entry.ts'),
+      ...(delivery === 'assets' ? { assets: dir } : {}),
+      bindings: Object.fromEntries(
+        Object.entries(vars).map(([k, v]) => [k, { type: 'plain_text' as const, value: v }]),
+      ),
+      dev: {
+        server: { hostname, port },
+        inspector: false,
+        watch: false,
+        logLevel: 'warn',
+        persist: false,
+      },
+    });
+    await worker.ready;
+  } catch (error) {
+    await worker?.dispose().catch(() => {});
+    cleanup();
+    throw error;
+  }
+  const started = worker;
+  const url = (await started.url).toString().replace(/\/$/, '');
   return {
     url,
     stop: async () => {
-      await worker.dispose();
-      rmSync(dir, { recursive: true, force: true });
+      await started.dispose();
+      cleanup();
     },
   };
 }

@@ -2,6 +2,8 @@
  * The Ferry edge API on Node: onnxruntime-node for inference, sharp for decoding.
  */
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { serveStatic } from '@hono/node-server/serve-static';
 import * as ort from 'onnxruntime-node';
 import { type AppOptions, createApp, createModelLoader, type FerryApp } from '../../app.js';
 import { DEFAULT_LIMITS, type Limits } from '../../limits.js';
@@ -12,6 +14,11 @@ export interface NodeAppOptions {
   modelPath: string;
   limits?: Partial<Limits>;
   log?: AppOptions['log'];
+  /**
+   * A directory served at `/` for paths the API does not own (e.g. the web demo's Vite build:
+   * index.html, assets/, model.onnx, ort/*.wasm), so page and API share one origin.
+   */
+  staticDir?: string;
 }
 
 export function createNodeApp(options: NodeAppOptions): FerryApp {
@@ -35,7 +42,15 @@ export function createNodeApp(options: NodeAppOptions): FerryApp {
     limits,
     log: options.log,
     runtime: 'node',
+    // serveStatic refuses `..`, doubled slashes and backslashes, so nothing outside the root is read.
+    staticFiles: options.staticDir ? serveStatic({ root: resolve(options.staticDir) }) : undefined,
   });
 }
 
 export { decodeWithSharp } from './decode-sharp.js';
+export {
+  type NodeServer,
+  ServerOptionsError,
+  type StartNodeServerOptions,
+  startNodeServer,
+} from './start-server.js';

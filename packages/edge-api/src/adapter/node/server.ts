@@ -1,45 +1,82 @@
+#!/usr/bin/env node
 /**
- * `npm start -w @ferry/edge-api`: serves the API on PORT (default 8787) for the model at
- * FERRY_MODEL (default the demo run's model.onnx at the repository root).
+ * The Node server CLI (`npm start -w @ferry/edge-api` runs it):
+ *
+ *   node packages/edge-api/dist/adapter/node/server.js --model FILE [--port N] [--host H] [--static DIR]
+ *
+ * Each flag falls back to an env var: FERRY_MODEL (default the demo run's runs/demo/model.onnx),
+ * PORT (8787), HOST (127.0.0.1), FERRY_STATIC_DIR; limits from FERRY_MAX_BODY_BYTES,
+ * FERRY_MAX_PIXELS, FERRY_DEFAULT_TOP_K. Prints one JSON `listening` line, then one per request.
  */
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serve } from '@hono/node-server';
+import { parseArgs } from 'node:util';
 import { limitsFromEnv } from '../../limits.js';
-import { createNodeApp } from './index.js';
+import { ServerOptionsError, startNodeServer } from './start-server.js';
 
+const USAGE =
+  'usage: server.js --model FILE.onnx [--port 8787] [--host 127.0.0.1] [--static DIR]  (env: FERRY_MODEL, PORT, HOST, FERRY_STATIC_DIR)';
 const repoRoot = resolve(fileURLToPath(import.meta.url), '../../../../../..');
-const modelPath = resolve(process.env.FERRY_MODEL ?? resolve(repoRoot, 'runs/demo/model.onnx'));
-const port = Number(process.env.PORT ?? 8787);
-const hostname = process.env.HOST ?? '127.0.0.1';
 
-if (!existsSync(modelPath)) {
-  console.error(
-    `ferry edge-api: model file not found: ${modelPath} (set FERRY_MODEL to a ferry-exported .onnx)`,
-  );
-  process.exit(1);
-}
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error(`ferry edge-api: PORT must be an integer in 0..65535`);
-  process.exit(1);
+function fail(message: string): never {
+  console.error(`ferry edge-api: ${message}\n${USAGE}`);
+  process.exit(2);
 }
 
-const app = createNodeApp({ modelPath, limits: limitsFromEnv(process.env) });
-const server = serve({ fetch: app.fetch, port, hostname }, (info) => {
+let values: { model?: string; port?: string; host?: string; static?: string; help?: boolean };
+try {
+  ({ values } = parseArgs({
+    options: {
+      model: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      static: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }));
+} catch (error) {
+  fail((error as Error).message);
+}
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+const modelPath = resolve(
+  values.model ?? process.env.FERRY_MODEL ?? resolve(repoRoot, 'runs/demo/model.onnx'),
+);
+const portText = values.port ?? process.env.PORT ?? '8787';
+if (!/^\d+$/.test(portText)) fail(`port must be an integer in 0..65535, got "${portText}"`);
+const hostname = values.host ?? process.env.HOST ?? '127.0.0.1';
+const staticDir = values.static ?? process.env.FERRY_STATIC_DIR;
+
+try {
+  const server = await startNodeServer({
+    modelPath,
+    port: Number(portText),
+    hostname,
+    staticDir,
+    limits: limitsFromEnv(process.env),
+  });
   console.log(
     JSON.stringify({
       event: 'listening',
       runtime: 'node',
-      url: `http://${hostname}:${info.port}`,
+      url: server.url,
       model: modelPath,
+      ...(staticDir ? { static: resolve(staticDir) } : {}),
     }),
   );
-});
-
-// Load the session now so the first request does not pay for it; failures stay visible as 503s.
-Promise.resolve(app.request('/v1/model')).catch(() => {});
-
-const shutdown = () => server.close(() => process.exit(0));
-process.on('SIGINT', shutdown);
-process.on('SIGTERM', shutdown);
+  const shutdown = () => {
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(0),
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+} catch (error) {
+  if (error instanceof ServerOptionsError) fail(error.message);
+  const code = (error as NodeJS.ErrnoException).code;
+  fail(code === 'EADDRINUSE' ? `port ${portText} is already in use` : String(error));
+}
