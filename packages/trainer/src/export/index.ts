@@ -1,21 +1,21 @@
 /**
- * TensorFlow.js LayersModel -> ONNX. Owned by the export work (issue 4); this is the contract
- * the trainer and other packages code against.
+ * TensorFlow.js LayersModel -> ONNX, in TypeScript. `exportRunToOnnx` turns a `ferry train` run
+ * directory into one self-describing `.onnx` file; `convertLayersModelToOnnx` converts any
+ * loaded LayersModel.
  */
-export interface ExportRunOptions {
-  /** Run directory written by `ferry train` (spec.json + checkpoint/model.json). */
-  runDir: string;
-  /** Output file; default `<runDir>/model.onnx`. */
-  out?: string;
-  opset?: number;
-  precision?: 'fp32' | 'fp16' | 'int8';
-}
-
-export interface ExportResult {
-  path: string;
-  bytes: number;
-}
-
-export async function exportRunToOnnx(_options: ExportRunOptions): Promise<ExportResult> {
-  throw new Error('ONNX export is not implemented yet');
-}
+export {
+  type ConversionResult,
+  type ConversionStats,
+  type ConvertOptions,
+  convertLayersModelToOnnx,
+  DEFAULT_OPSET,
+  ExportError,
+  MAX_OPSET,
+  MIN_OPSET,
+} from './convert.js';
+export { registerLayerConverter, supportedLayerClasses } from './layers/registry.js';
+export type { LayerContext, LayerConverter } from './layers/types.js';
+export { UnsupportedLayerError } from './layers/types.js';
+export { decodeOnnxModel, encodeOnnxModel } from './onnx-proto.js';
+export { PRECISIONS, type Precision } from './precision/weight-precision.js';
+export { type ExportResult, type ExportRunOptions, exportRunToOnnx, readRunSpec } from './run-export.js';

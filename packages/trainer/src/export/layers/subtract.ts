@@ -1,0 +1,4 @@
+import { chain } from './merge-common.js';
+import type { LayerConverter } from './types.js';
+
+export const convertSubtract: LayerConverter = (ctx) => [chain(ctx, 'Sub')];

@@ -1,0 +1,84 @@
+/** `exportRunToOnnx`: a run directory (spec.json + checkpoint/) -> one self-describing .onnx file. */
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { type ModelSpec, ModelSpecError, parseModelSpec } from '@ferry/core';
+import type * as tfTypes from '@tensorflow/tfjs';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { loadLayersModelFromDir, ModelFileError } from '../io/layers-model-io.js';
+import { type ConversionStats, convertLayersModelToOnnx, DEFAULT_OPSET, ExportError } from './convert.js';
+import { PRECISIONS, type Precision } from './precision/weight-precision.js';
+
+export interface ExportRunOptions {
+  /** Run directory written by `ferry train` (spec.json + checkpoint/model.json). */
+  runDir: string;
+  /** Output file; default `<runDir>/model.onnx`. */
+  out?: string;
+  opset?: number;
+  precision?: Precision;
+}
+
+export interface ExportResult {
+  path: string;
+  bytes: number;
+  opset: number;
+  precision: Precision;
+  spec: ModelSpec;
+  stats: ConversionStats;
+}
+
+type Tf = typeof tfTypes;
+
+/** Plain tfjs is enough to read weights; reuse whatever backend the process already set up. */
+export async function loadTfForExport(): Promise<Tf> {
+  const tf = await import('@tensorflow/tfjs');
+  await tf.ready();
+  return tf;
+}
+
+export async function readRunSpec(runDir: string): Promise<ModelSpec> {
+  const path = join(runDir, 'spec.json');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ExportError(
+      code === 'ENOENT'
+        ? `${path} does not exist; is ${runDir} a run directory written by \`ferry train\`?`
+        : `cannot read ${path}: ${code ?? error}`,
+    );
+  }
+  try {
+    return parseModelSpec(JSON.parse(text));
+  } catch (error) {
+    if (error instanceof SyntaxError) throw new ExportError(`${path} is not valid JSON (${error.message})`);
+    if (error instanceof ModelSpecError) throw new ExportError(`${path}: ${error.message}`);
+    throw error;
+  }
+}
+
+export async function exportRunToOnnx(options: ExportRunOptions): Promise<ExportResult> {
+  const runDir = resolve(options.runDir);
+  const precision = options.precision ?? 'fp32';
+  if (!PRECISIONS.includes(precision)) {
+    throw new ExportError(`unknown precision "${precision}" (use ${PRECISIONS.join(', ')})`);
+  }
+  const opset = options.opset ?? DEFAULT_OPSET;
+  const spec = await readRunSpec(runDir);
+  const tf = await loadTfForExport();
+  let model: tfTypes.LayersModel;
+  try {
+    model = await loadLayersModelFromDir(tf, join(runDir, 'checkpoint'));
+  } catch (error) {
+    if (error instanceof ModelFileError) throw new ExportError(error.message);
+    throw error;
+  }
+  try {
+    const { bytes, stats } = convertLayersModelToOnnx(model, { spec, opset, precision });
+    const path = resolve(options.out ?? join(runDir, 'model.onnx'));
+    await writeFileAtomic(path, bytes);
+    return { path, bytes: bytes.byteLength, opset, precision, spec, stats };
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Test support for every package: a run directory holding a tiny random-weight classifier with a
+ * valid spec, i.e. exactly what `ferry train` writes, made in well under a second without real
+ * data. Feed it to `exportRunToOnnx` to get a real Ferry-exported ONNX file.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createModelSpec, type ModelSpec } from '@ferry/core';
+import type * as tfTypes from '@tensorflow/tfjs';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { saveLayersModelToDir } from '../io/layers-model-io.js';
+import { loadTfForExport } from './run-export.js';
+
+export interface TinyRunOptions {
+  labels: string[];
+  seed?: number;
+  /** Square input size in pixels (default 32). */
+  size?: number;
+  name?: string;
+}
+
+export interface TinyRun {
+  runDir: string;
+  spec: ModelSpec;
+}
+
+export async function createTinyRun(runDir: string, options: TinyRunOptions): Promise<TinyRun> {
+  const tf = await loadTfForExport();
+  const size = options.size ?? 32;
+  const seed = options.seed ?? 1;
+  const init = (offset: number) => tf.initializers.glorotUniform({ seed: seed * 100 + offset });
+  const input = tf.input({ shape: [size, size, 3], name: 'image' });
+  let x = tf.layers
+    .conv2d({
+      filters: 8,
+      kernelSize: 3,
+      strides: 2,
+      padding: 'same',
+      kernelInitializer: init(1),
+      name: 'conv1',
+    })
+    .apply(input) as tfTypes.SymbolicTensor;
+  x = tf.layers.batchNormalization({ name: 'bn1' }).apply(x) as tfTypes.SymbolicTensor;
+  x = tf.layers.reLU({ maxValue: 6, name: 'relu1' }).apply(x) as tfTypes.SymbolicTensor;
+  x = tf.layers
+    .depthwiseConv2d({ kernelSize: 3, padding: 'same', depthwiseInitializer: init(2), name: 'dw2' })
+    .apply(x) as tfTypes.SymbolicTensor;
+  x = tf.layers
+    .conv2d({ filters: 16, kernelSize: 1, activation: 'relu', kernelInitializer: init(3), name: 'pw2' })
+    .apply(x) as tfTypes.SymbolicTensor;
+  x = tf.layers.globalAveragePooling2d({ name: 'ferry_pool' }).apply(x) as tfTypes.SymbolicTensor;
+  const logits = tf.layers
+    .dense({
+      units: options.labels.length,
+      kernelInitializer: init(4),
+      biasInitializer: 'zeros',
+      name: 'ferry_logits',
+    })
+    .apply(x) as tfTypes.SymbolicTensor;
+  const model = tf.model({ inputs: input, outputs: logits, name: 'ferry_tiny' });
+  // Non-trivial BatchNorm statistics so the exporter's folding is exercised for real.
+  const bn = model.getLayer('bn1');
+  const rnd = (n: number, lo: number, hi: number, s: number) =>
+    tf.randomUniform([n], lo, hi, 'float32', seed * 1000 + s);
+  bn.setWeights([rnd(8, 0.5, 1.5, 1), rnd(8, -0.2, 0.2, 2), rnd(8, -0.3, 0.3, 3), rnd(8, 0.5, 2, 4)]);
+  const spec = createModelSpec({
+    name: options.name ?? 'tiny',
+    labels: options.labels,
+    width: size,
+    height: size,
+    normalization: { kind: 'scale', scale: 1 / 127.5, offset: -1 },
+    training: { mode: 'features', seed, valAccuracy: 0, ferryVersion: 'test' },
+  });
+  await mkdir(join(runDir, 'checkpoint'), { recursive: true });
+  await saveLayersModelToDir(model, join(runDir, 'checkpoint'));
+  await writeFileAtomic(join(runDir, 'spec.json'), `${JSON.stringify(spec, null, 2)}\n`);
+  model.dispose();
+  return { runDir, spec };
+}
