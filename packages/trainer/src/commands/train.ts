@@ -3,6 +3,7 @@
  * otherwise, JSON lines with --json), Ctrl-C saves the last finished epoch and exits 130.
  */
 import { parseArgs } from 'node:util';
+import { progressBar } from '../backbones/download.js';
 import { BackboneError } from '../backbones/resolve.js';
 import type { BackendName } from '../backend/index.js';
 import { CliError } from '../cli-support.js';
@@ -178,6 +179,7 @@ export async function run(argv: string[]): Promise<number> {
     const result = await train({
       ...options,
       onProgress: (e: TrainEvent) => reporter.event(e),
+      ...(json ? {} : { onDownload: progressBar() }),
       signal: controller.signal,
     });
     reporter.finish();

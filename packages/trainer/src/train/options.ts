@@ -1,4 +1,5 @@
 /** Training options, their defaults, and validation shared by the CLI and the programmatic API. */
+import type { DownloadProgress } from '../backbones/download.js';
 import type { BackendName } from '../backend/index.js';
 import type { OptimizerName } from './optimizer.js';
 import type { ScheduleName } from './schedule.js';
@@ -72,14 +73,18 @@ export interface TrainOptions {
   /** Write report.html (default true). */
   report?: boolean;
   onProgress?: (event: TrainEvent) => void;
+  /** Backbone download progress (the CLI draws a bar on a TTY). */
+  onDownload?: (progress: DownloadProgress) => void;
   /** Abort = save state and stop cleanly (Ctrl-C). */
   signal?: AbortSignal;
 }
 
 export type ResolvedTrainOptions = Required<
-  Omit<TrainOptions, 'data' | 'csv' | 'featureLayer' | 'onProgress' | 'signal' | 'backboneLr'>
+  Omit<TrainOptions, 'data' | 'csv' | 'featureLayer' | 'onProgress' | 'onDownload' | 'signal' | 'backboneLr'>
 > &
-  Pick<TrainOptions, 'data' | 'csv' | 'featureLayer' | 'onProgress' | 'signal'> & { backboneLr: number };
+  Pick<TrainOptions, 'data' | 'csv' | 'featureLayer' | 'onProgress' | 'onDownload' | 'signal'> & {
+    backboneLr: number;
+  };
 
 export class TrainOptionsError extends Error {
   override name = 'TrainOptionsError';

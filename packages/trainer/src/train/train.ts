@@ -147,6 +147,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       out: runDir,
       resume: true,
       onProgress: options.onProgress,
+      onDownload: options.onDownload,
       signal: options.signal,
     };
     if (options.epochs !== undefined) r.epochs = options.epochs;
@@ -174,7 +175,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   const backend = await selectBackend(r.backend);
   const tf = backend.tf;
-  const bb = await resolveBackbone(r.backbone, r.featureLayer ? { featureLayer: r.featureLayer } : {});
+  const bb = await resolveBackbone(r.backbone, {
+    ...(r.featureLayer ? { featureLayer: r.featureLayer } : {}),
+    ...(options.onDownload ? { onProgress: options.onDownload } : {}),
+  });
   const backboneModel = await loadLayersModelFromDir(tf, bb.modelJson);
   const extractor = cutBackbone(tf, backboneModel, bb.featureLayer);
   const { width, height } = inputSize(extractor);
@@ -341,7 +345,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const saveState = async (epochsDone: number, completed: boolean) => {
     copyWeightsByName(head, classifier);
     if (!completed) await saveLayersModelToDir(classifier, join(runDir, STATE_DIR, 'last'));
-    const { onProgress: _p, signal: _s, ...saved } = r;
+    const { onProgress: _p, onDownload: _d, signal: _s, ...saved } = r;
     const s: RunState = {
       version: 1,
       options: saved,
