@@ -65,7 +65,7 @@ export async function badFiles(): Promise<Record<string, Buffer>> {
 }
 
 /**
- * A tiny backbone: Conv (stride 4) + BatchNorm + ReLU6, depthwise conv (stride 2) + BN, 1x1 conv,
+ * A tiny backbone: Conv (stride 4, valid) + BatchNorm + ReLU6, depthwise conv (stride 2) + BN, 1x1 conv,
  * ending in a layer named `out_relu` like Keras MobileNetV2. Random weights, 224x224 input.
  */
 export async function makeTinyBackbone(dir: string, seed = 7): Promise<void> {
@@ -75,7 +75,9 @@ export async function makeTinyBackbone(dir: string, seed = 7): Promise<void> {
       filters: 8,
       kernelSize: 3,
       strides: 4,
-      padding: 'same',
+      // 'valid', not 'same': tfjs-backend-wasm 4.22 returns all zeros for a 'same' conv whose
+      // stride exceeds its kernel (3x3 stride 4), which silently zeroed every feature.
+      padding: 'valid',
       useBias: false,
       name: 'Conv1',
       kernelInitializer: tf.initializers.heNormal({ seed }),
