@@ -13,9 +13,17 @@ export {
   MAX_OPSET,
   MIN_OPSET,
 } from './convert.js';
+export { hfConfigs, hfModelSpec } from './hf-folder.js';
 export { registerLayerConverter, supportedLayerClasses } from './layers/registry.js';
 export type { LayerContext, LayerConverter } from './layers/types.js';
 export { UnsupportedLayerError } from './layers/types.js';
 export { decodeOnnxModel, encodeOnnxModel } from './onnx-proto.js';
 export { PRECISIONS, type Precision } from './precision/weight-precision.js';
-export { type ExportResult, type ExportRunOptions, exportRunToOnnx, readRunSpec } from './run-export.js';
+export {
+  EXPORT_FORMATS,
+  type ExportFormat,
+  type ExportResult,
+  type ExportRunOptions,
+  exportRunToOnnx,
+  readRunSpec,
+} from './run-export.js';

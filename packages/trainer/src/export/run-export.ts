@@ -6,6 +6,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { loadLayersModelFromDir, ModelFileError } from '../io/layers-model-io.js';
 import { type ConversionStats, convertLayersModelToOnnx, DEFAULT_OPSET, ExportError } from './convert.js';
+import { hfConfigs, hfModelSpec, writeHfFolder } from './hf-folder.js';
 import { PRECISIONS, type Precision } from './precision/weight-precision.js';
 
 export interface ExportRunOptions {
@@ -15,10 +16,19 @@ export interface ExportRunOptions {
   out?: string;
   opset?: number;
   precision?: Precision;
+  /** `onnx` (default): one file. `hf`: a transformers.js folder (`out` is the folder, default `<runDir>/hf`). */
+  format?: ExportFormat;
 }
 
+export const EXPORT_FORMATS = ['onnx', 'hf'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
 export interface ExportResult {
+  /** The .onnx file, or the folder for `hf`. */
   path: string;
+  /** The .onnx file written (inside the folder for `hf`). */
+  modelPath: string;
+  format: ExportFormat;
   bytes: number;
   opset: number;
   precision: Precision;
@@ -31,6 +41,8 @@ type Tf = typeof tfTypes;
 /** Plain tfjs is enough to read weights; reuse whatever backend the process already set up. */
 export async function loadTfForExport(): Promise<Tf> {
   const tf = await import('@tensorflow/tfjs');
+  // Reading weights needs no speed: keep tfjs' "install tfjs-node" banner out of CLI output.
+  tf.env().set('PROD', true);
   await tf.ready();
   return tf;
 }
@@ -63,8 +75,15 @@ export async function exportRunToOnnx(options: ExportRunOptions): Promise<Export
   if (!PRECISIONS.includes(precision)) {
     throw new ExportError(`unknown precision "${precision}" (use ${PRECISIONS.join(', ')})`);
   }
+  const format = options.format ?? 'onnx';
+  if (!EXPORT_FORMATS.includes(format)) {
+    throw new ExportError(`unknown format "${format}" (use ${EXPORT_FORMATS.join(', ')})`);
+  }
   const opset = options.opset ?? DEFAULT_OPSET;
-  const spec = await readRunSpec(runDir);
+  const runSpec = await readRunSpec(runDir);
+  const spec = format === 'hf' ? hfModelSpec(runSpec) : runSpec;
+  // Fail on an inexpressible pipeline before the (slow) conversion.
+  if (format === 'hf') hfConfigs(spec);
   const tf = await loadTfForExport();
   let model: tfTypes.LayersModel;
   try {
@@ -75,9 +94,15 @@ export async function exportRunToOnnx(options: ExportRunOptions): Promise<Export
   }
   try {
     const { bytes, stats } = convertLayersModelToOnnx(model, { spec, opset, precision });
+    if (format === 'hf') {
+      const path = resolve(options.out ?? join(runDir, 'hf'));
+      await writeHfFolder(path, spec, bytes);
+      const modelPath = join(path, 'onnx', 'model.onnx');
+      return { path, modelPath, format, bytes: bytes.byteLength, opset, precision, spec, stats };
+    }
     const path = resolve(options.out ?? join(runDir, 'model.onnx'));
     await writeFileAtomic(path, bytes);
-    return { path, bytes: bytes.byteLength, opset, precision, spec, stats };
+    return { path, modelPath: path, format, bytes: bytes.byteLength, opset, precision, spec, stats };
   } finally {
     model.dispose();
   }
