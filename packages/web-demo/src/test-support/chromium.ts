@@ -23,13 +23,24 @@ export interface LaunchedBrowser {
   close(): Promise<void>;
 }
 
-export async function launchChromium(viewport = { width: 1280, height: 900 }): Promise<LaunchedBrowser> {
+export interface LaunchOptions {
+  viewport?: { width: number; height: number };
+  /** A fake camera (Chromium's test pattern) with the permission already granted. */
+  fakeCamera?: boolean;
+}
+
+/** Chromium's built-in test camera: a moving pattern, no device or permission prompt needed. */
+const FAKE_CAMERA_FLAGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
+
+export async function launchChromium(options: LaunchOptions = {}): Promise<LaunchedBrowser> {
   const profile = mkdtempSync(join(tmpdir(), 'ferry-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    viewport,
+    viewport: options.viewport ?? { width: 1280, height: 900 },
+    ...(options.fakeCamera ? { permissions: ['camera'] } : {}),
     args: [
+      ...(options.fakeCamera ? FAKE_CAMERA_FLAGS : []),
       '--headless',
       '--no-sandbox',
       '--disable-gpu',

@@ -38,17 +38,87 @@ export async function readResults(page: Page): Promise<ShownResult[]> {
 
 /** Uploads through the file input and waits until every new card has settled. */
 export async function upload(page: Page, files: Upload[]): Promise<ShownResult[]> {
+  return settled(page, files.length, () => page.setInputFiles('#file-input', files as never));
+}
+
+interface PageFile {
+  name: string;
+  type: string;
+  base64: string;
+}
+
+const toPageFile = async (file: Upload): Promise<PageFile> => {
+  if (typeof file !== 'string')
+    return { name: file.name, type: file.mimeType, base64: file.buffer.toString('base64') };
+  const { readFile } = await import('node:fs/promises');
+  const { basename } = await import('node:path');
+  return { name: basename(file), type: 'image/jpeg', base64: (await readFile(file)).toString('base64') };
+};
+
+/**
+ * Drops files on the drop zone the way a drag from the desktop arrives: dragenter, dragover,
+ * drop events carrying a DataTransfer with File items. Also reports whether the zone lit up.
+ */
+export async function dropFiles(
+  page: Page,
+  files: Upload[],
+): Promise<{ highlighted: boolean; results: ShownResult[] }> {
+  const pageFiles = await Promise.all(files.map(toPageFile));
+  let highlighted = false;
+  const results = await settled(page, files.length, async () => {
+    highlighted = await page.evaluate((list) => {
+      const transfer = new DataTransfer();
+      for (const f of list)
+        transfer.items.add(
+          new File([Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0))], f.name, { type: f.type }),
+        );
+      const zone = document.getElementById('dropzone')!;
+      const fire = (type: string) =>
+        zone.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      fire('dragenter');
+      fire('dragover');
+      const lit = zone.classList.contains('dragging');
+      fire('drop');
+      return lit && !zone.classList.contains('dragging');
+    }, pageFiles);
+  });
+  return { highlighted, results };
+}
+
+/** Pastes files as a clipboard paste event would deliver them (screenshots come without a name). */
+export async function pasteFiles(page: Page, files: Upload[]): Promise<ShownResult[]> {
+  const pageFiles = await Promise.all(files.map(toPageFile));
+  return settled(page, files.length, () =>
+    page.evaluate((list) => {
+      const transfer = new DataTransfer();
+      for (const f of list)
+        transfer.items.add(
+          new File([Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0))], f.name, { type: f.type }),
+        );
+      document.body.dispatchEvent(
+        new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true }),
+      );
+    }, pageFiles),
+  );
+}
+
+/** Runs `act`, then waits until `count` new cards exist and none is pending; returns them in order. */
+export async function settled(
+  page: Page,
+  count: number,
+  act: () => Promise<unknown>,
+): Promise<ShownResult[]> {
   const before = await page.locator('.result').count();
-  await page.setInputFiles('#file-input', files as never);
+  await act();
   await page.waitForFunction(
     (expected) =>
       document.querySelectorAll('.result').length >= expected &&
       document.querySelectorAll('.result[data-status="pending"]').length === 0,
-    before + files.length,
+    before + count,
     { timeout: 90_000, polling: 200 },
   );
-  // Newest first on the page; return just this upload's cards, in upload order.
-  return (await readResults(page)).slice(0, files.length).reverse();
+  // Newest first on the page; return just these cards, in the order they were given.
+  return (await readResults(page)).slice(0, count).reverse();
 }
 
 export async function useMode(page: Page, mode: 'local' | 'edge', apiBase?: string): Promise<void> {
