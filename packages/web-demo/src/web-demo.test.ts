@@ -253,23 +253,6 @@ describe.runIf(haveChromium(TEST))(TEST, () => {
     }
   });
 
-  it('keeps working offline after the first visit (service worker)', async () => {
-    const page = await newPage();
-    await openDemo(page, site.url);
-    await page.waitForSelector('body[data-offline="ready"]', { timeout: 60_000 });
-    await browser.context.setOffline(true);
-    try {
-      await page.reload();
-      await page.waitForSelector('body[data-model]', { timeout: 60_000 });
-      expect(await page.getAttribute('body', 'data-model')).toBe('ready');
-      const [result] = await upload(page, [photos.assorted[0]!]);
-      expect(result).toMatchObject({ status: 'done', top1: reference.get(photos.assorted[0]!)!.top1 });
-    } finally {
-      await browser.context.setOffline(false);
-    }
-    await page.close();
-  });
-
   it('says so plainly when the model cannot load or the camera is unavailable', async () => {
     const page = await newPage();
     await openDemo(page, site.url, '&model=missing.onnx');

@@ -89,7 +89,23 @@ self.addEventListener('fetch', (event) => {
     );
     return;
   }
-  // Assets are content-hashed and the cache is versioned by content: cache first.
+  if (new URL(request.url).pathname.endsWith('.onnx')) {
+    // Models: network first, so a host that swaps model.onnx (\`ferry demo\` after retraining)
+    // is seen on the next load; each good download is kept, so offline works with the last one,
+    // also for a ?model= file the build did not bundle.
+    event.respondWith(
+      caches.open(CACHE).then((cache) =>
+        fetch(request)
+          .then((response) => {
+            if (response.ok) cache.put(request.url.split('?')[0], response.clone());
+            return response;
+          })
+          .catch(() => cache.match(request, { ignoreSearch: true }).then((hit) => hit || Response.error())),
+      ),
+    );
+    return;
+  }
+  // Other assets are content-hashed and the cache is versioned by content: cache first.
   event.respondWith(
     caches.open(CACHE).then((cache) => cache.match(request, { ignoreSearch: true }).then((hit) => hit || fetch(request))),
   );

@@ -24,11 +24,19 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-export async function serveStatic(root: string): Promise<StaticServer> {
+/**
+ * `overrides` maps URL paths to files outside the root, read on every request (like `ferry demo`
+ * serving its freshly exported model.onnx over the build's): change the map to swap a file.
+ */
+export async function serveStatic(
+  root: string,
+  overrides = new Map<string, string>(),
+): Promise<StaticServer> {
   const server: Server = createServer((req, res) => {
     const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    let file = normalize(join(root, pathname));
-    if (file !== root && !file.startsWith(root + sep)) {
+    const override = overrides.get(pathname);
+    let file = override ?? normalize(join(root, pathname));
+    if (!override && file !== root && !file.startsWith(root + sep)) {
       res.writeHead(403).end();
       return;
     }
