@@ -14,6 +14,7 @@ import { DecodeError, decodeImageBuffer } from '../data/decode.js';
 import { type SkippedFile, viewSeed } from '../data/loader.js';
 import { prefetchMap } from '../data/prefetch.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { type FeatureRunner, tfjsFeatureRunner } from './feature-runner.js';
 
 type Tf = typeof tfTypes;
 
@@ -51,6 +52,8 @@ export interface FeatureRow {
 export interface ExtractOptions {
   tf: Tf;
   extractor: tfTypes.LayersModel;
+  /** Runs the extractor (onnxruntime-node or tfjs); default tfjs on the current backend. */
+  runner?: FeatureRunner;
   /** Directory of this cache key. */
   dir: string;
   evalPipeline: readonly TransformStep[];
@@ -81,7 +84,7 @@ export async function extractFeatures(
   samples: readonly Sample[],
   o: ExtractOptions,
 ): Promise<{ rows: FeatureRow[]; stats: ExtractStats }> {
-  const { tf } = o;
+  const runner = o.runner ?? tfjsFeatureRunner(o.tf, o.extractor);
   const rows: FeatureRow[] = [];
   const stats: ExtractStats = { hits: 0, misses: 0, backboneImages: 0 };
   const [height, width] = [
@@ -95,11 +98,7 @@ export async function extractFeatures(
     if (pending.length === 0) return;
     const batch = new Float32Array(pending.length * plane);
     pending.forEach((p, i) => batch.set(p.input, i * plane));
-    const out = tf.tidy(
-      () => o.extractor.predict(tf.tensor4d(batch, [pending.length, height, width, 3])) as tfTypes.Tensor,
-    );
-    const data = (await out.data()) as Float32Array;
-    out.dispose();
+    const data = await runner.run(batch, pending.length);
     const dim = data.length / pending.length;
     for (let i = 0; i < pending.length; i++) {
       const features = data.slice(i * dim, (i + 1) * dim);

@@ -34,6 +34,7 @@ import {
   inputSize,
 } from '../model/classifier.js';
 import { writeReport } from '../report/report-html.js';
+import { lazyFeatureRunner } from './feature-runner.js';
 import { type ExtractStats, extractFeatures, featureCacheKey, hashModelFiles } from './features.js';
 import { computeMetrics, type Metrics } from './metrics.js';
 import { createOptimizer, type Stepper } from './optimizer.js';
@@ -210,16 +211,25 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let valX: tfTypes.Tensor2D | undefined;
   let valSamples: Sample[] = dataset.val;
   if (r.mode === 'features') {
+    const backboneHash = await hashModelFiles(bb.modelJson);
     const key = featureCacheKey({
-      backboneHash: await hashModelFiles(bb.modelJson),
+      backboneHash,
       featureLayer: bb.featureLayer,
       normalization: bb.normalization,
       evalPipeline,
       trainPipeline,
     });
+    const runner = lazyFeatureRunner({
+      tf,
+      extractor,
+      cacheKey: `${backboneHash.slice(0, 24)}-${bb.featureLayer.replace(/[^\w.-]/g, '_')}`,
+      cacheDir: join(cacheDir(), 'onnx-backbones'),
+      log,
+    });
     const common = {
       tf,
       extractor,
+      runner,
       dir: join(cacheDir(), 'features', key),
       evalPipeline,
       trainPipeline,
@@ -234,13 +244,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     };
     const tr = await extractFeatures(dataset.train, { ...common, augViews: r.augViews });
     const va = await extractFeatures(dataset.val, { ...common, augViews: 0 });
+    await runner.dispose();
     featureStats = {
       hits: tr.stats.hits + va.stats.hits,
       misses: tr.stats.misses + va.stats.misses,
       backboneImages: tr.stats.backboneImages + va.stats.backboneImages,
     };
     log(
-      `features: ${featureStats.hits} from cache, ${featureStats.backboneImages} through the backbone (${r.augViews} augmented views per training image)`,
+      `features: ${featureStats.hits} from cache, ${featureStats.backboneImages} through the backbone on ${runner.name} (${r.augViews} augmented views per training image)`,
     );
     const dim = featureDim(extractor);
     const pack = (rows: { features: Float32Array }[]) => {
