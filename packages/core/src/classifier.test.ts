@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasPythonModules, runPython } from '../../../testing/python.js';
 import { createClassifier } from './classifier.js';
 import type { Image } from './image.js';
 import { readModelSpecFromOnnx, readOnnxMetadata } from './onnx-metadata.js';
 import { createModelSpec } from './spec/create.js';
 import { ONNX_METADATA_KEYS } from './spec/model-spec.js';
-import { hasPythonModules, runPython } from './test-support/python.js';
 
 const W = [
   [0.5, -1.0, 2.0],

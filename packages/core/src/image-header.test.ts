@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { hasPythonModules, runPython } from '../../../testing/python.js';
 import { readImageHeader, sniffImageFormat } from './image-header.js';
-import { hasPythonModules, runPython } from './test-support/python.js';
 
 describe('sniffImageFormat', () => {
   it('recognises magic bytes and nothing else', () => {

@@ -2,9 +2,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { hasPythonModules, runPython } from '../../../../testing/python.js';
 import { haveRealData, realData } from '../../../../testing/real-data.js';
 import type { Image } from '../image.js';
-import { hasPythonModules, runPython } from '../test-support/python.js';
 import { resize, resizeShorterSide, shorterSideSize } from './resize.js';
 
 const rgb = (width: number, height: number, values: number[]): Image => ({

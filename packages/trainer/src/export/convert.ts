@@ -18,6 +18,7 @@ import { type LayerContext, type LayerWeight, UnsupportedLayerError } from './la
 import { encodeOnnxModel, irVersionForOpset, OnnxDataType, type ValueInfoProtoObject } from './onnx-proto.js';
 import { foldBatchNormIntoConv } from './passes/fold-batch-norm.js';
 import { foldPadIntoConv } from './passes/fold-pad.js';
+import { guardPadBeforeMaxPool } from './passes/guard-pad-max-pool.js';
 import { applyWeightPrecision, type Precision } from './precision/weight-precision.js';
 
 export const DEFAULT_OPSET = 17;
@@ -306,6 +307,7 @@ export function convertLayersModelToOnnx(
   const outputList = graphOutputs.map((o) => o.name);
   b.prune(outputList);
   const foldedPads = foldPadIntoConv(b, outputList);
+  guardPadBeforeMaxPool(b);
   const foldedBatchNorms = foldBatchNormIntoConv(b, outputList);
   b.prune(outputList);
   applyWeightPrecision(b, options.precision ?? 'fp32');

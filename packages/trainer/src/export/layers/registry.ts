@@ -24,7 +24,6 @@ import { convertRescaling } from './rescaling.js';
 import { convertReshape } from './reshape.js';
 import { convertSeparableConv2D } from './separable-conv2d.js';
 import { convertSoftmax } from './softmax.js';
-import { convertSubtract } from './subtract.js';
 import type { LayerConverter } from './types.js';
 import { convertZeroPadding2D } from './zero-padding2d.js';
 
@@ -56,7 +55,6 @@ const registry = new Map<string, LayerConverter>([
   ['Reshape', convertReshape],
   ['SeparableConv2D', convertSeparableConv2D],
   ['Softmax', convertSoftmax],
-  ['Subtract', convertSubtract],
   ['ZeroPadding2D', convertZeroPadding2D],
 ]);
 
