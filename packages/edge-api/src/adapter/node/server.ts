@@ -42,13 +42,13 @@ if (values.help) {
   process.exit(0);
 }
 
-const modelPath = resolve(
-  values.model ?? process.env.FERRY_MODEL ?? resolve(repoRoot, 'runs/demo/model.onnx'),
-);
-const portText = values.port ?? process.env.PORT ?? '8787';
+// An empty env var counts as unset (`PORT= npm start`), as in most CLIs.
+const env = (name: string): string | undefined => process.env[name] || undefined;
+const modelPath = resolve(values.model ?? env('FERRY_MODEL') ?? resolve(repoRoot, 'runs/demo/model.onnx'));
+const portText = values.port ?? env('PORT') ?? '8787';
 if (!/^\d+$/.test(portText)) fail(`port must be an integer in 0..65535, got "${portText}"`);
-const hostname = values.host ?? process.env.HOST ?? '127.0.0.1';
-const staticDir = values.static ?? process.env.FERRY_STATIC_DIR;
+const hostname = values.host ?? env('HOST') ?? '127.0.0.1';
+const staticDir = values.static ?? env('FERRY_STATIC_DIR');
 
 try {
   const server = await startNodeServer({
@@ -78,5 +78,5 @@ try {
 } catch (error) {
   if (error instanceof ServerOptionsError) fail(error.message);
   const code = (error as NodeJS.ErrnoException).code;
-  fail(code === 'EADDRINUSE' ? `port ${portText} is already in use` : String(error));
+  fail(code === 'EADDRINUSE' ? `port ${portText} is already in use (EADDRINUSE)` : String(error));
 }
