@@ -115,6 +115,7 @@ const results = {};
 import json, sys, time, torch
 sys.path.insert(0, ${JSON.stringify(join(here, 'peer-pytorch'))})
 from tfjs_port import Interpreter
+torch.set_num_threads(${cpus().length})  # Debian's torch defaults to 1 thread here; use every core like ort-node
 model = Interpreter(sys.argv[1]).eval()
 out = {}
 for b in (1, 32):
