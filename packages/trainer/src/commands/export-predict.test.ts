@@ -1,0 +1,168 @@
+/**
+ * `ferry export` and `ferry predict` as a user runs them: the built CLI in a child process on a
+ * tiny run whose validation images the test writes, checking output, files and exit codes.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTinyRun } from '../export/testing.js';
+import { syntheticJpeg } from '../test-support/synthetic.js';
+
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli.js');
+const root = mkdtempSync(join(tmpdir(), 'ferry-cli-export-'));
+const runDir = join(root, 'run');
+const dataDir = join(root, 'data');
+const labels = ['red', 'blue'];
+
+function ferry(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(async () => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build the trainer first (npm run build)`);
+  await createTinyRun(runDir, { labels, seed: 8 });
+  // A validation set and the predictions.csv `ferry train` would have written for it.
+  const rows = ['path,label,predicted,probability'];
+  for (const [li, label] of labels.entries()) {
+    await mkdir(join(dataDir, 'val', label), { recursive: true });
+    for (let i = 0; i < 3; i++) {
+      const rel = `val/${label}/${i}.jpg`;
+      await writeFile(join(dataDir, rel), await syntheticJpeg(li, 10 * li + i, 64, 48));
+      rows.push(`${rel},${label},${labels[i % 2]},0.5`);
+    }
+  }
+  await writeFile(join(runDir, 'predictions.csv'), `${rows.join('\n')}\n`);
+  const spec = JSON.parse(await readFile(join(runDir, 'spec.json'), 'utf8'));
+  spec.training.dataset = dataDir;
+  await writeFile(join(runDir, 'spec.json'), JSON.stringify(spec));
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('ferry export', () => {
+  it('--help', () => {
+    const r = ferry('export', '--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/--precision fp32\|fp16\|int8/);
+    expect(r.stdout).toMatch(/--format onnx\|hf/);
+  });
+
+  it('writes RUN/model.onnx and checks it on the validation images', () => {
+    const r = ferry('export', '--run', runDir);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`wrote ${join(runDir, 'model.onnx')}`);
+    expect(r.stdout).toMatch(/labels: red, blue/);
+    // 3 of the 6 rows say the trainer was right; the export's own accuracy is measured.
+    expect(r.stdout).toMatch(
+      /validation \(6 images, onnxruntime-node\): accuracy [\d.]+ vs 0\.5000 in training/,
+    );
+    expect(existsSync(join(runDir, 'model.onnx'))).toBe(true);
+  });
+
+  it('--precision int8 --json reports size against the fp32 file and the validation result', () => {
+    const r = ferry('export', '--run', runDir, '--precision', 'int8', '--json');
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result.path).toBe(join(runDir, 'model.int8.onnx'));
+    expect(result.precision).toBe('int8');
+    expect(result.bytes).toBeLessThan(result.fp32Bytes);
+    expect(result.evaluation.count).toBe(6);
+    expect(result.evaluation.trainerAccuracy).toBe(0.5);
+  });
+
+  it('--format hf writes the transformers.js folder', () => {
+    const out = join(root, 'hf-out');
+    const r = ferry('export', '--run', runDir, '--format', 'hf', '--out', out, '--no-eval');
+    expect(r.code).toBe(0);
+    for (const f of ['config.json', 'preprocessor_config.json', 'onnx/model.onnx']) {
+      expect(existsSync(join(out, f)), f).toBe(true);
+    }
+  });
+
+  it('misuse and broken runs exit non-zero with one clear line', () => {
+    const cases: Array<[string[], number, RegExp]> = [
+      [[], 2, /missing --run RUN_DIR/],
+      [
+        ['--run', runDir, '--precision', 'int4'],
+        2,
+        /--precision must be one of fp32, fp16, int8, got "int4"/,
+      ],
+      [['--run', runDir, '--format', 'tflite'], 2, /--format must be one of onnx, hf/],
+      [['--run', runDir, '--opset', '7'], 2, /--opset must be an integer from 13 to 21/],
+      [['--run', runDir, '--bogus'], 2, /Unknown option '--bogus'/],
+      [['--run', dataDir], 1, /spec\.json does not exist; is .* a run directory written by `ferry train`/],
+    ];
+    for (const [args, code, message] of cases) {
+      const r = ferry('export', ...args);
+      expect(r.code, args.join(' ')).toBe(code);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    }
+  });
+});
+
+describe('ferry predict', () => {
+  it('prints top-k per image, expands directories, reports unreadable files and exits 1', () => {
+    const bad = join(root, 'not-a-photo.jpg');
+    writeFileSync(bad, 'plain text, not an image');
+    const r = ferry(
+      'predict',
+      '--model',
+      join(runDir, 'model.onnx'),
+      join(dataDir, 'val', 'red'),
+      bad,
+      '--top-k',
+      '1',
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${bad}: not an image`);
+    const blocks = r.stdout.trim().split(/\n(?=\S)/);
+    expect(blocks).toHaveLength(3);
+    for (const block of blocks) expect(block).toMatch(/^\S+\.jpg\n {2}(red|blue) +[01]\.\d{4} /);
+  });
+
+  it('--json gives one object per image with probabilities summing to 1 over all labels', () => {
+    const photo = join(dataDir, 'val', 'blue', '0.jpg');
+    const r = ferry('predict', '--model', join(runDir, 'model.onnx'), photo, '--json');
+    expect(r.code).toBe(0);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(1);
+    expect(lines[0].path).toBe(photo);
+    expect(lines[0].predictions.map((p: { label: string }) => p.label).sort()).toEqual(['blue', 'red']);
+    const total = lines[0].predictions.reduce(
+      (s: number, p: { probability: number }) => s + p.probability,
+      0,
+    );
+    expect(total).toBeCloseTo(1, 5);
+  });
+
+  it('bad model files and options are clear errors', () => {
+    const notOnnx = join(root, 'model.txt');
+    writeFileSync(notOnnx, 'hello');
+    const photo = join(dataDir, 'val', 'blue', '0.jpg');
+    const cases: Array<[string[], number, RegExp]> = [
+      [[photo], 2, /missing --model/],
+      [['--model', join(runDir, 'model.onnx')], 2, /no images given/],
+      [['--model', join(root, 'nope.onnx'), photo], 1, /model file not found: .*nope\.onnx/],
+      [['--model', notOnnx, photo], 1, /is not a Ferry ONNX model/],
+      [
+        ['--model', join(runDir, 'model.onnx'), photo, '--top-k', '0'],
+        2,
+        /--top-k must be a positive integer/,
+      ],
+    ];
+    for (const [args, code, message] of cases) {
+      const r = ferry('predict', ...args);
+      expect(r.code, args.join(' ')).toBe(code);
+      expect(r.stderr).toMatch(message);
+    }
+  });
+});
