@@ -1,19 +1,27 @@
 /**
- * Real photos through a real exported MobileNetV2 ants/bees classifier: the Workers build in
- * workerd and the Node server must give `ferry predict`'s answer (same top-1, probabilities
- * within 1e-3) on a fixed subset of 30 val photos plus the 7 shared photos, and the Workers
- * decoders are measured against sharp on the same files. The full 153 go through bench/.
+ * Real photos through a real exported MobileNetV2 ants/bees classifier (trained and exported by
+ * the trainer): the Node server and the Workers build in workerd must give the answer of the
+ * real `ferry predict` CLI on a fixed subset of 31 val photos plus the 7 shared photos.
+ *
+ * Workers cannot run sharp, so they decode with wasm/JS codecs. Where those give sharp's exact
+ * pixels (libjpeg-turbo's decoder in wasm: most photos), the answer must be within 1e-3. Two
+ * things still make pixels differ and are measured here, not hidden: sharp converts photos
+ * with a non-sRGB ICC profile (Adobe RGB, camera profiles) to sRGB and the Workers decoders do
+ * not, and 4:2:0 chroma upsampling rounds differently by up to 2 levels on odd rows. For those
+ * photos the top-1 must still be identical, and a second check feeds the Workers-decoded pixels
+ * to onnxruntime-node to prove decoding is the only difference (workerd within 1e-3 of it).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Image, readImageHeader, toRgb } from '@ferry/core';
+import { argmax, IMAGE_MIME_TYPES, type Image, readImageHeader, sniffImageFormat, toRgb } from '@ferry/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveRealData, realData } from '../../../testing/real-data.js';
 import { decodeWithSharp } from './adapter/node/decode-sharp.js';
-import { createJsDecoder, initWebp } from './decoders/index.js';
-import { compareWithReference, type NamedImage } from './test-support/compare.js';
+import { createJsDecoder } from './decoders/index.js';
+import { ferryPredict } from './test-support/ferry-predict.js';
 import { trainRealModel } from './test-support/real-model.js';
 import { createReference, type Reference } from './test-support/reference.js';
+import { initWasmDecoders } from './test-support/wasm-decoders.js';
 import { startNode } from './testing/start-node.js';
 import { type RunningServer, startWorkerd } from './workerd/start-workerd.js';
 
@@ -21,104 +29,153 @@ const NAME = 'edge-api real photos';
 const enabled =
   haveRealData('hymenopteraDir', NAME) && haveRealData('modelsDir', NAME) && haveRealData('imagesDir', NAME);
 
-/** Every 5th val photo per class (sorted): 14 ants + 17 bees, fixed across runs. */
-function realImages(): NamedImage[] {
+interface Photo {
+  name: string;
+  path: string;
+  bytes: Uint8Array;
+}
+
+/** Every 5th val photo per class (sorted): 14 ants + 17 bees, fixed across runs; + 7 photos. */
+function realPhotos(): Photo[] {
   const { hymenopteraDir, imagesDir } = realData();
-  const images: NamedImage[] = [];
+  const photos: Photo[] = [];
+  const add = (name: string, path: string) =>
+    photos.push({ name, path, bytes: new Uint8Array(readFileSync(path)) });
   for (const cls of ['ants', 'bees']) {
     const dir = join(hymenopteraDir!, 'val', cls);
     const files = readdirSync(dir).sort();
-    for (let i = 0; i < files.length; i += 5) {
-      images.push({
-        name: `val/${cls}/${files[i]}`,
-        bytes: new Uint8Array(readFileSync(join(dir, files[i]!))),
-      });
-    }
+    for (let i = 0; i < files.length; i += 5) add(`val/${cls}/${files[i]}`, join(dir, files[i]!));
   }
-  for (const file of readdirSync(imagesDir!).sort()) {
-    images.push({ name: `images/${file}`, bytes: new Uint8Array(readFileSync(join(imagesDir!, file))) });
-  }
-  return images;
+  for (const file of readdirSync(imagesDir!).sort()) add(`images/${file}`, join(imagesDir!, file));
+  return photos;
 }
 
+function pixelDiff(a: Image, b: Image): { meanAbs: number; maxAbs: number } {
+  const ra = toRgb(a);
+  const rb = toRgb(b);
+  expect([ra.width, ra.height]).toEqual([rb.width, rb.height]);
+  let sum = 0;
+  let maxAbs = 0;
+  for (let i = 0; i < ra.data.length; i++) {
+    const d = Math.abs(ra.data[i]! - rb.data[i]!);
+    sum += d;
+    if (d > maxAbs) maxAbs = d;
+  }
+  return { meanAbs: sum / ra.data.length, maxAbs };
+}
+
+async function classify(baseUrl: string, photo: Photo, labels: string[]): Promise<Float32Array> {
+  // The content type comes from the bytes: one val photo is a GIF named .jpg.
+  const res = await fetch(`${baseUrl}/v1/classify?top_k=${labels.length}`, {
+    method: 'POST',
+    headers: { 'content-type': IMAGE_MIME_TYPES[sniffImageFormat(photo.bytes)!] },
+    body: photo.bytes as Uint8Array<ArrayBuffer>,
+  });
+  expect(res.status, photo.name).toBe(200);
+  const body = (await res.json()) as { predictions: { label: string; probability: number }[] };
+  expect(body.predictions).toHaveLength(labels.length);
+  const out = new Float32Array(labels.length);
+  for (const p of body.predictions) out[labels.indexOf(p.label)] = p.probability;
+  return out;
+}
+
+const maxDiff = (a: Float32Array, b: Float32Array) => Math.max(...a.map((x, i) => Math.abs(x - b[i]!)));
+
 describe.runIf(enabled)(NAME, () => {
-  let images: NamedImage[];
-  beforeAll(() => {
-    images = realImages();
-  });
+  let photos: Photo[];
+  let labels: string[];
+  let predicted: Map<string, Float32Array>;
+  /** onnxruntime-node on the Workers decoders' pixels. */
+  let workersPixels: Reference;
+  /** Per photo: how far the Workers decoders are from sharp. */
+  const decodeDiff = new Map<string, { meanAbs: number; maxAbs: number }>();
+  let workerd: RunningServer;
+  let node: RunningServer;
 
-  it('Workers decoders match sharp on real photos (decoded-pixel difference)', async () => {
-    const require = (await import('node:module')).createRequire(import.meta.url);
-    initWebp(
-      await WebAssembly.compile(readFileSync(require.resolve('@jsquash/webp/codec/dec/webp_dec.wasm'))),
+  beforeAll(async () => {
+    photos = realPhotos();
+    await initWasmDecoders();
+    const modelPath = await trainRealModel(realData().hymenopteraDir!);
+    const decodeJs = createJsDecoder(40_000_000);
+    workersPixels = await createReference(modelPath, decodeJs);
+    labels = workersPixels.labels;
+    predicted = await ferryPredict(
+      modelPath,
+      labels,
+      photos.map((p) => p.path),
     );
-    const decode = createJsDecoder(40_000_000);
-    let sum = 0;
-    let count = 0;
-    let max = 0;
-    let worstMean = 0;
-    let worstName = '';
-    for (const image of images) {
-      const header = readImageHeader(image.bytes)!;
-      const a: Image = toRgb(await decode(image.bytes, header));
-      const b: Image = toRgb(await decodeWithSharp(image.bytes, 40_000_000));
-      expect([a.width, a.height], image.name).toEqual([b.width, b.height]);
-      let imageSum = 0;
-      for (let i = 0; i < a.data.length; i++) {
-        const d = Math.abs(a.data[i]! - b.data[i]!);
-        imageSum += d;
-        if (d > max) max = d;
-      }
-      sum += imageSum;
-      count += a.data.length;
-      if (imageSum / a.data.length > worstMean) {
-        worstMean = imageSum / a.data.length;
-        worstName = image.name;
-      }
+    for (const photo of photos) {
+      const header = readImageHeader(photo.bytes)!;
+      const js = await decodeJs(photo.bytes, header);
+      decodeDiff.set(photo.name, pixelDiff(js, await decodeWithSharp(photo.bytes, 40_000_000)));
     }
-    const report = {
-      images: images.length,
-      meanAbs: sum / count,
-      worstImageMeanAbs: worstMean,
-      worstName,
-      maxAbs: max,
-    };
-    console.log(
-      'decoded-pixel difference jpeg-js/fast-png/omggif vs sharp on real photos:',
-      JSON.stringify(report),
-    );
-    // JPEG decoders differ in IDCT rounding and chroma upsampling; on top of that sharp applies
-    // an embedded ICC profile (val/bees/353266603_d3eac7e9a0.jpg has one) and the JS decoders
-    // do not, which is the worst image's whole story.
-    expect(report.meanAbs).toBeLessThan(1.5);
-    expect(report.worstImageMeanAbs).toBeLessThan(10);
+    [workerd, node] = await Promise.all([startWorkerd(modelPath), startNode(modelPath)]);
+  }, 600_000);
+  afterAll(async () => {
+    await Promise.all([workerd?.stop(), node?.stop()]);
   });
 
-  describe('exported MobileNetV2 ants/bees model', () => {
-    let reference: Reference;
-    let workerd: RunningServer;
-    let node: RunningServer;
-    beforeAll(async () => {
-      const modelPath = await trainRealModel(realData().hymenopteraDir!);
-      reference = await createReference(modelPath);
-      [workerd, node] = await Promise.all([startWorkerd(modelPath), startNode(modelPath)]);
-    }, 600_000);
-    afterAll(async () => {
-      await Promise.all([workerd?.stop(), node?.stop()]);
-    });
+  it('Workers decoders vs sharp on real photos (decoded-pixel difference, reported)', () => {
+    const rows = [...decodeDiff.entries()];
+    const identical = rows.filter(([, d]) => d.maxAbs === 0).length;
+    const worst = rows.reduce((a, b) => (b[1].meanAbs > a[1].meanAbs ? b : a));
+    console.log(
+      'decoded-pixel difference Workers decoders vs sharp:',
+      JSON.stringify({
+        photos: rows.length,
+        identical,
+        meanAbs: rows.reduce((s, [, d]) => s + d.meanAbs, 0) / rows.length,
+        maxAbs: Math.max(...rows.map(([, d]) => d.maxAbs)),
+        worst: { name: worst[0], ...worst[1] },
+      }),
+    );
+    // Most photos must decode bit-identically; the rest are bounded (ICC conversion is the worst).
+    expect(identical).toBeGreaterThanOrEqual(rows.length / 2);
+    expect(worst[1].meanAbs).toBeLessThan(10);
+  });
 
-    it('node server gives the reference answer on every photo', async () => {
-      const result = await compareWithReference(node.url, reference, images);
-      console.log('node vs reference (real):', JSON.stringify(result));
-      expect(result.top1Mismatches).toEqual([]);
-      expect(result.maxProbabilityDiff).toBeLessThan(1e-5);
-    });
+  it('node server gives the answer of `ferry predict` on every photo', async () => {
+    let worst = 0;
+    for (const photo of photos) {
+      const got = await classify(node.url, photo, labels);
+      const want = predicted.get(photo.path)!;
+      expect(argmax(got), photo.name).toBe(argmax(want));
+      worst = Math.max(worst, maxDiff(got, want));
+    }
+    console.log(
+      'node vs ferry predict (real):',
+      JSON.stringify({ photos: photos.length, maxProbabilityDiff: worst }),
+    );
+    expect(worst).toBeLessThan(1e-5);
+  });
 
-    it('workerd gives the reference top-1 on every photo, probabilities within 1e-3', async () => {
-      const result = await compareWithReference(workerd.url, reference, images);
-      console.log('workerd vs reference (real):', JSON.stringify(result));
-      expect(result.top1Mismatches).toEqual([]);
-      expect(result.maxProbabilityDiff).toBeLessThanOrEqual(1e-3);
-    });
+  it('workerd: top-1 of `ferry predict` on every photo; within 1e-3 wherever it decodes the same pixels', async () => {
+    let worstSamePixels = 0;
+    let worstVsSamePixelsNode = 0;
+    const differentPixels: Record<string, { probabilityDiff: number; maxPixelDiff: number }> = {};
+    for (const photo of photos) {
+      const got = await classify(workerd.url, photo, labels);
+      const want = predicted.get(photo.path)!;
+      expect(argmax(got), photo.name).toBe(argmax(want));
+      const diff = maxDiff(got, want);
+      const pixels = decodeDiff.get(photo.name)!;
+      if (pixels.maxAbs === 0) worstSamePixels = Math.max(worstSamePixels, diff);
+      else differentPixels[photo.name] = { probabilityDiff: diff, maxPixelDiff: pixels.maxAbs };
+      // Same pixels in, onnxruntime-web in workerd vs onnxruntime-node: the runtimes agree.
+      const samePixels = await workersPixels.probabilities(photo.bytes);
+      worstVsSamePixelsNode = Math.max(worstVsSamePixelsNode, maxDiff(got, samePixels));
+    }
+    console.log(
+      'workerd vs ferry predict (real):',
+      JSON.stringify({
+        photos: photos.length,
+        samePixels: photos.length - Object.keys(differentPixels).length,
+        maxProbabilityDiffSamePixels: worstSamePixels,
+        maxProbabilityDiffVsNodeOnWorkersPixels: worstVsSamePixelsNode,
+        differentPixels,
+      }),
+    );
+    expect(worstSamePixels).toBeLessThanOrEqual(1e-3);
+    expect(worstVsSamePixelsNode).toBeLessThanOrEqual(1e-3);
   });
 });

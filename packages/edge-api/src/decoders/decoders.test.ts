@@ -1,18 +1,16 @@
 /**
  * The Workers decoders (pure JS / wasm) against sharp (libvips), the decoder of the Node
  * server and `ferry predict`, on every format variant. Lossless formats must match exactly;
- * JPEG decoders differ only by IDCT/upsampling rounding, which is measured and bounded.
+ * JPEG goes through libjpeg-turbo's decoder in wasm, so it must match exactly too (CMYK aside).
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { type Image, readImageHeader, toRgb } from '@ferry/core';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeWithSharp } from '../adapter/node/decode-sharp.js';
 import { decodableSamples, photo, type Sample } from '../test-support/synthetic-images.js';
-import { createJsDecoder, decodePng, initWebp } from './index.js';
+import { initWasmDecoders } from '../test-support/wasm-decoders.js';
+import { createJsDecoder, decodePng } from './index.js';
 
-const require = createRequire(import.meta.url);
 const decodeJs = createJsDecoder(40_000_000);
 
 function pixelDiff(a: Image, b: Image): { max: number; mean: number } {
@@ -32,13 +30,11 @@ function pixelDiff(a: Image, b: Image): { max: number; mean: number } {
 describe('JS/wasm decoders vs sharp', () => {
   let samples: Sample[];
   beforeAll(async () => {
-    // Node compiles libwebp's wasm itself; Workers import it precompiled.
-    const wasmPath = require.resolve('@jsquash/webp/codec/dec/webp_dec.wasm');
-    initWebp(await WebAssembly.compile(readFileSync(wasmPath)));
+    await initWasmDecoders();
     samples = await decodableSamples();
   });
 
-  it('decodes every variant to the same pixels as sharp (exact for lossless, close for JPEG/WebP)', async () => {
+  it('decodes every variant to the same pixels as sharp (exactly, CMYK JPEG aside)', async () => {
     const report: Record<string, { max: number; mean: number }> = {};
     for (const sample of samples) {
       const header = readImageHeader(sample.bytes)!;
@@ -50,14 +46,13 @@ describe('JS/wasm decoders vs sharp', () => {
     }
     console.log('decoded-pixel difference JS/wasm vs sharp (0..255):', JSON.stringify(report, null, 1));
     for (const [name, diff] of Object.entries(report)) {
-      if (name.startsWith('png') || name === 'gif' || name === 'webp lossless rgba') {
-        expect(diff.max, name).toBe(0);
-      } else if (name === 'jpeg cmyk') {
+      if (name === 'jpeg cmyk') {
         // Known gap: libvips converts CMYK through an ICC profile (its built-in one when the file
         // has none); jpeg-js uses the naive (255-C)(255-K)/255. Same picture, shifted colours.
         expect(diff.mean, name).toBeLessThan(40);
       } else {
-        expect(diff.mean, name).toBeLessThan(1.5);
+        // libjpeg-turbo's decoder in wasm = the one inside sharp: identical pixels, JPEG included.
+        expect(diff.max, name).toBe(0);
       }
     }
   });
@@ -74,5 +69,28 @@ describe('JS/wasm decoders vs sharp', () => {
     const full = new Uint8Array(await photo(120, 90).jpeg().toBuffer());
     const cut = full.subarray(0, Math.floor(full.length * 0.6));
     await expect(Promise.resolve().then(() => decodeJs(cut, readImageHeader(cut)!))).rejects.toThrow();
+  });
+
+  it('refuses corrupt JPEG scan data and keeps decoding afterwards', async () => {
+    const good = new Uint8Array(await photo(120, 90).jpeg().toBuffer());
+    const header = readImageHeader(good)!;
+    const corrupt = good.slice();
+    // An invalid marker (0xFF6C) in the middle of the entropy-coded data: libjpeg warns, and
+    // sharp (failOn 'warning') refuses the file, so Workers must refuse it too.
+    corrupt.set([0xff, 0x6c], Math.floor(good.length / 2));
+    await expect(decodeWithSharp(corrupt, 40_000_000)).rejects.toThrow();
+    await expect(decodeJs(corrupt, header)).rejects.toThrow(/corrupt JPEG data/i);
+    // A fatal libjpeg error ends in emscripten's exit(); the next request must still decode.
+    await expect(decodeJs(good.subarray(0, 200), header)).rejects.toThrow(/JPEG decode failed/);
+    const again = await decodeJs(good, header);
+    expect(pixelDiff(again, await decodeWithSharp(good, 40_000_000)).max).toBe(0);
+  });
+
+  it('leaves EXIF orientation to the app (returns the stored pixels, unrotated)', async () => {
+    const bytes = new Uint8Array(await photo(80, 40).jpeg().withMetadata({ orientation: 6 }).toBuffer());
+    const header = readImageHeader(bytes)!;
+    expect(header.orientation).toBe(6);
+    const decoded = await decodeJs(bytes, header);
+    expect([decoded.width, decoded.height]).toEqual([80, 40]);
   });
 });

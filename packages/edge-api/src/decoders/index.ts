@@ -9,7 +9,7 @@ import { decodePng } from './png.js';
 import { decodeWebp } from './webp.js';
 
 export { decodeGif } from './gif.js';
-export { decodeJpeg } from './jpeg.js';
+export { decodeJpeg, initJpeg } from './jpeg.js';
 export { decodePng } from './png.js';
 export { decodeWebp, initWebp } from './webp.js';
 
@@ -18,7 +18,7 @@ export function createJsDecoder(maxPixels: number) {
   return async (bytes: Uint8Array, header: ImageHeader): Promise<Image> => {
     switch (header.format) {
       case 'jpeg':
-        return decodeJpeg(bytes, maxPixels);
+        return decodeJpeg(bytes, header.components, maxPixels);
       case 'png':
         return decodePng(bytes);
       case 'gif':

@@ -3,7 +3,14 @@
  * EXIF orientation and eval pipeline, onnxruntime-node — run in-process, outside any server.
  */
 import { readFile } from 'node:fs/promises';
-import { applyOrientation, createClassifier, readImageHeader, readModelSpecFromOnnx } from '@ferry/core';
+import {
+  applyOrientation,
+  createClassifier,
+  type Image,
+  type ImageHeader,
+  readImageHeader,
+  readModelSpecFromOnnx,
+} from '@ferry/core';
 import * as ort from 'onnxruntime-node';
 import { decodeWithSharp } from '../adapter/node/decode-sharp.js';
 
@@ -15,7 +22,14 @@ export interface Reference {
   inferenceMs(bytes: Uint8Array): Promise<number>;
 }
 
-export async function createReference(modelPath: string): Promise<Reference> {
+type Decode = (bytes: Uint8Array, header: ImageHeader) => Promise<Image>;
+const sharpDecode: Decode = (bytes) => decodeWithSharp(bytes, 40_000_000);
+
+/** `decode` swaps the decoder (e.g. the Workers one) to separate decoding from inference. */
+export async function createReference(
+  modelPath: string,
+  decodeRaw: Decode = sharpDecode,
+): Promise<Reference> {
   const bytes = new Uint8Array(await readFile(modelPath));
   const spec = readModelSpecFromOnnx(bytes);
   const session = await ort.InferenceSession.create(bytes);
@@ -23,7 +37,7 @@ export async function createReference(modelPath: string): Promise<Reference> {
   const decode = async (image: Uint8Array) => {
     const header = readImageHeader(image);
     if (!header) throw new Error('reference: not an image');
-    return applyOrientation(await decodeWithSharp(image, 40_000_000), header.orientation);
+    return applyOrientation(await decodeRaw(image, header), header.orientation);
   };
   return {
     labels: spec.labels,

@@ -4,9 +4,10 @@
  * one inference session per isolate, created on first use.
  */
 // wrangler's module collector resolves only relative paths, hence the path into node_modules.
+import jpegWasm from '../../../../../node_modules/@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm';
 import webpWasm from '../../../../../node_modules/@jsquash/webp/codec/dec/webp_dec.wasm';
 import { createApp, createModelLoader, type FerryApp } from '../../app.js';
-import { createJsDecoder, initWebp } from '../../decoders/index.js';
+import { createJsDecoder, initJpeg, initWebp } from '../../decoders/index.js';
 import { limitsFromEnv } from '../../limits.js';
 import { setupOrt } from './ort-setup.js';
 
@@ -20,6 +21,7 @@ export interface WorkerHandler {
 export type ModelSource = ArrayBuffer | ((env: WorkerEnv) => Promise<ArrayBuffer>);
 
 export function createWorker(model: ModelSource): WorkerHandler {
+  initJpeg(jpegWasm);
   initWebp(webpWasm);
   // Bindings and vars are only known per request: build the app once per isolate, on the first.
   let app: FerryApp | undefined;
