@@ -1,0 +1,84 @@
+/**
+ * The issue's headline on real data: default `train()` (features mode, MobileNetV2 0.35 from the
+ * FERRY_MODELS_DIR mirror) on ants/bees reaches val accuracy >= 0.92 and writes model.onnx; and
+ * the onnxruntime-node feature extractor agrees with tfjs on the real backbone and real photos.
+ * Skips loudly without the shared data (FERRY_DATA_DIR, FERRY_MODELS_DIR).
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { applyTransforms, createRandom, defaultEvalPipeline, toTensor } from '@ferry/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { haveRealData, realData } from '../../../../testing/real-data.js';
+import { resolveBackbone } from '../backbones/resolve.js';
+import { selectBackend } from '../backend/index.js';
+import { decodeImageBuffer } from '../data/decode.js';
+import { loadLayersModelFromDir } from '../io/layers-model-io.js';
+import { cutBackbone } from '../model/classifier.js';
+import { onnxFeatureRunner, tfjsFeatureRunner } from './feature-runner.js';
+import { train } from './train.js';
+
+const TEST = 'ferry train on ants/bees with MobileNetV2 0.35';
+const runs = haveRealData('hymenopteraDir', TEST) && haveRealData('modelsDir', TEST);
+
+describe.runIf(runs)(TEST, () => {
+  let root: string;
+  const savedCache = process.env.FERRY_CACHE_DIR;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'ferry-train-real-'));
+    // A fresh cache: the run below goes through the backbone, not yesterday's features.
+    process.env.FERRY_CACHE_DIR = join(root, 'cache');
+  });
+  afterAll(async () => {
+    if (savedCache === undefined) delete process.env.FERRY_CACHE_DIR;
+    else process.env.FERRY_CACHE_DIR = savedCache;
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('default features mode reaches val accuracy >= 0.92 and writes model.onnx', async () => {
+    const out = join(root, 'run');
+    const logs: string[] = [];
+    const result = await train({
+      data: realData().hymenopteraDir!,
+      out,
+      onProgress: (e) => {
+        if (e.type === 'log') logs.push(e.message);
+      },
+    });
+    console.log(
+      `ants/bees: val accuracy ${result.valAccuracy.toFixed(4)} (best epoch ${result.bestEpoch}), ${result.durationSeconds.toFixed(1)} s on ${result.backend}`,
+    );
+    expect(result.valAccuracy).toBeGreaterThanOrEqual(0.92);
+    expect(result.metrics.confusion.flat().reduce((a, b) => a + b, 0)).toBe(153);
+    expect(logs.some((l) => /through the backbone on onnxruntime-node/.test(l))).toBe(true);
+    expect(result.onnxPath).toBe(join(out, 'model.onnx'));
+    expect(existsSync(join(out, 'model.onnx'))).toBe(true);
+    const spec = JSON.parse(await readFile(join(out, 'spec.json'), 'utf8'));
+    expect(spec.labels).toEqual(['ants', 'bees']);
+    expect(spec.training.mode).toBe('features');
+  });
+
+  it('onnxruntime-node features match tfjs on the real backbone and photos', async () => {
+    const { tf } = await selectBackend('wasm');
+    const bb = await resolveBackbone('mobilenet_v2_0.35_224');
+    const extractor = cutBackbone(tf, await loadLayersModelFromDir(tf, bb.modelJson), bb.featureLayer);
+    const dir = join(realData().hymenopteraDir!, 'val', 'bees');
+    const files = (await readdir(dir)).sort().slice(0, 3);
+    const input = new Float32Array(files.length * 224 * 224 * 3);
+    for (const [i, f] of files.entries()) {
+      const image = await decodeImageBuffer(await readFile(join(dir, f)), f);
+      const t = applyTransforms(image, defaultEvalPipeline(224, 224), createRandom(0));
+      input.set(toTensor(t, bb.normalization), i * 224 * 224 * 3);
+    }
+    const ort = await onnxFeatureRunner({ tf, extractor, cacheKey: 'real', cacheDir: join(root, 'onnx') });
+    const a = await ort.run(input, files.length);
+    await ort.dispose();
+    const b = await tfjsFeatureRunner(tf, extractor).run(input, files.length);
+    expect(a.length).toBe(files.length * 1280);
+    let worst = 0;
+    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+    console.log(`max |onnxruntime - tfjs| over ${a.length} features: ${worst.toExponential(2)}`);
+    expect(worst).toBeLessThan(1e-4);
+  });
+});
