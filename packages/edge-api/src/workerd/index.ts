@@ -3,4 +3,11 @@
  * file (`startWorkerd`). Needs wrangler (a devDependency of this package) and this package's
  * sources, i.e. the monorepo checkout.
  */
-export { PACKAGE_DIR, type RunningServer, startWorkerd, type WorkerdOptions } from './start-workerd.js';
+export {
+  createWorkerEntry,
+  PACKAGE_DIR,
+  type RunningServer,
+  startWorkerd,
+  type WorkerdOptions,
+  type WorkerEntry,
+} from './start-workerd.js';

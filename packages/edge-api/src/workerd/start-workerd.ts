@@ -37,17 +37,25 @@ export interface WorkerdOptions {
   delivery?: 'bundle' | 'assets';
 }
 
-export async function startWorkerd(modelPath: string, options: WorkerdOptions = {}): Promise<RunningServer> {
-  const { vars = {}, delivery = 'bundle', port = 0, hostname = '127.0.0.1' } = options;
+export interface WorkerEntry {
+  /** A fresh directory under .wrangler/entries holding entry.ts and a copy of the model. */
+  dir: string;
+  entrypoint: string;
+  /** wrangler.toml or wrangler.assets.toml. */
+  config: string;
+  cleanup: () => void;
+}
+
+/**
+ * A generated Workers entry for any model file, standing in for src/adapter/workers/index.ts
+ * (bundle) or assets-entry.ts (assets) so that concurrent builds never share .model/.
+ */
+export function createWorkerEntry(modelPath: string, delivery: 'bundle' | 'assets' = 'bundle'): WorkerEntry {
   if (!existsSync(modelPath) || !statSync(modelPath).isFile()) {
     throw new Error(`model file not found: ${resolve(modelPath)} (pass a ferry-exported .onnx)`);
   }
   // A file without Ferry metadata fails here, clearly, not as 503s from inside workerd.
   readModelSpecFromOnnx(new Uint8Array(readFileSync(modelPath)));
-  // Offline by design: no telemetry, and no fetch of the Request.cf placeholder from Cloudflare.
-  process.env.WRANGLER_SEND_METRICS = 'false';
-  process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
-  const { unstable_startWorker } = await import('wrangler');
   const root = join(PACKAGE_DIR, '.wrangler', 'entries');
   mkdirSync(root, { recursive: true });
   const dir = mkdtempSync(join(root, 'entry-'));
@@ -63,12 +71,26 @@ export async function startWorkerd(modelPath: string, options: WorkerdOptions = 
           '',
         ].join('\n'),
   );
-  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  return {
+    dir,
+    entrypoint: join(dir, 'entry.ts'),
+    config: join(PACKAGE_DIR, delivery === 'assets' ? 'wrangler.assets.toml' : 'wrangler.toml'),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export async function startWorkerd(modelPath: string, options: WorkerdOptions = {}): Promise<RunningServer> {
+  const { vars = {}, delivery = 'bundle', port = 0, hostname = '127.0.0.1' } = options;
+  // Offline by design: no telemetry, and no fetch of the Request.cf placeholder from Cloudflare.
+  process.env.WRANGLER_SEND_METRICS = 'false';
+  process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
+  const { unstable_startWorker } = await import('wrangler');
+  const { dir, entrypoint, config, cleanup } = createWorkerEntry(modelPath, delivery);
   let worker: Awaited<ReturnType<typeof unstable_startWorker>> | undefined;
   try {
     worker = await unstable_startWorker({
-      config: join(PACKAGE_DIR, delivery === 'assets' ? 'wrangler.assets.toml' : 'wrangler.toml'),
-      entrypoint: join(dir, 'entry.ts'),
+      config,
+      entrypoint,
       ...(delivery === 'assets' ? { assets: dir } : {}),
       bindings: Object.fromEntries(
         Object.entries(vars).map(([k, v]) => [k, { type: 'plain_text' as const, value: v }]),
