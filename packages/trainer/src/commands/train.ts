@@ -45,7 +45,7 @@ Training
   --schedule S            none | step | cosine (default) | onecycle
   --weight-decay X        default 1 (features, decoupled: lr*X per step), 0.01 otherwise
   --label-smoothing X     default 0.1
-  --aug-views K           features: augmented views per image (default 4)
+  --aug-views K           features: augmented views per image (default 2)
   --patience N            early stopping after N epochs without improvement (default off)
   --seed N                default 42; same seed, same metrics
   --backend B             auto (default) | wasm | cpu | tensorflow | tensorflow-gpu
