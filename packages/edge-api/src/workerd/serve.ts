@@ -36,9 +36,11 @@ if (values.help) {
   console.log(USAGE);
   process.exit(0);
 }
-const modelArg = values.model ?? process.env.FERRY_MODEL;
+// An empty env var counts as unset, as in the Node CLI.
+const env = (name: string): string | undefined => process.env[name] || undefined;
+const modelArg = values.model ?? env('FERRY_MODEL');
 if (!modelArg) fail('--model is required');
-const portText = values.port ?? process.env.PORT ?? '8787';
+const portText = values.port ?? env('PORT') ?? '8787';
 const port = Number(portText);
 if (!/^\d+$/.test(portText) || port > 65535) fail(`port must be an integer in 0..65535, got "${portText}"`);
 const modelPath = resolve(modelArg);
@@ -46,7 +48,7 @@ const modelPath = resolve(modelArg);
 try {
   const server = await startWorkerd(modelPath, {
     port,
-    hostname: values.host ?? process.env.HOST ?? '127.0.0.1',
+    hostname: values.host ?? env('HOST') ?? '127.0.0.1',
     delivery: values.assets ? 'assets' : 'bundle',
   });
   console.log(JSON.stringify({ event: 'listening', runtime: 'workerd', url: server.url, model: modelPath }));

@@ -3,12 +3,12 @@
  * (`node dist/adapter/node/server.js --model FILE --port N --static DIR`): real sockets, real
  * onnxruntime-node, a real static directory; bad options fail clearly instead of serving 503s.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli as runCliScript } from '../../test-support/run-cli.js';
 import { photo } from '../../test-support/synthetic-images.js';
 import { makeTinyModel, TINY_LABELS } from '../../test-support/tiny-model.js';
 import { PACKAGE_DIR } from '../../workerd/start-workerd.js';
@@ -84,32 +84,7 @@ describe('startNodeServer', () => {
   });
 });
 
-/** Runs the CLI and collects its output until it exits (or until `until` matches stdout). */
-function runCli(args: string[], until?: RegExp) {
-  const child = spawn(process.execPath, [SERVER_JS, ...args], {
-    // Empty values: the developer's own settings must not leak in (empty counts as unset).
-    env: { ...process.env, FERRY_MODEL: '', PORT: '', HOST: '', FERRY_STATIC_DIR: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  const matched = new Promise<string>((done, fail) => {
-    if (!until) return;
-    child.stdout.on('data', () => {
-      const m = stdout.match(until);
-      if (m) done(m[0]);
-    });
-    exited.then((code) => fail(new Error(`exited ${code}: ${stderr}`)));
-  });
-  return { child, exited, matched, output: () => ({ stdout, stderr }) };
-}
+const runCli = (args: string[], until?: RegExp) => runCliScript(SERVER_JS, args, until);
 
 describe('node server CLI', () => {
   it('serves --model on --port with --static, logs JSON lines, stops on SIGTERM', async () => {
