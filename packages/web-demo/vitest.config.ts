@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 300_000,
     pool: 'forks',
+    // Each file drives Chromium (and some workerd): one at a time on 2-core machines.
+    fileParallelism: false,
   },
 });

@@ -238,14 +238,14 @@ describe.runIf(haveChromium(TEST))(TEST, () => {
           expect(p.probability, `${basename(file)} ${p.label}`).toBeCloseTo(direct.get(p.label)!, 6);
           worst = Math.max(worst, Math.abs(p.probability - ref.probabilities[labels.indexOf(p.label)]!));
         }
-        // workerd decodes with JS codecs (jpeg-js), not sharp; a random-weight model amplifies
+        // workerd decodes with its own wasm/JS codecs, not sharp; a random-weight model amplifies
         // those one-level pixel differences, so top-1 must agree wherever the reference has a
         // clear winner (the edge-api's own tests hold the 1e-3 budget on a trained model).
         const sorted = [...ref.probabilities].sort((a, b) => b - a);
         if (sorted[0]! - sorted[1]! > 0.05) expect(result.top1, basename(file)).toBe(ref.top1);
       }
       console.log(
-        `${TEST}: workerd (jpeg-js) vs onnxruntime-node + sharp on ${files.length} photos: max |Δp| = ${worst.toExponential(2)}`,
+        `${TEST}: workerd (its wasm decoders) vs onnxruntime-node + sharp on ${files.length} photos: max |Δp| = ${worst.toExponential(2)}`,
       );
       await page.close();
     } finally {
