@@ -13,9 +13,13 @@ export interface ShownResult {
 
 export type Upload = string | { name: string; mimeType: string; buffer: Buffer };
 
-/** Opens the page in in-browser mode (the mode is remembered across visits, so say it). */
+/**
+ * Opens the page in in-browser mode unless `params` ("&key=value...") names a mode: the mode is
+ * remembered across visits, so always say it.
+ */
 export async function openDemo(page: Page, url: string, params = ''): Promise<void> {
-  await page.goto(`${url}?mode=local${params}`);
+  const query = /(^|&)mode=/.test(params) ? params.replace(/^&/, '') : `mode=local${params}`;
+  await page.goto(`${url}?${query}`);
   await page.waitForSelector('body[data-model]', { timeout: 60_000 });
 }
 
