@@ -134,6 +134,16 @@ describe.runIf(enabled)(NAME, () => {
     expect(worst[1].meanAbs).toBeLessThan(10);
   });
 
+  it('GET /v1/model: both runtimes serve the exported spec with its training metrics', async () => {
+    type Spec = { labels: string[]; sha256: string; training?: { valAccuracy?: number } };
+    const [fromNode, fromWorkerd] = (await Promise.all(
+      [node.url, workerd.url].map(async (url) => (await fetch(`${url}/v1/model`)).json()),
+    )) as [Spec, Spec];
+    expect(fromNode.labels).toEqual(['ants', 'bees']);
+    expect(fromNode.training?.valAccuracy).toBeGreaterThan(0.5);
+    expect(fromWorkerd).toEqual(fromNode);
+  });
+
   it('node server gives the answer of `ferry predict` on every photo', async () => {
     let worst = 0;
     for (const photo of photos) {
