@@ -3,7 +3,7 @@
  * photos uploaded through the file input. What the page shows must match onnxruntime-node on
  * the same files, in-browser (onnxruntime-web wasm) and through the real edge API.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { readModelSpecFromOnnx } from '@ferry/core';
@@ -11,6 +11,7 @@ import { type RunningServer, startNode, startWorkerd } from '@ferry/edge-api/tes
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ORT_FILES } from '../vite-plugins/ferry-site.js';
 import { buildSite, PACKAGE_DIR } from './test-support/build-site.js';
 import { haveChromium, type LaunchedBrowser, launchChromium } from './test-support/chromium.js';
 import { openDemo, upload, useMode } from './test-support/page-driver.js';
@@ -25,6 +26,7 @@ const TOLERANCE = 1e-3;
 
 describe.runIf(haveChromium(TEST))(TEST, () => {
   let scratch: string;
+  let outDir: string;
   let modelPath: string;
   let labels: string[];
   let photos: PhotoSet;
@@ -42,7 +44,7 @@ describe.runIf(haveChromium(TEST))(TEST, () => {
     console.log(
       `${TEST}: ${photos.source} photos, ${photos.validation.length} validation + ${photos.assorted.length} assorted`,
     );
-    const outDir = join(scratch, 'site');
+    outDir = join(scratch, 'site');
     await buildSite(modelPath, outDir);
     [site, edge, browser] = await Promise.all([serveStatic(outDir), startNode(modelPath), launchChromium()]);
     reference = await referenceAnswers(modelPath, [...photos.validation, ...photos.assorted]);
@@ -97,9 +99,63 @@ describe.runIf(haveChromium(TEST))(TEST, () => {
       `${TEST}: ${files.length} photos in-browser vs onnxruntime-node: max |Δp| = ${worst.toExponential(2)}, top-1 differs on ${flips}`,
     );
 
+    // Several photos make a grid: more than one card per row on a desktop viewport...
+    const columns = () =>
+      page.$eval('#results', (el) => getComputedStyle(el).gridTemplateColumns.split(' ').length);
+    expect(await columns()).toBeGreaterThan(1);
     await page.screenshot({ path: join(ARTIFACTS, 'results-desktop.png') });
+    // ...and one column on a phone, with nothing wider than the screen.
     await page.setViewportSize({ width: 390, height: 844 });
+    expect(await columns()).toBe(1);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await page.screenshot({ path: join(ARTIFACTS, 'results-phone.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('`npm run build` output: a static site with the model, the wasm files and a service worker precaching them', () => {
+    const files = readdirSync(outDir, { recursive: true }).map(String).sort();
+    expect(files).toEqual(
+      expect.arrayContaining(['index.html', 'model.onnx', 'sw.js', ...ORT_FILES.map((f) => join('ort', f))]),
+    );
+    expect(readFileSync(join(outDir, 'model.onnx')).equals(readFileSync(modelPath))).toBe(true);
+    // Relative URLs: the site works from any folder of any host.
+    expect(readFileSync(join(outDir, 'index.html'), 'utf8')).toMatch(/src="\.\/assets\/[^"]+\.js"/);
+    const sw = readFileSync(join(outDir, 'sw.js'), 'utf8');
+    for (const file of ['./', 'index.html', 'model.onnx', ...ORT_FILES.map((f) => `ort/${f}`)])
+      expect(sw).toContain(JSON.stringify(file));
+    for (const asset of files.filter((f) => f.startsWith('assets/')))
+      expect(sw).toContain(JSON.stringify(asset));
+  });
+
+  it('URL parameters: ?ep= picks the execution provider and says why WebGPU did not run; ?mode=edge&api= opens edge mode', async () => {
+    const page = await newPage();
+    await openDemo(page, site.url, '&ep=wasm');
+    expect(await page.textContent('#runtime-status')).toBe('In browser · wasm');
+    expect(await page.textContent('#model-card')).toContain('onnxruntime-web · wasm (wasm was requested)');
+    // Asked for WebGPU in a browser without a GPU adapter (--disable-gpu): wasm runs, and the card says why.
+    await openDemo(page, site.url, '&ep=webgpu');
+    expect(await page.getAttribute('body', 'data-model')).toBe('ready');
+    expect(await page.textContent('#runtime-status')).toBe('In browser · wasm');
+    expect(await page.textContent('#model-card')).toMatch(
+      /onnxruntime-web · wasm \((no WebGPU adapter|this browser has no WebGPU|WebGPU)/,
+    );
+
+    await openDemo(page, site.url, `&mode=edge&api=${encodeURIComponent(edge.url)}`);
+    expect(await page.textContent('#runtime-status')).toBe('Edge API');
+    expect(await page.inputValue('#api-base')).toBe(edge.url);
+    const [result] = await upload(page, [photos.assorted[0]!]);
+    expect(result).toMatchObject({
+      status: 'done',
+      mode: 'edge',
+      top1: reference.get(photos.assorted[0]!)!.top1,
+    });
+    expect(await page.textContent('.result:first-child .result-meta')).toMatch(
+      /^\d+(\.\d)? ms via edge APIserver: decode \d+(\.\d)? ms · preprocess \d+(\.\d)? ms · inference \d+(\.\d)? ms · model /,
+    );
+    // The mode is remembered: a plain visit comes back in edge mode.
+    await page.goto(site.url);
+    await page.waitForSelector('body[data-model]');
+    expect(await page.getAttribute('body', 'data-mode')).toBe('edge');
     await page.close();
   });
 
