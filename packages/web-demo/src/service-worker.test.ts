@@ -3,6 +3,7 @@
  * cache, so in-browser mode works offline; a host that swaps model.onnx (`ferry demo` after
  * retraining) is seen on the next reload (models are network-first), and offline keeps the last
  * model that was downloaded, including one named by ?model= that the build never bundled.
+ * Also the loading states, which need a fresh origin (no worker yet) to hold the model back.
  */
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -78,6 +79,31 @@ describe.runIf(haveChromium(TEST))(TEST, () => {
     await page.reload();
     await page.waitForSelector('body[data-model]', { timeout: 60_000 });
   };
+
+  it('shows loading states: “Loading model…” until the model arrives, photos wait as “Classifying…”', async () => {
+    const site = await serve();
+    const page = await browser.context.newPage();
+    // Hold the model download (first visit: no service worker in the way yet).
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route('**/model.onnx', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(`${site.url}?mode=local`);
+    await page.waitForSelector('#runtime-status[data-state="loading"]');
+    expect(await page.textContent('#runtime-status')).toBe('Loading model…');
+    await page.setInputFiles('#file-input', photo);
+    await page.waitForSelector('.result[data-status="pending"][aria-busy="true"]');
+    expect(await page.textContent('.result .result-top')).toBe('Classifying…');
+    release();
+    await page.waitForSelector('.result[data-status="done"]', { timeout: 60_000 });
+    expect(await page.textContent('#runtime-status')).toBe('In browser · wasm');
+    expect(await page.getAttribute('.result', 'data-top1')).toBe(reference.get(photo)!.top1);
+    await page.close();
+  });
 
   it('keeps working offline after the first visit', async () => {
     const site = await serve();
