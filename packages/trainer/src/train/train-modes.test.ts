@@ -116,6 +116,10 @@ describe('train: interrupt, resume, early stopping, export', () => {
     expect(existsSync(join(out, 'checkpoint', 'model.json'))).toBe(true);
     const state = JSON.parse(await readFile(join(out, '.state', 'state.json'), 'utf8'));
     expect(state).toMatchObject({ epochsDone: 2, completed: false });
+    // Frozen backbone: the state holds head weights only; a SIGKILL would leave no checkpoint.
+    expect(existsSync(join(out, '.state', 'last-head', 'model.json'))).toBe(true);
+    expect(existsSync(join(out, '.state', 'best-head', 'model.json'))).toBe(true);
+    await rm(join(out, 'checkpoint'), { recursive: true });
 
     const events: TrainEvent[] = [];
     const resumed = await train({ out, resume: true, onProgress: (e) => events.push(e) });
@@ -125,7 +129,8 @@ describe('train: interrupt, resume, early stopping, export', () => {
       3, 4, 5,
     ]);
     expect(existsSync(join(out, 'spec.json'))).toBe(true);
-    expect(existsSync(join(out, '.state', 'last'))).toBe(false);
+    expect(existsSync(join(out, 'checkpoint', 'model.json'))).toBe(true);
+    expect(existsSync(join(out, '.state', 'last-head'))).toBe(false);
     await expect(train({ out, resume: true })).rejects.toThrow(/completed run/);
   });
 

@@ -189,12 +189,28 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const headOptions = { hiddenUnits: r.hiddenUnits, dropout: r.dropout, numClasses: nClasses, seed: r.seed };
   const head = buildHead(tf, featureDim(extractor), headOptions);
   const classifier = buildClassifier(tf, extractor, headOptions);
+  // A frozen backbone never changes, so features/freeze runs keep only head weights in .state/
+  // (a few KB per epoch) and write the full checkpoint once, from the best head, when they stop.
+  const frozen = r.mode !== 'finetune';
+  let bestHead: tfTypes.Tensor[] | undefined;
   if (state) {
-    const last = await loadLayersModelFromDir(tf, join(runDir, STATE_DIR, 'last'));
+    const headOnly = existsSync(join(runDir, STATE_DIR, 'last-head', 'model.json'));
+    const last = await loadLayersModelFromDir(tf, join(runDir, STATE_DIR, headOnly ? 'last-head' : 'last'));
     copyWeightsByName(last, classifier);
     copyWeightsByName(last, head);
     last.dispose();
+    if (headOnly && existsSync(join(runDir, STATE_DIR, 'best-head', 'model.json'))) {
+      const best = await loadLayersModelFromDir(tf, join(runDir, STATE_DIR, 'best-head'));
+      bestHead = best.getWeights().map((w) => w.clone());
+      best.dispose();
+    }
   }
+  const writeBestCheckpoint = async () => {
+    if (!frozen || !bestHead) return;
+    head.setWeights(bestHead);
+    copyWeightsByName(head, classifier);
+    await saveLayersModelToDir(classifier, join(runDir, 'checkpoint'));
+  };
   emit({
     type: 'start',
     mode: r.mode,
@@ -362,8 +378,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   };
 
   const saveState = async (epochsDone: number, completed: boolean) => {
-    copyWeightsByName(head, classifier);
-    if (!completed) await saveLayersModelToDir(classifier, join(runDir, STATE_DIR, 'last'));
+    if (!completed) {
+      if (frozen) await saveLayersModelToDir(head, join(runDir, STATE_DIR, 'last-head'));
+      else {
+        copyWeightsByName(head, classifier);
+        await saveLayersModelToDir(classifier, join(runDir, STATE_DIR, 'last'));
+      }
+    }
     const { onProgress: _p, onDownload: _d, signal: _s, ...saved } = r;
     const s: RunState = {
       version: 1,
@@ -495,8 +516,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       bestLoss = val.loss;
       bestEpoch = epoch + 1;
       bestPredictions = val.predictions;
-      copyWeightsByName(head, classifier);
-      await saveLayersModelToDir(classifier, join(runDir, 'checkpoint'));
+      if (frozen) {
+        tf.dispose(bestHead ?? []);
+        bestHead = head.getWeights().map((w) => w.clone());
+        await saveLayersModelToDir(head, join(runDir, STATE_DIR, 'best-head'));
+      } else {
+        copyWeightsByName(head, classifier);
+        await saveLayersModelToDir(classifier, join(runDir, 'checkpoint'));
+      }
     }
     await saveState(epoch + 1, false);
     const avg = history.slice(startEpoch).reduce((a, h) => a + h.seconds, 0) / (epoch + 1 - startEpoch);
@@ -541,7 +568,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     backend: backend.name,
     interrupted,
   };
+  await writeBestCheckpoint();
   const cleanup = () => {
+    tf.dispose(bestHead ?? []);
     valX?.dispose();
     frozenValFeatures?.dispose();
     headOpt.dispose();
@@ -593,7 +622,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     await writeReport({ runDir, dataset, result, trainPipeline, evalPipeline, seed: r.seed });
   }
   await saveState(epochsRun, true);
-  await rm(join(runDir, STATE_DIR, 'last'), { recursive: true, force: true });
+  for (const dir of ['last', 'last-head', 'best-head'])
+    await rm(join(runDir, STATE_DIR, dir), { recursive: true, force: true });
   cleanup();
   if (r.exportOnnx) {
     try {
