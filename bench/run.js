@@ -11,10 +11,16 @@
  *   memory     bench/train-memory.mjs when present (peak RSS of training runs)
  *   export     bench/export-precision.mjs: fp32/fp16/int8 sizes and val accuracy
  *
- * Usage: node bench/run.js [--only training,inference,...] [--quick] [--peer-epochs N]
+ * Usage: node bench/run.js [--only PART[,PART]] [--quick] [--peer-epochs N] [--report]
+ *   --only PART      parts to (re)run; training:<run> reruns one training run and merges it into
+ *                    training.json (runs: ferry-features, ferry-finetune, pytorch-fixed,
+ *                    pytorch-finetune)
  *   --quick          smoke run: a few images, 1 epoch, short timings; writes bench/out/quick/
  *                    and bench/out/quick/REPORT.md, never bench/REPORT.md
- *   --peer-epochs N  epochs of the PyTorch peer (default 25, the tutorial's)
+ *   --peer-epochs N  epochs of the PyTorch peer (default 25, the tutorial's);
+ *                    --peer-finetune-epochs N for its finetune mode alone
+ *   --memory-images N  size of train-memory.mjs's generated set (its default: 10000)
+ *   --report         only re-assemble the report from bench/out/*.json
  * Needs the packages built (`npm install` does it) and the ants/bees photos + MobileNetV2 weights:
  * FERRY_DATA_DIR / FERRY_MODELS_DIR, else ~/.cache/ferry (as `npm run demo` resolves them).
  */
@@ -46,6 +52,9 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     quick: { type: 'boolean', default: false },
     'peer-epochs': { type: 'string' },
+    'peer-finetune-epochs': { type: 'string' },
+    'memory-images': { type: 'string' },
+    report: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -57,16 +66,35 @@ if (args.help) {
   );
   process.exit(0);
 }
-const only = args.only ? args.only.split(',').map((s) => s.trim()) : PARTS;
-const unknown = only.filter((p) => !PARTS.includes(p));
+/** Training runs, selectable one by one with --only training:<id> (merged into training.json). */
+const TRAINING_RUNS = {
+  'ferry-features': 'ferry features (default)',
+  'ferry-finetune': 'ferry finetune',
+  'pytorch-fixed': 'pytorch fixed',
+  'pytorch-finetune': 'pytorch finetune',
+};
+const only = args.report ? [] : args.only ? args.only.split(',').map((s) => s.trim()) : [...PARTS];
+const unknown = only.filter(
+  (p) => !PARTS.includes(p) && !(p.startsWith('training:') && p.slice(9) in TRAINING_RUNS),
+);
+const SELECTED_RUNS = only.includes('training')
+  ? Object.keys(TRAINING_RUNS)
+  : only.filter((p) => p.startsWith('training:')).map((p) => p.slice(9));
+if (SELECTED_RUNS.length && !only.includes('training')) only.push('training');
 if (unknown.length) {
-  console.error(`bench: unknown part(s) ${unknown.join(', ')} (parts: ${PARTS.join(', ')})`);
+  console.error(
+    `bench: unknown part(s) ${unknown.join(', ')} (parts: ${PARTS.join(', ')}, training:<${Object.keys(TRAINING_RUNS).join('|')}>)`,
+  );
   process.exit(2);
 }
 const QUICK = args.quick;
 const OUT = QUICK ? join(HERE, 'out/quick') : join(HERE, 'out');
 const REPORT = QUICK ? join(OUT, 'REPORT.md') : join(HERE, 'REPORT.md');
 const PEER_EPOCHS = Number(args['peer-epochs'] ?? (QUICK ? 1 : 25));
+const PEER_EPOCHS_BY_MODE = {
+  fixed: PEER_EPOCHS,
+  finetune: Number(args['peer-finetune-epochs'] ?? PEER_EPOCHS),
+};
 mkdirSync(OUT, { recursive: true });
 
 const started = Date.now();
@@ -97,7 +125,7 @@ function findDir(envVar, probe, cacheSub) {
 }
 const FULL_DATA = findDir('FERRY_DATA_DIR', 'hymenoptera_data', 'data');
 const BACKBONE = findDir('FERRY_MODELS_DIR', 'mobilenet_v2_0.35_224', 'backbones');
-if (!FULL_DATA || !BACKBONE) {
+if (!args.report && (!FULL_DATA || !BACKBONE)) {
   console.error(
     'bench: needs the ants/bees photos and the MobileNetV2 weights: set FERRY_DATA_DIR (containing\n' +
       'hymenoptera_data/) and FERRY_MODELS_DIR (containing mobilenet_v2_0.35_224/), or run `npm run demo`\n' +
@@ -105,7 +133,7 @@ if (!FULL_DATA || !BACKBONE) {
   );
   process.exit(2);
 }
-if (!existsSync(CLI)) {
+if (!args.report && !existsSync(CLI)) {
   console.error(`bench: ${CLI} is missing; build first (npm install, or npx turbo run build)`);
   process.exit(2);
 }
@@ -131,7 +159,7 @@ function quickData() {
   }
   return dir;
 }
-const DATA = QUICK ? quickData() : FULL_DATA;
+const DATA = QUICK && !args.report ? quickData() : FULL_DATA;
 const count = (split) =>
   readdirSync(join(DATA, split)).reduce((s, l) => s + readdirSync(join(DATA, split, l)).length, 0);
 
@@ -260,16 +288,28 @@ function ensureTorch() {
 const runDir = (mode) => join(OUT, 'runs', mode);
 
 async function training() {
-  const result = { date: new Date().toISOString(), loadavg_before: load(), data: DATA, backbone: BACKBONE };
+  // A subset of runs (--only training:<id>) replaces those runs in the last training.json.
+  const all = SELECTED_RUNS.length === Object.keys(TRAINING_RUNS).length;
+  const previous = all ? undefined : readJson('training');
+  const result = {
+    ...(previous ?? {}),
+    date: new Date().toISOString(),
+    loadavg_before: load(),
+    data: DATA,
+    backbone: BACKBONE,
+    runs: { ...(previous?.runs ?? {}) },
+  };
+  if (!all) result.rerun = { runs: SELECTED_RUNS, date: result.date, previous_date: previous?.date };
   result.images = { train: count('train'), val: count('val') };
   const threads = cpus().length;
   result.torch_threads = threads;
   // A fresh cache: Ferry's default mode caches backbone features, and a warm cache would time
   // only the head. The backbone itself still comes from the read-only mirror.
   const cache = join(OUT, 'cache');
-  rmSync(cache, { recursive: true, force: true });
+  if (SELECTED_RUNS.includes('ferry-features')) rmSync(cache, { recursive: true, force: true });
 
-  const torch = ensureTorch();
+  const peerModes = ['fixed', 'finetune'].filter((m) => SELECTED_RUNS.includes(`pytorch-${m}`));
+  const torch = peerModes.length > 0 && ensureTorch();
   if (torch) {
     step('training: proving the PyTorch port (features equal to tfjs within 1e-4)');
     const photos = [];
@@ -289,11 +329,10 @@ async function training() {
     );
   }
 
-  result.runs = {};
   const ferryRuns = [
     ['ferry features (default)', 'features', []],
     ['ferry finetune', 'finetune', ['--mode', 'finetune']],
-  ];
+  ].filter(([, mode]) => SELECTED_RUNS.includes(`ferry-${mode}`));
   for (const [name, mode, extra] of ferryRuns) {
     step(`training: ${name} on ${result.images.train} train / ${result.images.val} val images`);
     rmSync(runDir(mode), { recursive: true, force: true });
@@ -332,9 +371,10 @@ async function training() {
   // cut short by the clock still has inference, edge and export figures.
   return async () => {
     if (torch && result.port_check?.ok) {
-      for (const mode of ['fixed', 'finetune']) {
+      for (const mode of peerModes) {
         const name = `pytorch ${mode}`;
-        step(`training: ${name} (${PEER_EPOCHS} epochs, batch 4, ${threads} threads)`);
+        const epochs = PEER_EPOCHS_BY_MODE[mode];
+        step(`training: ${name} (${epochs} epochs, batch 4, ${threads} threads)`);
         const r = await runChild(
           PYTHON,
           [
@@ -346,7 +386,7 @@ async function training() {
             '--mode',
             mode,
             '--epochs',
-            String(PEER_EPOCHS),
+            String(epochs),
             '--threads',
             String(threads),
           ],
@@ -368,11 +408,14 @@ async function training() {
         step(`training: ${name}: ${JSON.stringify(result.runs[name])}`);
         writeJson('training', { ...result, partial: true });
       }
+    } else if (peerModes.length === 0) {
+      // no PyTorch run selected
     } else if (torch) {
       result.peer_skipped = 'the port check failed, so the PyTorch peer would not run on the same weights';
     } else {
       result.peer_skipped = 'python3-torch / python3-torchvision not installed';
     }
+    delete result.partial;
     result.loadavg_after = load();
     writeJson('training', result);
   };
@@ -435,9 +478,15 @@ async function memory() {
     return;
   }
   step('memory: bench/train-memory.mjs');
-  const r = await runChild(process.execPath, [script, ...(QUICK ? ['--quick'] : [])], {
-    label: 'train-memory',
-  });
+  const r = await runChild(
+    process.execPath,
+    [
+      script,
+      ...(QUICK ? ['--quick'] : []),
+      ...(args['memory-images'] ? ['--images', args['memory-images']] : []),
+    ],
+    { label: 'train-memory' },
+  );
   writeJson('memory', {
     date: new Date().toISOString(),
     ...(r.code === 0 && r.json
@@ -492,6 +541,11 @@ function trainingSection(t) {
       t.port_check.ok
         ? `Port check: PyTorch features of ${t.port_check.images} val photos equal tfjs' within ${t.port_check.max_abs_diff.toExponential(2)} (max |feature| ${t.port_check.max_abs_feature}; limit 1e-4).`
         : `Port check FAILED: ${t.port_check.error}`,
+      '',
+    );
+  if (t.rerun)
+    lines.push(
+      `Re-measured on ${t.rerun.date} with \`--only ${t.rerun.runs.map((r) => `training:${r}`).join(',')}\`; the other runs are from ${t.rerun.previous_date ?? 'an earlier run'}.`,
       '',
     );
   if (t.peer_skipped) lines.push(`PyTorch peer skipped: ${t.peer_skipped}.`, '');
@@ -631,10 +685,23 @@ function memorySection(m, t) {
       '',
     );
   }
+  // train-memory.mjs also writes its own bench/out/train-memory.json; shown (with its date) when
+  // this bench's memory part did not produce a result.
+  const own = join(HERE, 'out/train-memory.json');
+  const standalone = existsSync(own) ? JSON.parse(readFileSync(own, 'utf8')) : undefined;
   if (!m) lines.push('_bench/train-memory.mjs not run yet._');
   else if (m.skipped) lines.push(`Generated 10,000-image set: not measured (${m.skipped}).`);
-  else if (m.error) lines.push(`bench/train-memory.mjs failed: ${m.error}`);
-  else
+  else if (m.error) lines.push(`bench/train-memory.mjs failed in this bench: ${m.error}`);
+  if ((!m || m.skipped || m.error) && standalone)
+    lines.push(
+      '',
+      `Last standalone run of \`node bench/train-memory.mjs\` (its own bench/out/train-memory.json, not re-run by this bench):`,
+      '',
+      '```json',
+      JSON.stringify(standalone, null, 2),
+      '```',
+    );
+  else if (m && !m.skipped && !m.error)
     lines.push(
       `bench/train-memory.mjs (${m.date}):`,
       '',
@@ -732,7 +799,7 @@ function writeReport() {
 
 const run = { training, inference, edge, memory, export: exportPart };
 step(`bench${QUICK ? ' --quick' : ''}: parts ${only.join(', ')}; output ${OUT}`);
-writeJson('machine', machine());
+if (!args.report) writeJson('machine', machine());
 let failed = 0;
 let peer;
 for (const part of PARTS.filter((p) => only.includes(p))) {
