@@ -95,6 +95,12 @@ const PEER_EPOCHS_BY_MODE = {
   fixed: PEER_EPOCHS,
   finetune: Number(args['peer-finetune-epochs'] ?? PEER_EPOCHS),
 };
+for (const [flag, n] of Object.entries(PEER_EPOCHS_BY_MODE)) {
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`bench: PyTorch ${flag} epochs must be a positive integer, got ${n}`);
+    process.exit(2);
+  }
+}
 mkdirSync(OUT, { recursive: true });
 
 const started = Date.now();
