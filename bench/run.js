@@ -440,6 +440,8 @@ function defaultRun() {
 async function inference() {
   const dir = defaultRun();
   step(`inference: bench/inference.mjs ${dir}`);
+  const before = load();
+  const date = new Date().toISOString();
   const r = await runChild(
     process.execPath,
     [join(HERE, 'inference.mjs'), dir, '--seconds', QUICK ? '0.5' : '4'],
@@ -449,8 +451,8 @@ async function inference() {
   );
   const result =
     r.code === 0 && r.json
-      ? { date: new Date().toISOString(), loadavg_before: load(), ...r.json }
-      : { date: new Date().toISOString(), error: errorOf(r) };
+      ? { date, loadavg_before: before, ...r.json }
+      : { date, loadavg_before: before, error: errorOf(r) };
   result.loadavg_after = load();
   writeJson('inference', result);
 }
