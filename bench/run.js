@@ -529,10 +529,15 @@ const table = (head, rows) =>
     `|${head.map(() => ' --- ').join('|')}|`,
     ...rows.map((r) => `| ${r.join(' | ')} |`),
   ].join('\n');
-const loadNote = (j) =>
-  j?.loadavg_before
-    ? `Load average (1/5/15 min) before ${j.loadavg_before.join(' / ')}, after ${j.loadavg_after?.join(' / ') ?? '–'}.`
-    : '';
+const loadNote = (j) => {
+  if (!j?.loadavg_before) return '';
+  const note = `Load average (1/5/15 min) before ${j.loadavg_before.join(' / ')}, after ${j.loadavg_after?.join(' / ') ?? '–'}.`;
+  const busiest = Math.max(j.loadavg_before[0], j.loadavg_after?.[0] ?? 0);
+  // Figures taken while other work held the cores measure the contention as much as the code.
+  return busiest > cpus().length
+    ? `${note} **The load was above the ${cpus().length} cores: other processes competed for the CPU, so times are inflated and noisy, multi-threaded runtimes (PyTorch, onnxruntime-node) most.**`
+    : note;
+};
 
 function trainingSection(t) {
   if (!t) return '_Not run yet (`node bench/run.js --only training`)._';
