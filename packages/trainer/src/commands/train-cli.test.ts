@@ -46,6 +46,12 @@ describe('ferry train command line', () => {
       /--epochs expects a number/,
     );
     expect(misuse(['--data', 'd', '--out', 'o', '--backend', 'tpu']).message).toMatch(/--backend must be/);
+    // Every backend selectBackend knows is accepted (webgpu was once missing from the CLI's list).
+    for (const backend of ['auto', 'wasm', 'cpu', 'tensorflow', 'tensorflow-gpu', 'webgpu']) {
+      expect(parseTrainArgs(['--data', 'd', '--out', 'o', '--backend', backend]).options.backend).toBe(
+        backend,
+      );
+    }
     expect(misuse(['--data', 'd', '--out', 'o', '--frobnicate']).message).toMatch(/frobnicate/);
     const { options, json } = parseTrainArgs(['--data', 'd', '--out', 'o', '--json', '--aug-views', '3']);
     expect(json).toBe(true);

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { progressBar } from '../backbones/download.js';
 import { BackboneError } from '../backbones/resolve.js';
-import type { BackendName } from '../backend/index.js';
+import { BACKEND_NAMES, type BackendName, isBackendName } from '../backend/index.js';
 import { CliError } from '../cli-support.js';
 import { DatasetError } from '../data/dataset.js';
 import { ModelFileError } from '../io/layers-model-io.js';
@@ -48,7 +48,8 @@ Training
   --aug-views K           features: augmented views per image (default 2)
   --patience N            early stopping after N epochs without improvement (default off)
   --seed N                default 42; same seed, same metrics
-  --backend B             auto (default) | wasm | cpu | tensorflow | tensorflow-gpu
+  --backend B             auto (default) | wasm | cpu | tensorflow | tensorflow-gpu | webgpu
+                          (GPU set-up: docs/gpu.md)
   --resume                continue the interrupted run in --out
   --no-export             skip writing model.onnx
   --json                  JSON lines on stdout instead of human output
@@ -110,9 +111,9 @@ export function parseTrainArgs(argv: string[]) {
   if (!v.resume && !v.data && !v.csv)
     throw new CliError('missing --data DIR or --csv FILE (see ferry train --help)');
   if (v.data && v.csv) throw new CliError('pass either --data or --csv, not both');
-  const backends = ['auto', 'wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'];
-  if (v.backend && !backends.includes(v.backend)) {
-    throw new CliError(`--backend must be one of ${backends.join(', ')}, got "${v.backend}"`);
+  // One list for the CLI and selectBackend, so a backend added there is accepted here too.
+  if (v.backend && !isBackendName(v.backend)) {
+    throw new CliError(`--backend must be one of ${BACKEND_NAMES.join(', ')}, got "${v.backend}"`);
   }
   const hidden = v.hidden
     ? v.hidden.split(',').map((s) => {
