@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { readModelSpecFromOnnx } from '@ferry/core';
-import { type RunningServer, startNode, startWorkerd } from '@ferry/edge-api/testing';
+import { type RunningServer, startNode } from '@ferry/edge-api/testing';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -164,7 +164,8 @@ describe.runIf(haveChromium(TEST))(TEST, () => {
     await openDemo(page, site.url);
     // Synthetic photos too: one is stored sideways with EXIF orientation 6 (the real ones are upright).
     const synthetic = await syntheticPhotos(join(scratch, 'exif'), 2);
-    const files = [...photos.assorted, ...photos.validation.slice(0, 10), ...synthetic];
+    // A few photos are enough here: real-model.test.ts compares the decoders on the whole val set.
+    const files = [...photos.assorted.slice(0, 4), ...photos.validation.slice(0, 2), ...synthetic];
     let maxDiff = 0;
     let sumDiff = 0;
     let samples = 0;
@@ -275,40 +276,6 @@ describe.runIf(haveChromium(TEST))(TEST, () => {
     await page.close();
   });
 
-  it('classifies through the edge worker in workerd (the Workers build): shows its answers, top-1 as onnxruntime-node', async () => {
-    const worker = await startWorkerd(modelPath);
-    try {
-      const page = await newPage();
-      await openDemo(page, site.url);
-      await useMode(page, 'edge', worker.url);
-      const files = photos.assorted;
-      const shown = await upload(page, files);
-      let worst = 0;
-      for (const [i, result] of shown.entries()) {
-        const file = files[i]!;
-        const ref = reference.get(file)!;
-        expect(result, basename(file)).toMatchObject({ status: 'done', mode: 'edge' });
-        // The page shows exactly what the worker answers for the same bytes.
-        const direct = await classifyDirectly(worker.url, file);
-        for (const p of result.predictions!) {
-          expect(p.probability, `${basename(file)} ${p.label}`).toBeCloseTo(direct.get(p.label)!, 6);
-          worst = Math.max(worst, Math.abs(p.probability - ref.probabilities[labels.indexOf(p.label)]!));
-        }
-        // workerd decodes with its own wasm/JS codecs, not sharp; a random-weight model amplifies
-        // those one-level pixel differences, so top-1 must agree wherever the reference has a
-        // clear winner (the edge-api's own tests hold the 1e-3 budget on a trained model).
-        const sorted = [...ref.probabilities].sort((a, b) => b - a);
-        if (sorted[0]! - sorted[1]! > 0.05) expect(result.top1, basename(file)).toBe(ref.top1);
-      }
-      console.log(
-        `${TEST}: workerd (its wasm decoders) vs onnxruntime-node + sharp on ${files.length} photos: max |Δp| = ${worst.toExponential(2)}`,
-      );
-      await page.close();
-    } finally {
-      await worker.stop();
-    }
-  });
-
   it('says so plainly when the model cannot load or the camera is unavailable', async () => {
     const page = await newPage();
     await openDemo(page, site.url, '&model=missing.onnx');
@@ -324,18 +291,6 @@ describe.runIf(haveChromium(TEST))(TEST, () => {
     await page.close();
   });
 });
-
-/** The edge API's answer for a file, straight over HTTP: label -> probability. */
-async function classifyDirectly(apiBase: string, file: string): Promise<Map<string, number>> {
-  const res = await fetch(`${apiBase}/v1/classify?top_k=1000`, {
-    method: 'POST',
-    body: readFileSync(file),
-    headers: { 'content-type': 'image/jpeg' },
-  });
-  const body = (await res.json()) as { predictions: { label: string; probability: number }[] };
-  if (!res.ok) throw new Error(`edge API refused ${file}: ${JSON.stringify(body)}`);
-  return new Map(body.predictions.map((p) => [p.label, p.probability]));
-}
 
 /** Rewrites the SOF dimensions, leaving the pixels: a "decompression bomb" header. */
 function patchJpegSize(jpeg: Buffer, width: number, height: number): void {
