@@ -7,12 +7,13 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { applyTransforms, createRandom, type Normalization, type TransformStep, toTensor } from '@ferry/core';
+import type { Normalization, TransformStep } from '@ferry/core';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { Sample } from '../data/dataset.js';
-import { DecodeError, decodeImageBuffer } from '../data/decode.js';
 import { type SkippedFile, viewSeed } from '../data/loader.js';
 import { prefetchMap } from '../data/prefetch.js';
+import { runTransformJob, type TransformJob } from '../data/transform-job.js';
+import type { TransformPool } from '../data/transform-pool.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { type FeatureRunner, tfjsFeatureRunner } from './feature-runner.js';
 
@@ -65,6 +66,8 @@ export interface ExtractOptions {
   batchSize: number;
   concurrency: number;
   onSkip: (s: SkippedFile) => void;
+  /** Worker threads for decode + transforms; in-process without one. */
+  pool?: TransformPool;
   onBatch?: (done: number, total: number, cached: number) => void;
   signal?: AbortSignal;
 }
@@ -132,18 +135,23 @@ export async function extractFeatures(
           });
         } else views.push({ view: v, path });
       }
-      if (views.some((v) => !v.features)) {
-        try {
-          const image = await decodeImageBuffer(bytes, sample.path);
-          for (const v of views) {
-            if (v.features) continue;
-            const pipeline = v.view === 0 ? o.evalPipeline : o.trainPipeline;
-            const t = applyTransforms(image, pipeline, createRandom(viewSeed(o.seed, hash, v.view)));
-            v.input = toTensor(t, o.normalization);
-          }
-        } catch (error) {
-          return { sample, error: error instanceof DecodeError ? error.reason : (error as Error).message };
-        }
+      const missing = views.filter((v) => !v.features);
+      if (missing.length > 0) {
+        const job: TransformJob = {
+          bytes,
+          path: sample.path,
+          normalization: o.normalization,
+          views: missing.map((v) => ({
+            view: v.view,
+            pipeline: v.view === 0 ? o.evalPipeline : o.trainPipeline,
+            seed: viewSeed(o.seed, hash, v.view),
+          })),
+        };
+        const result = await (o.pool ? o.pool.run(job) : runTransformJob(job));
+        if ('error' in result) return { sample, error: result.error };
+        missing.forEach((v, i) => {
+          v.input = result.inputs[i];
+        });
       }
       return { sample, hash, views };
     },

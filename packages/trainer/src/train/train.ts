@@ -23,6 +23,7 @@ import { selectBackend } from '../backend/index.js';
 import { type Dataset, describeBalance, displayPath, loadDataset, type Sample } from '../data/dataset.js';
 import { defaultConcurrency, loadSamples, type SkippedFile, stackInputs } from '../data/loader.js';
 import { batches } from '../data/prefetch.js';
+import { createTransformPool } from '../data/transform-pool.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { loadLayersModelFromDir, saveLayersModelToDir } from '../io/layers-model-io.js';
 import {
@@ -245,10 +246,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       cacheDir: join(cacheDir(), 'onnx-backbones'),
       log,
     });
+    const pool = createTransformPool();
     const common = {
       tf,
       extractor,
       runner,
+      ...(pool ? { pool } : {}),
       dir: join(cacheDir(), 'features', key),
       evalPipeline,
       trainPipeline,
@@ -261,9 +264,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         emit({ type: 'features', done, total, cached }),
       ...(r.signal ? { signal: r.signal } : {}),
     };
-    const tr = await extractFeatures(dataset.train, { ...common, augViews: r.augViews });
-    const va = await extractFeatures(dataset.val, { ...common, augViews: 0 });
-    await runner.dispose();
+    let tr: Awaited<ReturnType<typeof extractFeatures>>;
+    let va: typeof tr;
+    try {
+      tr = await extractFeatures(dataset.train, { ...common, augViews: r.augViews });
+      va = await extractFeatures(dataset.val, { ...common, augViews: 0 });
+    } finally {
+      await runner.dispose();
+      await pool?.close();
+    }
     featureStats = {
       hits: tr.stats.hits + va.stats.hits,
       misses: tr.stats.misses + va.stats.misses,
