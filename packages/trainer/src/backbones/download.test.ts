@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -107,6 +107,7 @@ describe('resolveBackbone', () => {
       const r = await resolveBackbone(`${base}/model/model.json`, { featureLayer: 'out_relu' });
       expect(r.modelJson.startsWith(join(root, 'cache', 'backbones'))).toBe(true);
       expect(existsSync(join(r.modelJson, '..', 'weights.bin'))).toBe(true);
+      expect(readdirSync(join(r.modelJson, '..')).sort()).toEqual(['model.json', 'weights.bin']);
       // Local directories need the feature layer named.
       await expect(resolveBackbone(modelDir)).rejects.toThrow(/--feature-layer/);
       await expect(resolveBackbone(join(root, 'nothing'))).rejects.toThrow(/unknown backbone/);

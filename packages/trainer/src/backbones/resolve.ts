@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Normalization } from '@ferry/core';
@@ -85,6 +85,7 @@ async function downloadModel(
   }
   // model.json last: its presence marks a complete cache entry.
   await writeFileAtomic(modelJson, manifestText);
+  await rm(join(dir, '.model.json.download'), { force: true });
   return modelJson;
 }
 
