@@ -55,7 +55,9 @@ Training
   --json                  JSON lines on stdout instead of human output
   -h, --help              this help
 
-Environment: FERRY_MODELS_DIR (read-only backbone mirror), FERRY_CACHE_DIR (default ~/.cache/ferry).`;
+Environment: FERRY_MODELS_DIR (read-only backbone mirror), FERRY_CACHE_DIR (default ~/.cache/ferry:
+backbones, cached features, converted backbones), FERRY_OFFLINE=1 (never download),
+FERRY_FEATURES_RUNTIME=tfjs (features mode: run the frozen backbone on tfjs instead of onnxruntime-node).`;
 
 function num(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
