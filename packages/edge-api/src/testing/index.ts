@@ -8,5 +8,6 @@ export {
   type RunningServer,
   startWorkerd,
   type WorkerdOptions,
+  type WorkerdServer,
 } from '../workerd/start-workerd.js';
 export { startNode } from './start-node.js';

@@ -9,5 +9,6 @@ export {
   type RunningServer,
   startWorkerd,
   type WorkerdOptions,
+  type WorkerdServer,
   type WorkerEntry,
 } from './start-workerd.js';

@@ -26,6 +26,17 @@ export interface RunningServer {
   stop: () => Promise<void>;
 }
 
+/** workerd via wrangler: `url` is wrangler's dev server, `workerUrl` workerd's own socket. */
+export interface WorkerdServer extends RunningServer {
+  /**
+   * workerd's own socket for this worker (a free port), bypassing wrangler's dev ProxyWorker,
+   * which can drop a POST under load with 503 "Your worker restarted mid-request" although the
+   * worker never restarted (cloudflare/workers-sdk#14641: a kj keep-alive race). Tests and
+   * bench/ use this one; `url` is what `wrangler dev` users see, on the requested port.
+   */
+  workerUrl: string;
+}
+
 export interface WorkerdOptions {
   /** TCP port; default 0 (a free one: read it from `url`). */
   port?: number;
@@ -79,16 +90,31 @@ export function createWorkerEntry(modelPath: string, delivery: 'bundle' | 'asset
   };
 }
 
-export async function startWorkerd(modelPath: string, options: WorkerdOptions = {}): Promise<RunningServer> {
+interface ReloadEvent {
+  proxyData: { userWorkerUrl: { protocol: string; hostname: string; port: string } };
+}
+
+export async function startWorkerd(modelPath: string, options: WorkerdOptions = {}): Promise<WorkerdServer> {
   const { vars = {}, delivery = 'bundle', port = 0, hostname = '127.0.0.1' } = options;
   // Offline by design: no telemetry, and no fetch of the Request.cf placeholder from Cloudflare.
   process.env.WRANGLER_SEND_METRICS = 'false';
   process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
-  const { unstable_startWorker } = await import('wrangler');
+  const { unstable_DevEnv } = await import('wrangler');
   const { dir, entrypoint, config, cleanup } = createWorkerEntry(modelPath, delivery);
-  let worker: Awaited<ReturnType<typeof unstable_startWorker>> | undefined;
+  // unstable_startWorker, with a look at the runtime's reload event for workerd's own URL.
+  const devEnv = new unstable_DevEnv();
+  // The runtime reports its URL on every (re)load; keep the latest.
+  let latestWorkerUrl: string | undefined;
+  const proxy = devEnv.proxy as unknown as { onReloadComplete(event: ReloadEvent): void };
+  const forward = proxy.onReloadComplete.bind(proxy);
+  proxy.onReloadComplete = (event) => {
+    const { protocol, hostname: host, port: workerPort } = event.proxyData.userWorkerUrl;
+    latestWorkerUrl = `${protocol}//${host.includes(':') ? `[${host}]` : host}:${workerPort}`;
+    forward(event);
+  };
+  let worker: Awaited<ReturnType<typeof devEnv.startWorker>> | undefined;
   try {
-    worker = await unstable_startWorker({
+    worker = await devEnv.startWorker({
       config,
       entrypoint,
       ...(delivery === 'assets' ? { assets: dir } : {}),
@@ -111,8 +137,30 @@ export async function startWorkerd(modelPath: string, options: WorkerdOptions = 
   }
   const started = worker;
   const url = (await started.url).toString().replace(/\/$/, '');
+  // The runtime reports its URL once the worker is loaded, which can be after `ready`: wait
+  // until workerd's own socket answers.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const candidate = latestWorkerUrl;
+    const ok =
+      candidate &&
+      (await fetch(`${candidate}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      ));
+    if (ok) break;
+    if (Date.now() > deadline) {
+      await started.dispose().catch(() => {});
+      cleanup();
+      throw new Error('workerd never answered on the worker URL wrangler reported');
+    }
+    await new Promise((done) => setTimeout(done, 100));
+  }
   return {
     url,
+    get workerUrl() {
+      return latestWorkerUrl!;
+    },
     stop: async () => {
       await started.dispose();
       cleanup();
