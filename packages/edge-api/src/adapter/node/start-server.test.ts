@@ -105,6 +105,8 @@ describe('node server CLI', () => {
       .map((line) => (JSON.parse(line) as { route?: string }).route);
     expect(routes).toContain('static');
     expect(routes).toContain('/healthz');
+    // The start-up model check is not a client request and is not logged as one.
+    expect(routes).not.toContain('/v1/model');
   });
 
   it('exits 2 with a clear message for a missing model, a bad port or a busy port', async () => {

@@ -52,15 +52,26 @@ export async function startNodeServer(options: StartNodeServerOptions): Promise<
   if (options.staticDir !== undefined && !existsSync(options.staticDir)) {
     throw new ServerOptionsError(`static directory not found: ${resolve(options.staticDir)}`);
   }
+  const sink = options.log ?? ((record) => console.log(JSON.stringify(record)));
+  // The preload below is not a client's request: it must not show up in the request log.
+  let preloading = false;
   const app = createNodeApp({
     modelPath,
     limits: options.limits,
-    log: options.log,
+    log: (record) => {
+      if (!preloading) sink(record);
+    },
     staticDir: options.staticDir,
   });
   if (options.preload ?? true) {
     // Surfaces a non-Ferry or broken model now, as an error, instead of as 503s later.
-    const res = await app.request('/v1/model');
+    preloading = true;
+    let res: Response;
+    try {
+      res = await app.request('/v1/model');
+    } finally {
+      preloading = false;
+    }
     if (res.status !== 200) {
       const body = (await res.json()) as { error?: { message?: string } };
       throw new ServerOptionsError(body.error?.message ?? `model check failed with ${res.status}`);
