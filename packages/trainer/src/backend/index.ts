@@ -29,6 +29,7 @@ import {
   noGpuMessage,
   notInstalledMessage,
 } from './errors.js';
+import { systemVulkanProbe, type VulkanProbe } from './vulkan.js';
 import { activateWasm } from './wasm.js';
 import { activateWebGpu, type ImportModule } from './webgpu.js';
 
@@ -61,6 +62,8 @@ export interface BackendEnvironment {
   librarySearch: () => LibrarySearch;
   /** Where the one-line fallback notices go (the CLI's stderr). */
   warn: (line: string) => void;
+  /** Vulkan loader and driver manifests, to say why Dawn found no adapter (default: this machine's). */
+  vulkanProbe?: () => VulkanProbe;
 }
 
 export const systemEnvironment: BackendEnvironment = {
@@ -68,6 +71,7 @@ export const systemEnvironment: BackendEnvironment = {
   gpuPresent: nvidiaGpuPresent,
   librarySearch: systemLibrarySearch,
   warn: (line) => console.error(line),
+  vulkanProbe: systemVulkanProbe,
 };
 
 export function isBackendName(value: string): value is BackendName {
@@ -138,7 +142,7 @@ export async function selectBackend(
       };
     }
     case 'webgpu': {
-      const outcome = await activateWebGpu(tf, env.importModule);
+      const outcome = await activateWebGpu(tf, env.importModule, env.vulkanProbe);
       if (outcome.ok) return { tf, name: 'webgpu', description: `webgpu (Dawn: ${outcome.detail})` };
       env.warn(`ferry: --backend webgpu unavailable: ${outcome.reason}; falling back to wasm (CPU).`);
       return useWasm(`fallback: webgpu unavailable: ${outcome.reason}`);

@@ -6,6 +6,7 @@
  */
 import type * as tfNamespace from '@tensorflow/tfjs';
 import { isModuleNotFound } from './errors.js';
+import { noAdapterReason, systemVulkanProbe, type VulkanProbe } from './vulkan.js';
 
 type Tf = typeof tfNamespace;
 export type ImportModule = (specifier: string) => Promise<unknown>;
@@ -32,7 +33,11 @@ function exposeGpu(gpu: unknown, globals: Record<string, unknown>): void {
   Object.defineProperty(g.navigator as object, 'gpu', { value: gpu, configurable: true });
 }
 
-export async function activateWebGpu(tf: Tf, importModule: ImportModule): Promise<WebGpuOutcome> {
+export async function activateWebGpu(
+  tf: Tf,
+  importModule: ImportModule,
+  vulkanProbe: () => VulkanProbe = systemVulkanProbe,
+): Promise<WebGpuOutcome> {
   let dawn: DawnModule;
   try {
     dawn = (await importModule('webgpu')) as DawnModule;
@@ -52,10 +57,13 @@ export async function activateWebGpu(tf: Tf, importModule: ImportModule): Promis
     return { ok: false, reason: `Dawn's requestAdapter failed (${(error as Error).message})` };
   }
   if (!adapter) {
+    // Only on Linux does Dawn go through Vulkan; elsewhere say it plainly.
     return {
       ok: false,
       reason:
-        'no WebGPU adapter found (no GPU, or Dawn could not load the Vulkan loader libvulkan.so.1 / the GPU driver ICD; see docs/gpu.md)',
+        process.platform === 'linux'
+          ? noAdapterReason(vulkanProbe())
+          : 'no WebGPU adapter found (no GPU, or Dawn has no backend for it here; see docs/gpu.md)',
     };
   }
   exposeGpu(gpu, dawn.globals);
