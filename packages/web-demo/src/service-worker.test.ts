@@ -54,6 +54,13 @@ describe.runIf(haveChromium(TEST))(TEST, () => {
     return server;
   };
 
+  /** One origin for the tests that need no swapped files (each new origin precaches ~30 MB). */
+  let shared: StaticServer | undefined;
+  const sharedSite = async (): Promise<StaticServer> => {
+    shared ??= await serve(new Map([['/extra/other.onnx', swappedModel]]));
+    return shared;
+  };
+
   const firstVisit = async (url: string, params = ''): Promise<Page> => {
     const page = await browser.context.newPage();
     page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
@@ -106,7 +113,7 @@ describe.runIf(haveChromium(TEST))(TEST, () => {
   });
 
   it('keeps working offline after the first visit', async () => {
-    const site = await serve();
+    const site = await sharedSite();
     const page = await firstVisit(site.url);
     await offline(async () => {
       // Not served by the server any more: a fresh navigation would fail without the worker.
@@ -146,7 +153,7 @@ describe.runIf(haveChromium(TEST))(TEST, () => {
   });
 
   it('a ?model= file outside the build works offline once it was loaded online', async () => {
-    const site = await serve(new Map([['/extra/other.onnx', swappedModel]]));
+    const site = await sharedSite();
     const page = await firstVisit(site.url, '&model=extra/other.onnx');
     // The worker may take control after the model was fetched: load it once under its control.
     await reload(page);
