@@ -7,6 +7,7 @@ uses batch statistics even in the fixed-extractor mode, as in the tutorial). Nor
 is the backbone's x/127.5 - 1. Prints one JSON line with accuracy and wall time.
 
 Usage: train.py --data DIR --backbone DIR --mode fixed|finetune [--epochs 25] [--device cpu|cuda] [--threads N]
+       [--batch-size 4] [--workers 2]   (bench/gpu/run-on-device.sh runs it with --device cuda)
 """
 import argparse
 import copy
@@ -72,6 +73,7 @@ scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=7, gamma=0.1)
 
 best_acc, best_weights, history, train_images = 0.0, None, [], 0
 train_seconds = 0.0
+epoch_seconds = 0.0  # train + val phases: what Ferry's per-epoch images/s divides by
 for epoch in range(args.epochs):
     for phase in ["train", "val"]:
         model.train() if phase == "train" else model.eval()
@@ -88,10 +90,13 @@ for epoch in range(args.epochs):
                     optimizer.step()
             running_loss += loss.item() * inputs.size(0)
             running_correct += int((outputs.argmax(1) == labels).sum())
+        if args.device.startswith("cuda"):
+            torch.cuda.synchronize()  # GPU work is asynchronous: count it in the phase that queued it
         if phase == "train":
             scheduler.step()
             train_seconds += time.time() - t0
             train_images += sizes["train"]
+        epoch_seconds += time.time() - t0
         acc = running_correct / sizes[phase]
         history.append({"epoch": epoch, "phase": phase, "loss": running_loss / sizes[phase], "acc": acc})
         if phase == "val" and acc > best_acc:
@@ -102,5 +107,7 @@ print(json.dumps({
     "threads": torch.get_num_threads(), "epochs": args.epochs, "best_val_acc": best_acc,
     "final_val_acc": history[-1]["acc"], "wall_seconds": time.time() - start,
     "train_images_per_second": train_images / train_seconds if train_seconds else None,
+    "epoch_images_per_second": train_images / epoch_seconds if epoch_seconds else None,
+    "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
     "history": history,
 }))
