@@ -53,6 +53,29 @@ describe('resize (hand-computed)', () => {
     expect(() => resize({ ...src, data: new Uint8Array(2) }, 2, 2)).toThrow(/expected 1x1x3/);
   });
 
+  it('resizes RGBA channel by channel, exactly as RGB (the 4-channel path agrees with the 3-channel one)', () => {
+    const [w, h] = [37, 23];
+    const rgba = new Uint8Array(w * h * 4).map((_, i) => (i * 7919 + (i >> 3)) % 256);
+    const rgbOf = (offsets: number[]): Image => {
+      const data = new Uint8Array(w * h * 3);
+      for (let p = 0; p < w * h; p++)
+        for (let c = 0; c < 3; c++) data[p * 3 + c] = rgba[p * 4 + offsets[c]!]!;
+      return { width: w, height: h, channels: 3, data };
+    };
+    for (const [ow, oh] of [
+      [11, 7],
+      [80, 50],
+    ] as const) {
+      const out = resize({ width: w, height: h, channels: 4, data: rgba }, ow, oh);
+      const colour = resize(rgbOf([0, 1, 2]), ow, oh);
+      const alpha = resize(rgbOf([3, 3, 3]), ow, oh);
+      for (let p = 0; p < ow * oh; p++) {
+        for (let c = 0; c < 3; c++) expect(out.data[p * 4 + c]).toBe(colour.data[p * 3 + c]);
+        expect(out.data[p * 4 + 3]).toBe(alpha.data[p * 3]);
+      }
+    }
+  });
+
   it('shorter-side sizes truncate like torchvision', () => {
     expect(shorterSideSize(500, 375, 256)).toEqual([341, 256]);
     expect(shorterSideSize(375, 500, 256)).toEqual([256, 341]);
