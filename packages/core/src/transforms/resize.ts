@@ -70,6 +70,7 @@ function precomputeCoefficients(inSize: number, in0: number, in1: number, outSiz
  */
 function clip8(sum: number): number {
   const value = sum >> PRECISION_BITS;
+  // biome-ignore lint/complexity/useMathMinMax: called per output byte; branches, no call
   return value < 0 ? 0 : value > 255 ? 255 : value;
 }
 

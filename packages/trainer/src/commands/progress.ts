@@ -1,5 +1,5 @@
 /** Renders training events: a rewritten bar on a TTY, plain lines in logs, JSON lines with --json. */
-import type { TrainEvent } from '../train/options.js';
+import type { TrainEvent, TrainPhase } from '../train/options.js';
 
 export interface Reporter {
   event(e: TrainEvent): void;
@@ -11,6 +11,11 @@ function fmtTime(s: number): string {
   if (!Number.isFinite(s)) return '?';
   const m = Math.floor(s / 60);
   return m > 0 ? `${m}m${Math.round(s % 60)}s` : `${s.toFixed(0)}s`;
+}
+
+/** Line prefix naming the phase of a two-phase (warm-started finetune) run. */
+function phaseTag(phase: TrainPhase | undefined): string {
+  return phase === 'warm-start' ? '[warm start] ' : phase === 'finetune' ? '[finetune] ' : '';
 }
 
 export function createReporter(json: boolean, stream: NodeJS.WriteStream = process.stderr): Reporter {
@@ -60,13 +65,22 @@ export function createReporter(json: boolean, stream: NodeJS.WriteStream = proce
             );
           }
           break;
+        case 'phase':
+          line(
+            e.phase === 'warm-start'
+              ? `phase ${e.index}/${e.phases} warm start: the head alone on cached backbone features (features mode, ${e.epochs} epochs)`
+              : `phase ${e.index}/${e.phases} finetune: every layer from the warm head (${e.epochs} epochs)`,
+          );
+          break;
         case 'batch':
           if (tty)
-            bar(`epoch ${e.epoch}/${e.epochs} batch ${e.batch}/${e.batches} loss ${e.loss.toFixed(4)}`);
+            bar(
+              `${phaseTag(e.phase)}epoch ${e.epoch}/${e.epochs} batch ${e.batch}/${e.batches} loss ${e.loss.toFixed(4)}`,
+            );
           break;
         case 'epoch':
           line(
-            `epoch ${String(e.epoch).padStart(3)}/${e.epochs}  train loss ${e.trainLoss.toFixed(4)} acc ${e.trainAccuracy.toFixed(4)}  val loss ${e.valLoss.toFixed(4)} acc ${e.valAccuracy.toFixed(4)}${e.best ? ' *' : '  '}  lr ${e.lr.toExponential(2)}  ${e.imagesPerSecond.toFixed(0)} img/s  ETA ${fmtTime(e.etaSeconds)}`,
+            `${phaseTag(e.phase)}epoch ${String(e.epoch).padStart(3)}/${e.epochs}  train loss ${e.trainLoss.toFixed(4)} acc ${e.trainAccuracy.toFixed(4)}  val loss ${e.valLoss.toFixed(4)} acc ${e.valAccuracy.toFixed(4)}${e.best ? ' *' : '  '}  lr ${e.lr.toExponential(2)}  ${e.imagesPerSecond.toFixed(0)} img/s  ETA ${fmtTime(e.etaSeconds)}`,
           );
           break;
         case 'done':

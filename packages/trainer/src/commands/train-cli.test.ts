@@ -57,6 +57,11 @@ describe('ferry train command line', () => {
     expect(json).toBe(true);
     expect(options).toMatchObject({ data: 'd', out: 'o', augViews: 3, exportOnnx: true });
     expect('epochs' in options).toBe(false);
+    // finetune's warm start is on unless --no-warm-start says otherwise.
+    expect('warmStart' in options).toBe(false);
+    expect(
+      parseTrainArgs(['--data', 'd', '--out', 'o', '--mode', 'finetune', '--no-warm-start']).options,
+    ).toMatchObject({ mode: 'finetune', warmStart: false });
   });
 
   it('bad values and bad data exit 1 with one line', async () => {
@@ -164,5 +169,43 @@ describe('ferry train command line', () => {
     for (const e of events) logReporter.event(e);
     expect(log.out).toHaveLength(1);
     expect(log.out.join('')).not.toContain('\r');
+  });
+
+  it('names the two phases of a warm-started finetune run', () => {
+    const out: string[] = [];
+    const stream = { isTTY: true, write: (s: string) => out.push(s) } as unknown as NodeJS.WriteStream;
+    const reporter = createReporter(false, stream);
+    const epoch = {
+      type: 'epoch',
+      epoch: 1,
+      epochs: 40,
+      trainLoss: 0.5,
+      trainAccuracy: 0.75,
+      valLoss: 0.4,
+      valAccuracy: 0.8,
+      lr: 0.001,
+      imagesPerSecond: 100,
+      etaSeconds: 3,
+      best: true,
+    } as const;
+    reporter.event({ type: 'phase', phase: 'warm-start', index: 1, phases: 2, epochs: 40 });
+    reporter.event({ ...epoch, phase: 'warm-start' });
+    reporter.event({ type: 'phase', phase: 'finetune', index: 2, phases: 2, epochs: 5 });
+    reporter.event({
+      type: 'batch',
+      epoch: 1,
+      epochs: 5,
+      batch: 1,
+      batches: 3,
+      loss: 0.5,
+      phase: 'finetune',
+    });
+    reporter.event({ ...epoch, epochs: 5, phase: 'finetune' });
+    const lines = out.filter((s) => s.endsWith('\n'));
+    expect(lines[0]).toMatch(/^phase 1\/2 warm start: .*features mode, 40 epochs/);
+    expect(lines[1]).toMatch(/^\[warm start\] epoch +1\/40 /);
+    expect(lines[2]).toMatch(/^phase 2\/2 finetune: every layer .*5 epochs/);
+    expect(out.some((s) => s.startsWith('\r\x1b[2K[finetune] epoch 1/5 batch 1/3'))).toBe(true);
+    expect(lines[3]).toMatch(/^\[finetune\] epoch +1\/5 /);
   });
 });

@@ -40,7 +40,11 @@ Training
   --batch-size N          default 64 (features), 16 (freeze/finetune)
   --lr X                  default 0.001 (features/freeze), 0.0005 (finetune)
   --backbone-lr X         finetune: backbone learning rate (default lr/10)
-  --freeze-epochs N       finetune: head-only epochs first (fastai fine_tune)
+  --no-warm-start         finetune: start from a random head. By default finetune first trains
+                          the head exactly as --mode features does (cached frozen features, its
+                          defaults: 40 epochs, ~1 min), then fine-tunes every layer from it
+  --freeze-epochs N       finetune: head-only epochs with the backbone recomputed and full
+                          augmentation before every layer trains (default 0)
   --optimizer O           sgd (momentum 0.9) | adam | adamw (default)
   --schedule S            none | step | cosine (default) | onecycle
   --weight-decay X        default 1 (features, decoupled: lr*X per step), 0.01 otherwise
@@ -86,6 +90,7 @@ export function parseTrainArgs(argv: string[]) {
         lr: { type: 'string' },
         'backbone-lr': { type: 'string' },
         'freeze-epochs': { type: 'string' },
+        'no-warm-start': { type: 'boolean' },
         optimizer: { type: 'string' },
         schedule: { type: 'string' },
         'weight-decay': { type: 'string' },
@@ -137,6 +142,7 @@ export function parseTrainArgs(argv: string[]) {
     lr: num('--lr', v.lr),
     backboneLr: num('--backbone-lr', v['backbone-lr']),
     freezeEpochs: num('--freeze-epochs', v['freeze-epochs']),
+    warmStart: v['no-warm-start'] ? false : undefined,
     optimizer: v.optimizer as OptimizerName | undefined,
     schedule: v.schedule as ScheduleName | undefined,
     weightDecay: num('--weight-decay', v['weight-decay']),

@@ -6,6 +6,9 @@ import type { ScheduleName } from './schedule.js';
 
 export type TrainMode = 'features' | 'freeze' | 'finetune';
 
+/** The two phases of a warm-started finetune run; events of one-phase runs carry none. */
+export type TrainPhase = 'warm-start' | 'finetune';
+
 export type TrainEvent =
   | {
       type: 'start';
@@ -18,9 +21,19 @@ export type TrainEvent =
   | { type: 'log'; message: string }
   | { type: 'skip'; path: string; reason: string }
   | { type: 'features'; done: number; total: number; cached: number }
-  | { type: 'batch'; epoch: number; epochs: number; batch: number; batches: number; loss: number }
+  | { type: 'phase'; phase: TrainPhase; index: number; phases: number; epochs: number }
+  | {
+      type: 'batch';
+      epoch: number;
+      epochs: number;
+      batch: number;
+      batches: number;
+      loss: number;
+      phase?: TrainPhase;
+    }
   | {
       type: 'epoch';
+      phase?: TrainPhase;
       epoch: number;
       epochs: number;
       trainLoss: number;
@@ -60,8 +73,13 @@ export interface TrainOptions {
   backend?: BackendName;
   /** features mode: augmented views per training image (plus the plain eval view). */
   augViews?: number;
-  /** finetune: train the head alone for the first N epochs. */
+  /** finetune: train the head alone for the first N epochs (backbone recomputed, full augmentation). */
   freezeEpochs?: number;
+  /**
+   * finetune: first train the head exactly as `features` mode does (cached frozen features, its
+   * defaults), then fine-tune every layer from that head (default true; false = random head).
+   */
+  warmStart?: boolean;
   /** Stop after this many epochs without a better val accuracy (0 = off). */
   patience?: number;
   /** Continue the interrupted run in `out`. */
@@ -119,6 +137,7 @@ export function resolveTrainOptions(o: TrainOptions): ResolvedTrainOptions {
     backend: o.backend ?? 'auto',
     augViews: o.augViews ?? (features ? 2 : 0),
     freezeEpochs: o.freezeEpochs ?? 0,
+    warmStart: o.warmStart ?? mode === 'finetune',
     patience: o.patience ?? 0,
     resume: o.resume ?? false,
     concurrency: o.concurrency ?? 0,
@@ -160,6 +179,8 @@ export function resolveTrainOptions(o: TrainOptions): ResolvedTrainOptions {
     throw new TrainOptionsError(`--val-split must be in (0, 1), got ${r.valSplit}`);
   if (r.freezeEpochs > 0 && r.mode !== 'finetune')
     throw new TrainOptionsError('--freeze-epochs only applies to --mode finetune');
+  if (o.warmStart !== undefined && r.mode !== 'finetune')
+    throw new TrainOptionsError('--no-warm-start (warmStart) only applies to --mode finetune');
   if (!r.data && !r.csv) throw new TrainOptionsError('pass --data DIR or --csv FILE');
   if (!r.out) throw new TrainOptionsError('pass --out RUN_DIR');
   return r;

@@ -44,8 +44,16 @@ import {
   resolveTrainOptions,
   type TrainEvent,
   type TrainOptions,
+  type TrainPhase,
 } from './options.js';
 import { learningRateAt } from './schedule.js';
+import {
+  summarizeWarmStart,
+  WARM_START_DIR,
+  type WarmStartSummary,
+  warmStartEvent,
+  warmStartOptions,
+} from './warm-start.js';
 
 type Tf = typeof tfTypes;
 
@@ -79,6 +87,8 @@ export interface TrainResult {
   durationSeconds: number;
   skipped: SkippedFile[];
   featureCache?: ExtractStats;
+  /** finetune: the head-only features-mode phase the all-layer epochs started from. */
+  warmStart?: WarmStartSummary;
   backend: string;
   interrupted: boolean;
   onnxPath?: string;
@@ -95,6 +105,8 @@ interface RunState {
   bestPredictions: ValPrediction[];
   elapsedSeconds: number;
   completed: boolean;
+  /** Set once finetune's warm start finished; its head is then in `.state/last`. */
+  warmStart?: WarmStartSummary;
 }
 
 export class RunDirError extends Error {
@@ -194,9 +206,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   // (a few KB per epoch) and write the full checkpoint once, from the best head, when they stop.
   const frozen = r.mode !== 'finetune';
   let bestHead: tfTypes.Tensor[] | undefined;
-  if (state) {
+  // A finetune run stopped in its warm start has a state but no weights yet: it starts over.
+  const lastDir = join(runDir, STATE_DIR, 'last');
+  if (state && (existsSync(join(lastDir, 'model.json')) || frozen)) {
     const headOnly = existsSync(join(runDir, STATE_DIR, 'last-head', 'model.json'));
-    const last = await loadLayersModelFromDir(tf, join(runDir, STATE_DIR, headOnly ? 'last-head' : 'last'));
+    const last = await loadLayersModelFromDir(tf, headOnly ? join(runDir, STATE_DIR, 'last-head') : lastDir);
     copyWeightsByName(last, classifier);
     copyWeightsByName(last, head);
     last.dispose();
@@ -386,8 +400,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     };
   };
 
-  const saveState = async (epochsDone: number, completed: boolean) => {
-    if (!completed) {
+  let warmStart: WarmStartSummary | undefined = state?.warmStart;
+  const saveState = async (epochsDone: number, completed: boolean, weights = !completed) => {
+    if (weights) {
       if (frozen) await saveLayersModelToDir(head, join(runDir, STATE_DIR, 'last-head'));
       else {
         copyWeightsByName(head, classifier);
@@ -406,9 +421,48 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       bestPredictions,
       elapsedSeconds: previousSeconds + (Date.now() - started) / 1000,
       completed,
+      ...(warmStart ? { warmStart } : {}),
     };
     await writeFileAtomic(join(runDir, STATE_DIR, 'state.json'), JSON.stringify(s));
   };
+
+  // Events of a warm-started finetune run name their phase.
+  const phase: TrainPhase | undefined = r.mode === 'finetune' && r.warmStart ? 'finetune' : undefined;
+  if (phase && !warmStart) {
+    const scratch = join(runDir, STATE_DIR, WARM_START_DIR);
+    const wsOptions = warmStartOptions(r, scratch);
+    const ws = resolveTrainOptions(wsOptions);
+    // state.json first, so --resume finds this run even when the process dies in the warm start;
+    // a warm start that did not finish is simply run again (its features come from the cache).
+    await saveState(0, false, false);
+    await rm(scratch, { recursive: true, force: true });
+    emit({ type: 'phase', phase: 'warm-start', index: 1, phases: 2, epochs: ws.epochs });
+    const sub = await train({
+      ...wsOptions,
+      onProgress: (e) => {
+        const forwarded = warmStartEvent(e);
+        if (forwarded) emit(forwarded);
+      },
+      ...(r.signal ? { signal: r.signal } : {}),
+    });
+    // Its skipped files were reported already; the finetune epochs must not list them again.
+    for (const s of sub.skipped) skipped.set(s.path, s);
+    if (sub.interrupted) interrupted = true;
+    else {
+      const warm = await loadLayersModelFromDir(tf, join(scratch, 'checkpoint'));
+      copyWeightsByName(warm, head);
+      warm.dispose();
+      warmStart = summarizeWarmStart(ws, sub);
+      // The warm head goes to .state/last with the state: from here on, resume skips the warm start.
+      await saveState(0, false);
+      await rm(scratch, { recursive: true, force: true });
+      log(
+        `warm start: head val accuracy ${sub.valAccuracy.toFixed(4)} (best epoch ${sub.bestEpoch}/${ws.epochs}) in ${sub.durationSeconds.toFixed(1)} s`,
+      );
+    }
+  }
+  if (phase && !interrupted)
+    emit({ type: 'phase', phase: 'finetune', index: 2, phases: 2, epochs: r.epochs });
 
   let step = (state?.epochsDone ?? 0) * stepsPerEpoch;
   const startEpoch = state?.epochsDone ?? 0;
@@ -497,7 +551,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         );
         feats?.dispose();
         x.dispose();
-        emit({ type: 'batch', epoch: epoch + 1, epochs: r.epochs, batch: ++b, batches: stepsPerEpoch, loss });
+        emit({
+          type: 'batch',
+          epoch: epoch + 1,
+          epochs: r.epochs,
+          batch: ++b,
+          batches: stepsPerEpoch,
+          loss,
+          ...(phase ? { phase } : {}),
+        });
       }
     }
     if (r.signal?.aborted) {
@@ -538,6 +600,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const avg = history.slice(startEpoch).reduce((a, h) => a + h.seconds, 0) / (epoch + 1 - startEpoch);
     emit({
       type: 'epoch',
+      ...(phase ? { phase } : {}),
       epoch: epoch + 1,
       epochs: r.epochs,
       trainLoss: record.trainLoss,
@@ -574,6 +637,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     durationSeconds,
     skipped: [...skipped.values()],
     ...(featureStats ? { featureCache: featureStats } : {}),
+    ...(warmStart?.featureCache ? { featureCache: warmStart.featureCache } : {}),
+    ...(warmStart ? { warmStart } : {}),
     backend: backend.name,
     interrupted,
   };
@@ -607,7 +672,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       batchSize: r.batchSize,
       optimizer: r.optimizer,
       learningRate: r.lr,
-      ...(r.mode === 'finetune' ? { backboneLearningRate: r.backboneLr } : {}),
+      ...(r.mode === 'finetune'
+        ? {
+            backboneLearningRate: r.backboneLr,
+            freezeEpochs: r.freezeEpochs,
+            // Provenance of the head the all-layer epochs started from (false: random init).
+            warmStart: warmStart ? warmStartProvenance(warmStart) : false,
+          }
+        : {}),
       schedule: r.schedule,
       weightDecay: r.weightDecay,
       labelSmoothing: r.labelSmoothing,
@@ -631,7 +703,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     await writeReport({ runDir, dataset, result, trainPipeline, evalPipeline, seed: r.seed });
   }
   await saveState(epochsRun, true);
-  for (const dir of ['last', 'last-head', 'best-head'])
+  for (const dir of ['last', 'last-head', 'best-head', WARM_START_DIR])
     await rm(join(runDir, STATE_DIR, dir), { recursive: true, force: true });
   cleanup();
   if (r.exportOnnx) {
@@ -652,6 +724,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     runDir,
   });
   return result;
+}
+
+/** spec.json's view of the warm start: its settings and outcome, not its epoch history. */
+function warmStartProvenance(w: WarmStartSummary) {
+  const { history: _h, featureCache: _f, ...rest } = w;
+  return rest;
 }
 
 function csvCell(value: string): string {
@@ -696,6 +774,7 @@ async function writeRunOutputs(
       val: describeBalance(dataset, dataset.val).counts,
     },
     featureCache: result.featureCache ?? null,
+    warmStart: result.warmStart ?? null,
     backend: result.backend,
     durationSeconds: result.durationSeconds,
   };
