@@ -680,8 +680,18 @@ function edgeSection(e) {
           'workerd RSS idle / peak under load',
           `${fmt(e.memory_mib.workerd_idle)} / ${fmt(e.memory_mib.workerd_peak_during_load)} MiB`,
         ],
+        ...(e.sequential.worker_timing_p50_ms
+          ? [
+              [
+                "inside the worker, p50: decode / preprocess / inference (the answer's timing_ms)",
+                `${Object.values(e.sequential.worker_timing_p50_ms).join(' / ')} ms`,
+              ],
+            ]
+          : []),
       ],
     ),
+    '',
+    `Target (issue 5): /v1/classify p50 within ${e.sequential.target_ratio}x of raw onnxruntime-node inference: ${fmt(e.sequential.ratio)}x (${e.sequential.ratio <= e.sequential.target_ratio ? 'met' : 'not met'}).`,
   ].join('\n');
 }
 
@@ -705,23 +715,34 @@ function memorySection(m, t) {
   if (!m) lines.push('_bench/train-memory.mjs not run yet._');
   else if (m.skipped) lines.push(`Generated 10,000-image set: not measured (${m.skipped}).`);
   else if (m.error) lines.push(`bench/train-memory.mjs failed in this bench: ${m.error}`);
-  if ((!m || m.skipped || m.error) && standalone)
+  const fromStandalone = !m || m.skipped || m.error;
+  const result = fromStandalone ? standalone : m.result;
+  if (result?.runs) {
     lines.push(
+      ...(lines.length > 0 ? [] : ['']),
+      fromStandalone
+        ? `Last standalone run of \`node bench/train-memory.mjs\` (${result.date}; not re-run by this bench): default \`ferry train\`, fresh feature cache, peak RSS of the process tree sampled every 200 ms.`
+        : `bench/train-memory.mjs (${result.date}): default \`ferry train\`, fresh feature cache, peak RSS of the process tree sampled every 200 ms.`,
       '',
-      `Last standalone run of \`node bench/train-memory.mjs\` (its own bench/out/train-memory.json, not re-run by this bench):`,
-      '',
-      '```json',
-      JSON.stringify(standalone, null, 2),
-      '```',
+      table(
+        ['data', 'images (train / val)', 'wall time', 'peak RSS', 'val accuracy', 'load before'],
+        result.runs.map((r) => [
+          r.name,
+          `${r.images} (${r.trainImages} / ${r.valImages})`,
+          `${fmt(r.wallS)} s`,
+          `${r.peakRssMB} MiB`,
+          r.valAccuracy === undefined ? '–' : `${fmt(r.valAccuracy * 100)} %`,
+          (r.loadavgBefore ?? []).map((v) => fmt(v)).join(' / ') || '–',
+        ]),
+      ),
     );
-  else if (m && !m.skipped && !m.error)
-    lines.push(
-      `bench/train-memory.mjs (${m.date}):`,
-      '',
-      '```json',
-      JSON.stringify(m.result, null, 2),
-      '```',
-    );
+    const [small, large] = result.runs;
+    if (small && large && small.peakRssMB && large.peakRssMB)
+      lines.push(
+        '',
+        `${fmt(large.images / small.images, 0)}x the images, ${fmt(large.peakRssMB / small.peakRssMB)}x the peak RSS (target: under 1.5 GB and flat in dataset size). The growth is the cached feature vectors the head trains on (1280 floats per view).`,
+      );
+  }
   return lines.join('\n');
 }
 
