@@ -42,7 +42,8 @@ Training
   --backbone-lr X         finetune: backbone learning rate (default lr/10)
   --no-warm-start         finetune: start from a random head. By default finetune first trains
                           the head exactly as --mode features does (cached frozen features, its
-                          defaults: 40 epochs, ~1 min), then fine-tunes every layer from it
+                          defaults: 40 epochs; the backbone runs once per image and view),
+                          then fine-tunes every layer from it
   --freeze-epochs N       finetune: head-only epochs with the backbone recomputed and full
                           augmentation before every layer trains (default 0)
   --optimizer O           sgd (momentum 0.9) | adam | adamw (default)

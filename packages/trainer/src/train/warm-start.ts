@@ -3,8 +3,8 @@
  * head on a frozen backbone before any backbone weight moves, so the expensive all-layer epochs
  * start from a good head instead of a random one. A frozen backbone is inference, so the head
  * phase is a plain `features`-mode run (cached features, its own defaults) into a scratch run
- * directory: one code path and one on-disk feature cache for both, and ~1 minute instead of
- * recomputing the backbone every step.
+ * directory: one code path and one on-disk feature cache for both, and the backbone runs once
+ * per image and view instead of once per step.
  */
 import type { ExtractStats } from './features.js';
 import type { ResolvedTrainOptions, TrainEvent, TrainOptions } from './options.js';
