@@ -110,13 +110,15 @@ process.exit(0);
 log "adapter: $(cat "$OUT/adapter.json" 2>/dev/null)"
 
 # 3. Ferry on the GPU. A fresh cache dir per run; timeout so one hung run leaves time for the rest.
+# finetune without the warm start: like the peer's fine-tune-all, every epoch trains every layer.
 if [ "$FERRY" = 1 ]; then
   for mode in $MODES; do
     log "ferry train --mode $mode --backend webgpu --epochs $EPOCHS --batch-size $BATCH"
     start=$(date +%s)
     FERRY_MODELS_DIR=$B/models FERRY_CACHE_DIR=$DEST/cache-$mode timeout 240 "$B/ferry" train \
       --data "$DATA" --out "$DEST/run-$mode" --mode "$mode" --epochs "$EPOCHS" --batch-size "$BATCH" \
-      --backend webgpu --no-export --json >"$OUT/ferry-$mode.jsonl" 2>"$OUT/ferry-$mode.stderr"
+      --backend webgpu --no-export $([ "$mode" = finetune ] && echo --no-warm-start) --json \
+      >"$OUT/ferry-$mode.jsonl" 2>"$OUT/ferry-$mode.stderr"
     log "ferry $mode: exit $? in $(($(date +%s) - start)) s; $(grep -m1 '"type":"start"' "$OUT/ferry-$mode.jsonl" | head -c 300)"
   done
 fi

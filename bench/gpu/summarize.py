@@ -38,7 +38,9 @@ def steady(values):
 def ferry_run(out, mode):
     rows = read_lines(os.path.join(out, f"ferry-{mode}.jsonl"))
     start = next((r for r in rows if r.get("type") == "start"), None)
-    epochs = [r for r in rows if r.get("type") == "epoch"]
+    # finetune's default warm start trains a head on cached features first; its epoch lines carry
+    # phase "warm-start" and are not the all-layer throughput being compared.
+    epochs = [r for r in rows if r.get("type") == "epoch" and r.get("phase") != "warm-start"]
     result = next((r for r in rows if r.get("type") == "result"), None)
     if not epochs:
         stderr = os.path.join(out, f"ferry-{mode}.stderr")
