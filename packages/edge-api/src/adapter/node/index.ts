@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
 import * as ort from 'onnxruntime-node';
-import { type AppOptions, createApp, createModelLoader, type FerryApp } from '../../app.js';
+import { type AppOptions, createApp, createModelLoader, type FerryApp, type LoadedModel } from '../../app.js';
 import { DEFAULT_LIMITS, type Limits } from '../../limits.js';
 import { decodeWithSharp } from './decode-sharp.js';
 
@@ -19,25 +19,31 @@ export interface NodeAppOptions {
    * index.html, assets/, model.onnx, ort/*.wasm), so page and API share one origin.
    */
   staticDir?: string;
+  /** The model loader to serve from (default: a new one for `modelPath`); pass one to preload it. */
+  loadModel?: () => Promise<LoadedModel>;
 }
 
-export function createNodeApp(options: NodeAppOptions): FerryApp {
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const loadModel = createModelLoader({
+/** One lazily created onnxruntime-node session for the ONNX file at `modelPath`. */
+export function createNodeModelLoader(modelPath: string): () => Promise<LoadedModel> {
+  return createModelLoader({
     readBytes: async () => {
       try {
-        return new Uint8Array(await readFile(options.modelPath));
+        return new Uint8Array(await readFile(modelPath));
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code ?? 'unknown';
-        throw new Error(`cannot read model file ${options.modelPath} (${code})`);
+        throw new Error(`cannot read model file ${modelPath} (${code})`);
       }
     },
     createSession: (bytes) =>
       ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' }),
     Tensor: ort.Tensor,
   });
+}
+
+export function createNodeApp(options: NodeAppOptions): FerryApp {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
   return createApp({
-    loadModel,
+    loadModel: options.loadModel ?? createNodeModelLoader(options.modelPath),
     decodeImage: (bytes) => decodeWithSharp(bytes, limits.maxPixels),
     limits,
     log: options.log,

@@ -71,9 +71,9 @@ describe('startNodeServer', () => {
     await expect(startNodeServer({ modelPath: join(staticDir, 'none.onnx'), port: 0 })).rejects.toThrow(
       /model file not found: .*none\.onnx/,
     );
-    await expect(startNodeServer({ modelPath: join(staticDir, 'index.html'), port: 0 })).rejects.toThrow(
-      ServerOptionsError,
-    );
+    const notOnnx = startNodeServer({ modelPath: join(staticDir, 'index.html'), port: 0 });
+    await expect(notOnnx).rejects.toThrow(ServerOptionsError);
+    await expect(notOnnx).rejects.toThrow(/^model failed to load: /);
     await expect(startNodeServer({ modelPath, port: 70_000 })).rejects.toThrow(/port must be/);
     await expect(
       startNodeServer({ modelPath, port: 0, staticDir: join(staticDir, 'no-dir') }),

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import type { AppOptions } from '../../app.js';
 import type { Limits } from '../../limits.js';
-import { createNodeApp } from './index.js';
+import { createNodeApp, createNodeModelLoader } from './index.js';
 
 export interface StartNodeServerOptions {
   /** The `.onnx` file written by `ferry export`. */
@@ -52,29 +52,22 @@ export async function startNodeServer(options: StartNodeServerOptions): Promise<
   if (options.staticDir !== undefined && !existsSync(options.staticDir)) {
     throw new ServerOptionsError(`static directory not found: ${resolve(options.staticDir)}`);
   }
-  const sink = options.log ?? ((record) => console.log(JSON.stringify(record)));
-  // The preload below is not a client's request: it must not show up in the request log.
-  let preloading = false;
+  const loadModel = createNodeModelLoader(modelPath);
   const app = createNodeApp({
     modelPath,
+    loadModel,
     limits: options.limits,
-    log: (record) => {
-      if (!preloading) sink(record);
-    },
+    log: options.log,
     staticDir: options.staticDir,
   });
   if (options.preload ?? true) {
-    // Surfaces a non-Ferry or broken model now, as an error, instead of as 503s later.
-    preloading = true;
-    let res: Response;
+    // Surfaces a non-Ferry or broken model now, as an error, instead of as 503s later. The app
+    // shares this loader, so the first request reuses the session, and no request is logged.
     try {
-      res = await app.request('/v1/model');
-    } finally {
-      preloading = false;
-    }
-    if (res.status !== 200) {
-      const body = (await res.json()) as { error?: { message?: string } };
-      throw new ServerOptionsError(body.error?.message ?? `model check failed with ${res.status}`);
+      await loadModel();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ServerOptionsError(`model failed to load: ${reason}`);
     }
   }
   return new Promise<NodeServer>((resolveServer, reject) => {
