@@ -133,27 +133,30 @@ describe('ferry train command line', () => {
     expect(result.featureCache.backboneImages).toBeGreaterThan(0);
   });
 
+  /** A stream that records what the reporter writes. */
+  const fakeStream = (isTTY: boolean) => {
+    const out: string[] = [];
+    return { out, stream: { isTTY, write: (s: string) => out.push(s) } as unknown as NodeJS.WriteStream };
+  };
+  const epochEvent = {
+    type: 'epoch',
+    epoch: 1,
+    epochs: 2,
+    trainLoss: 0.5,
+    trainAccuracy: 0.75,
+    valLoss: 0.4,
+    valAccuracy: 0.8,
+    lr: 0.001,
+    imagesPerSecond: 100,
+    etaSeconds: 3,
+    best: true,
+  } as const;
+
   it('draws a rewritten bar on a TTY and plain lines otherwise', () => {
-    const fakeStream = (isTTY: boolean) => {
-      const out: string[] = [];
-      return { out, stream: { isTTY, write: (s: string) => out.push(s) } as unknown as NodeJS.WriteStream };
-    };
     const events = [
       { type: 'features', done: 5, total: 10, cached: 0 },
       { type: 'batch', epoch: 1, epochs: 2, batch: 1, batches: 3, loss: 0.5 },
-      {
-        type: 'epoch',
-        epoch: 1,
-        epochs: 2,
-        trainLoss: 0.5,
-        trainAccuracy: 0.75,
-        valLoss: 0.4,
-        valAccuracy: 0.8,
-        lr: 0.001,
-        imagesPerSecond: 100,
-        etaSeconds: 3,
-        best: true,
-      },
+      epochEvent,
     ] as const;
     const tty = fakeStream(true);
     const ttyReporter = createReporter(false, tty.stream);
@@ -172,24 +175,10 @@ describe('ferry train command line', () => {
   });
 
   it('names the two phases of a warm-started finetune run', () => {
-    const out: string[] = [];
-    const stream = { isTTY: true, write: (s: string) => out.push(s) } as unknown as NodeJS.WriteStream;
+    const { out, stream } = fakeStream(true);
     const reporter = createReporter(false, stream);
-    const epoch = {
-      type: 'epoch',
-      epoch: 1,
-      epochs: 40,
-      trainLoss: 0.5,
-      trainAccuracy: 0.75,
-      valLoss: 0.4,
-      valAccuracy: 0.8,
-      lr: 0.001,
-      imagesPerSecond: 100,
-      etaSeconds: 3,
-      best: true,
-    } as const;
     reporter.event({ type: 'phase', phase: 'warm-start', index: 1, phases: 2, epochs: 40 });
-    reporter.event({ ...epoch, phase: 'warm-start' });
+    reporter.event({ ...epochEvent, epochs: 40, phase: 'warm-start' });
     reporter.event({ type: 'phase', phase: 'finetune', index: 2, phases: 2, epochs: 5 });
     reporter.event({
       type: 'batch',
@@ -200,7 +189,7 @@ describe('ferry train command line', () => {
       loss: 0.5,
       phase: 'finetune',
     });
-    reporter.event({ ...epoch, epochs: 5, phase: 'finetune' });
+    reporter.event({ ...epochEvent, epochs: 5, phase: 'finetune' });
     const lines = out.filter((s) => s.endsWith('\n'));
     expect(lines[0]).toMatch(/^phase 1\/2 warm start: .*features mode, 40 epochs/);
     expect(lines[1]).toMatch(/^\[warm start\] epoch +1\/40 /);

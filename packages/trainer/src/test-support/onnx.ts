@@ -36,12 +36,7 @@ async function run(ort: typeof ortNode | typeof ortWeb, bytes: Uint8Array, feeds
 export const runOrtNode = (bytes: Uint8Array, feeds: Record<string, Feed>) => run(ortNode, bytes, feeds);
 export const runOrtWeb = (bytes: Uint8Array, feeds: Record<string, Feed>) => run(ortWeb, bytes, feeds);
 
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
-  return max;
-}
+export { maxAbsDiff } from './max-abs-diff.js';
 
 /** Deterministic values in [lo, hi): tests own their random data. */
 export function seededFloats(n: number, seed: number, lo = -1, hi = 1): Float32Array {

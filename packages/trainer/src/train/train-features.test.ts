@@ -4,37 +4,23 @@
  * same seed → same metrics, and `evaluateRun` agreeing with training.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseModelSpec } from '@ferry/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { badFiles, makeImageFolder, makeTinyBackbone } from '../test-support/synthetic.js';
+import { describe, expect, it } from 'vitest';
+import { badFiles } from '../test-support/synthetic.js';
+import { useTrainFixture } from '../test-support/train-fixture.js';
 import { evaluateRun } from './evaluate.js';
 import type { TrainEvent } from './options.js';
 import { type TrainResult, train } from './train.js';
 
-let root: string;
-let data: string;
-let backbone: string;
-const savedCache = process.env.FERRY_CACHE_DIR;
-
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'ferry-train-features-'));
-  data = join(root, 'data');
-  backbone = join(root, 'backbone');
-  // A private feature cache per test file: hits and misses below are this file's own.
-  process.env.FERRY_CACHE_DIR = join(root, 'cache');
-  await makeImageFolder(join(data, 'train'), ['ants', 'bees'], 8);
-  await makeImageFolder(join(data, 'val'), ['ants', 'bees'], 4, 2);
-  for (const [name, bytes] of Object.entries(await badFiles()))
-    await writeFile(join(data, 'train', 'ants', name), bytes);
-  await makeTinyBackbone(backbone);
-});
-afterAll(async () => {
-  if (savedCache === undefined) delete process.env.FERRY_CACHE_DIR;
-  else process.env.FERRY_CACHE_DIR = savedCache;
-  await rm(root, { recursive: true, force: true });
+const { root, data, backbone } = useTrainFixture('train-features', {
+  trainPerClass: 8,
+  valPerClass: 4,
+  prepare: async (fixture) => {
+    for (const [name, bytes] of Object.entries(await badFiles()))
+      await writeFile(join(fixture.data, 'train', 'ants', name), bytes);
+  },
 });
 
 const base = () => ({

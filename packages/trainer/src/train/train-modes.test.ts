@@ -4,35 +4,17 @@
  * early stopping, and the ONNX export at the end (written, or a failed export that keeps the run).
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadLayersModelFromDir, saveLayersModelToDir } from '../io/layers-model-io.js';
-import { makeImageFolder, makeTinyBackbone } from '../test-support/synthetic.js';
+import { describe, expect, it } from 'vitest';
+import { saveLayersModelToDir } from '../io/layers-model-io.js';
+import { maxAbsDiff } from '../test-support/max-abs-diff.js';
+import { layerWeights, useTrainFixture } from '../test-support/train-fixture.js';
 import type { TrainEvent } from './options.js';
 import { train } from './train.js';
 
-let root: string;
-let data: string;
-let backbone: string;
-const savedCache = process.env.FERRY_CACHE_DIR;
-
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'ferry-train-modes-'));
-  data = join(root, 'data');
-  backbone = join(root, 'backbone');
-  process.env.FERRY_CACHE_DIR = join(root, 'cache');
-  await makeImageFolder(join(data, 'train'), ['ants', 'bees'], 6);
-  await makeImageFolder(join(data, 'val'), ['ants', 'bees'], 3, 2);
-  await makeTinyBackbone(backbone);
-});
-afterAll(async () => {
-  if (savedCache === undefined) delete process.env.FERRY_CACHE_DIR;
-  else process.env.FERRY_CACHE_DIR = savedCache;
-  await rm(root, { recursive: true, force: true });
-});
+const { root, data, backbone } = useTrainFixture('train-modes', { trainPerClass: 6, valPerClass: 3 });
 
 const base = () => ({
   data,
@@ -44,19 +26,6 @@ const base = () => ({
   report: false,
 });
 
-/** Weights of one layer of a saved model, flattened. */
-async function layerWeights(modelDir: string, layer: string): Promise<number[][]> {
-  const model = await loadLayersModelFromDir(tf, join(modelDir, 'model.json'));
-  const weights = model.getLayer(layer).getWeights();
-  const values = weights.map((w) => Array.from(w.dataSync()));
-  model.dispose();
-  return values;
-}
-
-function maxDiff(a: number[], b: number[]): number {
-  return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
-}
-
 describe('train: freeze and finetune', () => {
   it('freeze trains the head only; the backbone in the checkpoint is the pretrained one', async () => {
     const out = join(root, 'freeze');
@@ -65,7 +34,7 @@ describe('train: freeze and finetune', () => {
     expect(r.featureCache).toBeUndefined();
     const [before] = await layerWeights(backbone, 'Conv1');
     const [after] = await layerWeights(join(out, 'checkpoint'), 'Conv1');
-    expect(maxDiff(before!, after!)).toBe(0);
+    expect(maxAbsDiff(before!, after!)).toBe(0);
   });
 
   it('finetune moves the convolutions but keeps BatchNorm statistics; --freeze-epochs holds the backbone first', async () => {
@@ -82,18 +51,18 @@ describe('train: freeze and finetune', () => {
     expect(r.history).toHaveLength(2);
     const [convBefore] = await layerWeights(backbone, 'Conv1');
     const [convAfter] = await layerWeights(join(out, 'checkpoint'), 'Conv1');
-    expect(maxDiff(convBefore!, convAfter!)).toBeGreaterThan(1e-6);
+    expect(maxAbsDiff(convBefore!, convAfter!)).toBeGreaterThan(1e-6);
     // BatchNormalization weights: gamma, beta, moving mean, moving variance.
     const bnBefore = await layerWeights(backbone, 'bn_Conv1');
     const bnAfter = await layerWeights(join(out, 'checkpoint'), 'bn_Conv1');
-    expect(maxDiff(bnBefore[2]!, bnAfter[2]!)).toBe(0);
-    expect(maxDiff(bnBefore[3]!, bnAfter[3]!)).toBe(0);
+    expect(maxAbsDiff(bnBefore[2]!, bnAfter[2]!)).toBe(0);
+    expect(maxAbsDiff(bnBefore[3]!, bnAfter[3]!)).toBe(0);
 
     // One epoch in total with one head-only epoch: the backbone never moves.
     const held = join(root, 'finetune-held');
     await train({ ...base(), out: held, mode: 'finetune', epochs: 1, freezeEpochs: 1, lr: 0.01 });
     const [convHeld] = await layerWeights(join(held, 'checkpoint'), 'Conv1');
-    expect(maxDiff(convBefore!, convHeld!)).toBe(0);
+    expect(maxAbsDiff(convBefore!, convHeld!)).toBe(0);
   });
 });
 

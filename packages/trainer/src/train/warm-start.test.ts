@@ -5,37 +5,18 @@
  * --resume neither redoes a finished warm start nor trips over an unfinished one.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadLayersModelFromDir } from '../io/layers-model-io.js';
+import { describe, expect, it } from 'vitest';
 import { buildHead } from '../model/classifier.js';
-import { makeImageFolder, makeTinyBackbone } from '../test-support/synthetic.js';
+import { maxAbsDiff } from '../test-support/max-abs-diff.js';
+import { layerWeights, useTrainFixture } from '../test-support/train-fixture.js';
 import { resolveTrainOptions, type TrainEvent, TrainOptionsError } from './options.js';
 import { train } from './train.js';
 import { warmStartOptions } from './warm-start.js';
 
-let root: string;
-let data: string;
-let backbone: string;
-const savedCache = process.env.FERRY_CACHE_DIR;
-
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'ferry-warm-start-'));
-  data = join(root, 'data');
-  backbone = join(root, 'backbone');
-  process.env.FERRY_CACHE_DIR = join(root, 'cache');
-  await makeImageFolder(join(data, 'train'), ['ants', 'bees'], 6);
-  await makeImageFolder(join(data, 'val'), ['ants', 'bees'], 3, 2);
-  await makeTinyBackbone(backbone);
-});
-afterAll(async () => {
-  if (savedCache === undefined) delete process.env.FERRY_CACHE_DIR;
-  else process.env.FERRY_CACHE_DIR = savedCache;
-  await rm(root, { recursive: true, force: true });
-});
+const { root, data, backbone } = useTrainFixture('warm-start', { trainPerClass: 6, valPerClass: 3 });
 
 const shared = () => ({
   data,
@@ -63,19 +44,9 @@ const stillFinetune = () => ({
 });
 
 /** ferry_logits [kernel, bias] of a saved classifier, flattened. */
-async function logits(modelDir: string): Promise<number[][]> {
-  const model = await loadLayersModelFromDir(tf, join(modelDir, 'model.json'));
-  const values = model
-    .getLayer('ferry_logits')
-    .getWeights()
-    .map((w) => Array.from(w.dataSync()));
-  model.dispose();
-  return values;
-}
+const logits = (modelDir: string) => layerWeights(modelDir, 'ferry_logits');
 
-function maxDiff(a: number[][], b: number[][]): number {
-  return a.flat().reduce((m, v, i) => Math.max(m, Math.abs(v - b.flat()[i]!)), 0);
-}
+const maxDiff = (a: number[][], b: number[][]) => maxAbsDiff(a.flat(), b.flat());
 
 const epochsOf = (events: TrainEvent[], phase?: string) =>
   events.filter((e) => e.type === 'epoch' && e.phase === phase).map((e) => (e as { epoch: number }).epoch);
