@@ -38,14 +38,15 @@ Training
   --mode M                features (default: cached frozen features, fast), freeze, finetune
   --epochs N              default 40 (features), 5 (freeze/finetune)
   --batch-size N          default 64 (features), 16 (freeze/finetune)
-  --lr X                  default 0.001 (features/freeze), 0.0005 (finetune)
+  --lr X                  default 0.001 (features/freeze), 0.0001 (finetune)
   --backbone-lr X         finetune: backbone learning rate (default lr/10)
   --no-warm-start         finetune: start from a random head. By default finetune first trains
                           the head exactly as --mode features does (cached frozen features, its
                           defaults: 40 epochs; the backbone runs once per image and view),
-                          then fine-tunes every layer from it
-  --freeze-epochs N       finetune: head-only epochs with the backbone recomputed and full
-                          augmentation before every layer trains (default 0)
+                          then fine-tunes every layer from it on the same kind of views
+                          (mild random crops, the plain view one time in three)
+  --freeze-epochs N       finetune: head-only epochs with the backbone recomputed before
+                          every layer trains (default 0)
   --optimizer O           sgd (momentum 0.9) | adam | adamw (default)
   --schedule S            none | step | cosine (default) | onecycle
   --weight-decay X        default 1 (features, decoupled: lr*X per step), 0.01 otherwise

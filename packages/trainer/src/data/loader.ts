@@ -9,6 +9,7 @@ import {
   createRandom,
   type Image,
   type Normalization,
+  type Random,
   type TransformStep,
   toTensor,
 } from '@ferry/core';
@@ -38,6 +39,25 @@ export interface LoadOptions {
   seed?: number;
   view?: number;
   concurrency?: number;
+  /**
+   * With this probability an image goes through `plainView.pipeline` instead of `pipeline`:
+   * finetune shows the plain eval view among augmented ones, as features mode trains its head.
+   */
+  plainView?: PlainView;
+}
+
+export interface PlainView {
+  pipeline: readonly TransformStep[];
+  probability: number;
+}
+
+/** The pipeline one image is shown through; draws from `random` only when there is a choice. */
+export function pickPipeline(
+  options: Pick<LoadOptions, 'pipeline' | 'plainView'>,
+  random: Random,
+): readonly TransformStep[] {
+  const plain = options.plainView;
+  return plain && random.next() < plain.probability ? plain.pipeline : options.pipeline;
 }
 
 export function defaultConcurrency(): number {
@@ -54,7 +74,7 @@ export async function loadSample(sample: Sample, options: LoadOptions): Promise<
   const { image: decoded, bytes } = await decodeImageFile(sample.path);
   const hash = createHash('sha256').update(bytes).digest('hex');
   const random = createRandom(viewSeed(options.seed ?? 0, hash, options.view ?? 0));
-  const image = applyTransforms(decoded, options.pipeline, random);
+  const image = applyTransforms(decoded, pickPipeline(options, random), random);
   return { sample, hash, image, input: toTensor(image, options.normalization) };
 }
 

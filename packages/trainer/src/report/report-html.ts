@@ -8,6 +8,7 @@ import { applyTransforms, createRandom, type Image, resize, type TransformStep }
 import sharp from 'sharp';
 import { type Dataset, displayPath } from '../data/dataset.js';
 import { decodeImageFile } from '../data/decode.js';
+import { type PlainView, pickPipeline } from '../data/loader.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import type { TrainResult } from '../train/train.js';
 import { escapeHtml, lineChart } from './svg-chart.js';
@@ -29,6 +30,8 @@ export interface ReportInput {
   dataset: Dataset;
   result: TrainResult;
   trainPipeline: readonly TransformStep[];
+  /** finetune: the plain view shown among the augmented ones (see loader's pickPipeline). */
+  plainView?: PlainView;
   evalPipeline: readonly TransformStep[];
   seed: number;
   /** Images per grid (defaults keep the file around 1 MB). */
@@ -80,7 +83,8 @@ export async function renderReport(o: ReportInput): Promise<string> {
     try {
       const { image } = await decodeImageFile(sample.path);
       for (let v = 0; v < 2; v++) {
-        const t = applyTransforms(image, o.trainPipeline, random);
+        const options = { pipeline: o.trainPipeline, ...(o.plainView ? { plainView: o.plainView } : {}) };
+        const t = applyTransforms(image, pickPipeline(options, random), random);
         aug.push(
           `<figure><img src="${await thumbnail(t)}" alt=""><figcaption>${escapeHtml(dataset.labels[sample.label]!)}</figcaption></figure>`,
         );

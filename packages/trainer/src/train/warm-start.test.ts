@@ -80,6 +80,8 @@ describe('finetune warm start', () => {
     expect(spec.training).toMatchObject({
       mode: 'finetune',
       epochs: 1,
+      // The all-layer phase shows the plain view as often as features mode did (1 of 1 + 2 views).
+      plainViewProbability: 1 / 3,
       warmStart: {
         mode: 'features',
         epochs: 40,
