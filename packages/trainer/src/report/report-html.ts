@@ -79,12 +79,12 @@ export async function renderReport(o: ReportInput): Promise<string> {
   const skipped = new Set(result.skipped.map((s) => s.path));
   const aug: string[] = [];
   const random = createRandom(o.seed);
+  const views = { pipeline: o.trainPipeline, ...(o.plainView ? { plainView: o.plainView } : {}) };
   for (const sample of dataset.train.filter((s) => !skipped.has(s.path)).slice(0, o.augmentedSamples ?? 12)) {
     try {
       const { image } = await decodeImageFile(sample.path);
       for (let v = 0; v < 2; v++) {
-        const options = { pipeline: o.trainPipeline, ...(o.plainView ? { plainView: o.plainView } : {}) };
-        const t = applyTransforms(image, pickPipeline(options, random), random);
+        const t = applyTransforms(image, pickPipeline(views, random), random);
         aug.push(
           `<figure><img src="${await thumbnail(t)}" alt=""><figcaption>${escapeHtml(dataset.labels[sample.label]!)}</figcaption></figure>`,
         );

@@ -6,12 +6,14 @@
  * afterAll.
  */
 import { mkdtempSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll } from 'vitest';
 import { loadLayersModelFromDir } from '../io/layers-model-io.js';
+import type { TrainEvent, TrainOptions } from '../train/options.js';
+import { type TrainResult, train } from '../train/train.js';
 import { makeImageFolder, makeTinyBackbone } from './synthetic.js';
 
 export interface TrainFixture {
@@ -57,4 +59,24 @@ export async function layerWeights(modelDir: string, layer: string): Promise<num
     .map((w) => Array.from(w.dataSync()));
   model.dispose();
   return values;
+}
+
+/** train() aborted the moment `stopWhen` sees an event: what Ctrl-C does in the middle of a run. */
+export function trainInterrupted(
+  options: TrainOptions,
+  stopWhen: (event: TrainEvent) => boolean,
+): Promise<TrainResult> {
+  const controller = new AbortController();
+  return train({
+    ...options,
+    signal: controller.signal,
+    onProgress: (e) => {
+      if (stopWhen(e)) controller.abort();
+    },
+  });
+}
+
+/** A run directory's `.state/state.json`, what --resume reads. */
+export async function readRunState(runDir: string) {
+  return JSON.parse(await readFile(join(runDir, '.state', 'state.json'), 'utf8'));
 }

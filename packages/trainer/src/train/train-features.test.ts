@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseModelSpec } from '@ferry/core';
 import { describe, expect, it } from 'vitest';
 import { badFiles } from '../test-support/synthetic.js';
-import { useTrainFixture } from '../test-support/train-fixture.js';
+import { readRunState, useTrainFixture } from '../test-support/train-fixture.js';
 import { evaluateRun } from './evaluate.js';
 import type { TrainEvent } from './options.js';
 import { type TrainResult, train } from './train.js';
@@ -92,7 +92,7 @@ describe('train: features mode', () => {
     // Self-contained: nothing fetched from elsewhere (the SVG xmlns is a name, not a fetch).
     expect(html).not.toMatch(/(src|href)=["']?(https?:)?\/\//);
     // The interrupted-run state is gone only in the sense that it is marked complete.
-    expect(JSON.parse(await readFile(join(out, '.state', 'state.json'), 'utf8')).completed).toBe(true);
+    expect((await readRunState(out)).completed).toBe(true);
   });
 
   it('a second run with other head settings reads every feature from the cache', async () => {

@@ -4,13 +4,18 @@
  * early stopping, and the ONNX export at the end (written, or a failed export that keeps the run).
  */
 import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { saveLayersModelToDir } from '../io/layers-model-io.js';
 import { maxAbsDiff } from '../test-support/max-abs-diff.js';
-import { layerWeights, useTrainFixture } from '../test-support/train-fixture.js';
+import {
+  layerWeights,
+  readRunState,
+  trainInterrupted,
+  useTrainFixture,
+} from '../test-support/train-fixture.js';
 import type { TrainEvent } from './options.js';
 import { train } from './train.js';
 
@@ -69,21 +74,15 @@ describe('train: freeze and finetune', () => {
 describe('train: interrupt, resume, early stopping, export', () => {
   it('an abort after epoch 2 saves the state and --resume finishes the run', async () => {
     const out = join(root, 'resume');
-    const controller = new AbortController();
-    const first = await train({
-      ...base(),
-      out,
-      epochs: 5,
-      signal: controller.signal,
-      onProgress: (e) => {
-        if (e.type === 'epoch' && e.epoch === 2) controller.abort();
-      },
-    });
+    const first = await trainInterrupted(
+      { ...base(), out, epochs: 5 },
+      (e) => e.type === 'epoch' && e.epoch === 2,
+    );
     expect(first.interrupted).toBe(true);
     expect(first.epochsRun).toBe(2);
     expect(existsSync(join(out, 'spec.json'))).toBe(false);
     expect(existsSync(join(out, 'checkpoint', 'model.json'))).toBe(true);
-    const state = JSON.parse(await readFile(join(out, '.state', 'state.json'), 'utf8'));
+    const state = await readRunState(out);
     expect(state).toMatchObject({ epochsDone: 2, completed: false });
     // Frozen backbone: the state holds head weights only; a SIGKILL would leave no checkpoint.
     expect(existsSync(join(out, '.state', 'last-head', 'model.json'))).toBe(true);

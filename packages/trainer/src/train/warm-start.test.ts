@@ -11,7 +11,12 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { buildHead } from '../model/classifier.js';
 import { maxAbsDiff } from '../test-support/max-abs-diff.js';
-import { layerWeights, useTrainFixture } from '../test-support/train-fixture.js';
+import {
+  layerWeights,
+  readRunState,
+  trainInterrupted,
+  useTrainFixture,
+} from '../test-support/train-fixture.js';
 import { resolveTrainOptions, type TrainEvent, TrainOptionsError } from './options.js';
 import { train } from './train.js';
 import { warmStartOptions } from './warm-start.js';
@@ -139,19 +144,13 @@ describe('finetune warm start', () => {
 describe('finetune warm start and --resume', () => {
   it('an interrupt after the warm start resumes into finetune without redoing it', async () => {
     const out = join(root, 'resume-after');
-    const controller = new AbortController();
-    const first = await train({
-      ...stillFinetune(),
-      out,
-      epochs: 2,
-      signal: controller.signal,
-      onProgress: (e) => {
-        if (e.type === 'batch' && e.phase === 'finetune') controller.abort();
-      },
-    });
+    const first = await trainInterrupted(
+      { ...stillFinetune(), out, epochs: 2 },
+      (e) => e.type === 'batch' && e.phase === 'finetune',
+    );
     expect(first.interrupted).toBe(true);
     expect(first.epochsRun).toBe(0);
-    const state = JSON.parse(await readFile(join(out, '.state', 'state.json'), 'utf8'));
+    const state = await readRunState(out);
     expect(state).toMatchObject({ epochsDone: 0, warmStart: { mode: 'features', epochs: 40 } });
     expect(existsSync(join(out, '.state', 'last', 'model.json'))).toBe(true);
 
@@ -173,17 +172,12 @@ describe('finetune warm start and --resume', () => {
 
   it('an interrupt inside the warm start leaves a resumable run that runs the warm start again', async () => {
     const out = join(root, 'resume-inside');
-    const controller = new AbortController();
-    const first = await train({
-      ...stillFinetune(),
-      out,
-      signal: controller.signal,
-      onProgress: (e) => {
-        if (e.type === 'epoch' && e.phase === 'warm-start' && e.epoch === 3) controller.abort();
-      },
-    });
+    const first = await trainInterrupted(
+      { ...stillFinetune(), out },
+      (e) => e.type === 'epoch' && e.phase === 'warm-start' && e.epoch === 3,
+    );
     expect(first.interrupted).toBe(true);
-    const state = JSON.parse(await readFile(join(out, '.state', 'state.json'), 'utf8'));
+    const state = await readRunState(out);
     expect(state).toMatchObject({ epochsDone: 0, completed: false });
     expect(state.warmStart).toBeUndefined();
     expect(existsSync(join(out, '.state', 'last'))).toBe(false);
