@@ -12,7 +12,14 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveChromium, type LaunchedBrowser, launchChromium } from './test-support/chromium.js';
 import { buildDemoSite, type DemoSite } from './test-support/demo-site.js';
-import { dropFiles, openDemo, pasteFiles, type ShownResult, settled } from './test-support/page-driver.js';
+import {
+  dropFiles,
+  interceptFileChoosers,
+  openDemo,
+  pasteFiles,
+  type ShownResult,
+  settled,
+} from './test-support/page-driver.js';
 import { syntheticPhotos } from './test-support/photos.js';
 import { type Reference, referenceAnswers } from './test-support/reference.js';
 import { type StaticServer, serveStatic } from './test-support/static-server.js';
@@ -46,9 +53,11 @@ describe.runIf(haveChromium(TEST))(TEST, () => {
     demo?.remove();
   });
 
-  const newPage = async (): Promise<Page> => {
+  /** A fresh page with the demo loaded; `beforeOpen` runs first, while the page is still blank. */
+  const newPage = async (beforeOpen?: (page: Page) => void): Promise<Page> => {
     const page = await browser.context.newPage();
     page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+    beforeOpen?.(page);
     await openDemo(page, site.url);
     expect(await page.getAttribute('body', 'data-model')).toBe('ready');
     return page;
@@ -117,14 +126,19 @@ describe.runIf(haveChromium(TEST))(TEST, () => {
   });
 
   it('keyboard only: Tab reaches “Choose photos”, Enter opens the file chooser, results show top-k bars and timing', async () => {
-    const page = await newPage();
+    // File chooser interception goes on before the page opens, not raced against the key press.
+    let fileChoosers!: ReturnType<typeof interceptFileChoosers>;
+    const page = await newPage((blank) => {
+      fileChoosers = interceptFileChoosers(blank);
+    });
     let focused = '';
     for (let i = 0; i < 12 && focused !== 'choose-button'; i++) {
       await page.keyboard.press('Tab');
       focused = await page.evaluate(() => document.activeElement?.id ?? '');
     }
     expect(focused).toBe('choose-button');
-    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
+    await page.keyboard.press('Enter');
+    const chooser = await fileChoosers.next();
     expect(chooser.isMultiple()).toBe(true);
     const [result] = await settled(page, 1, () => chooser.setFiles(photos[0]!));
     expectReference(result!, photos[0]!);

@@ -1,5 +1,5 @@
 /** Drives the demo page like a user (file input, mode switch) and reads back what it shows. */
-import type { Page } from 'playwright-core';
+import type { FileChooser, Page } from 'playwright-core';
 
 export interface ShownResult {
   name: string;
@@ -128,4 +128,31 @@ export async function settled(
 export async function useMode(page: Page, mode: 'local' | 'edge', apiBase?: string): Promise<void> {
   await page.check(`input[name="mode"][value="${mode}"]`);
   if (apiBase !== undefined) await page.fill('#api-base', apiBase);
+}
+
+/**
+ * Starts intercepting the page's file chooser now, before any user action, and hands out the
+ * choosers in the order they open.
+ *
+ * Why not `Promise.all([page.waitForEvent('filechooser'), press()])`: Playwright turns
+ * interception on (CDP `Page.setInterceptFileChooserDialog`) as a fire-and-forget message when the
+ * first 'filechooser' listener is added, so the key press can reach Chromium first. Chromium then
+ * runs its own chooser (cancelled at once in headless) and no event ever comes: the test timed out
+ * in about 1 run in 5 on a loaded 2-core machine. Subscribing before the page is even opened puts
+ * the interception ahead of the navigation and of every later round trip.
+ */
+export function interceptFileChoosers(page: Page): { next(): Promise<FileChooser> } {
+  const opened: FileChooser[] = [];
+  const waiting: ((chooser: FileChooser) => void)[] = [];
+  page.on('filechooser', (chooser) => {
+    const resolve = waiting.shift();
+    if (resolve) resolve(chooser);
+    else opened.push(chooser);
+  });
+  return {
+    next: () => {
+      const chooser = opened.shift();
+      return chooser ? Promise.resolve(chooser) : new Promise((resolve) => waiting.push(resolve));
+    },
+  };
 }
