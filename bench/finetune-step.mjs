@@ -8,7 +8,7 @@
  * Inputs are random pixels: decoding is not part of the step.
  *
  * Usage (after `npx tsc -p tsconfig.build.json` in packages/trainer):
- *   FERRY_MODELS_DIR=/work/shared/pretrained node bench/finetune-step.mjs [--backends wasm,cpu]
+ *   FERRY_MODELS_DIR=../shared/pretrained node bench/finetune-step.mjs [--backends wasm,cpu]
  *     [--batch 8] [--steps 5] [--cpu-steps 2] [--profile]
  * Prints one line per backend and a final JSON line.
  */

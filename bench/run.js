@@ -36,7 +36,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { cpus, freemem, homedir, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -45,6 +45,8 @@ const ROOT = resolve(HERE, '..');
 const CLI = join(ROOT, 'packages/trainer/dist/cli.js');
 const PEER = join(HERE, 'peer-pytorch');
 const PYTHON = '/usr/bin/python3';
+/** Paths in the report are relative to the repository, so it names no one's machine. */
+const shownPath = (path) => (path ? relative(ROOT, path) || '.' : path);
 const PARTS = ['training', 'inference', 'edge', 'memory', 'export'];
 
 const { values: args } = parseArgs({
@@ -551,7 +553,7 @@ function trainingSection(t) {
     ...(t.partial
       ? ['**Incomplete: the bench stopped during this part; the runs below are those that finished.**', '']
       : []),
-    `Measured ${t.date}. ${t.images.train} train / ${t.images.val} val images (${t.data}); backbone ${t.backbone}. ${loadNote(t)}`,
+    `Measured ${t.date}. ${t.images.train} train / ${t.images.val} val images (${shownPath(t.data)}); backbone ${shownPath(t.backbone)}. ${loadNote(t)}`,
     '',
   ];
   if (t.port_check)
