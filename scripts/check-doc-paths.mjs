@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 
 // An absolute path that starts at one of these roots, not preceded by a word, dot or slash
 // (so `../shared/work/x` or `https://host/home/` do not count).
-const MACHINE_PATH = /(?<![\w./:-])\/(?:work|root|home\/[\w.-]+|Users\/[\w.-]+)\//;
+const MACHINE_PATH = /(?<![\w./:-])\/(?:work|root|home\/[\w.-]+|Users\/[\w.-]+)\/\w/;
 
 const files = execFileSync('git', ['ls-files', '-z', '--', '*.md', '*.mjs', '*.js', '*.ts', '*.toml'], {
   encoding: 'utf8',
