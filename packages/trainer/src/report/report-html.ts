@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { applyTransforms, createRandom, type Image, resize, type TransformStep } from '@ferry/core';
 import sharp from 'sharp';
-import { type Dataset, displayPath } from '../data/dataset.js';
+import { type Dataset, displayPath, type Sample } from '../data/dataset.js';
 import { decodeImageFile } from '../data/decode.js';
 import { type PlainView, pickPipeline } from '../data/loader.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
@@ -23,6 +23,25 @@ async function thumbnail(image: Image): Promise<string> {
     .jpeg({ quality: 70 })
     .toBuffer();
   return `data:image/jpeg;base64,${jpeg.toString('base64')}`;
+}
+
+/**
+ * Up to `count` samples taken round-robin over the classes (each class in its listed order), so
+ * the grid shows every class: the train list is sorted by class, and its first `count` entries
+ * are often all one class.
+ */
+export function spreadOverClasses(samples: readonly Sample[], count: number): Sample[] {
+  const byClass = new Map<number, Sample[]>();
+  for (const sample of samples) {
+    const list = byClass.get(sample.label) ?? [];
+    list.push(sample);
+    byClass.set(sample.label, list);
+  }
+  const queues = [...byClass.entries()].sort(([a], [b]) => a - b).map(([, list]) => list);
+  const picked: Sample[] = [];
+  for (let round = 0; picked.length < count && queues.some((q) => round < q.length); round++)
+    for (const queue of queues) if (round < queue.length && picked.length < count) picked.push(queue[round]!);
+  return picked;
 }
 
 export interface ReportInput {
@@ -80,7 +99,11 @@ export async function renderReport(o: ReportInput): Promise<string> {
   const aug: string[] = [];
   const random = createRandom(o.seed);
   const views = { pipeline: o.trainPipeline, ...(o.plainView ? { plainView: o.plainView } : {}) };
-  for (const sample of dataset.train.filter((s) => !skipped.has(s.path)).slice(0, o.augmentedSamples ?? 12)) {
+  const shown = spreadOverClasses(
+    dataset.train.filter((s) => !skipped.has(s.path)),
+    o.augmentedSamples ?? 12,
+  );
+  for (const sample of shown) {
     try {
       const { image } = await decodeImageFile(sample.path);
       for (let v = 0; v < 2; v++) {
@@ -104,12 +127,11 @@ export async function renderReport(o: ReportInput): Promise<string> {
       const { image } = await decodeImageFile(p.path);
       const t = applyTransforms(image, o.evalPipeline);
       const wrong = p.label !== p.predicted;
+      const name = escapeHtml(displayPath(dataset, p.path));
       val.push(
         `<figure class="${wrong ? 'wrong' : 'right'}"><img src="${await thumbnail(t)}" alt=""><figcaption>${wrong ? '✗' : '✓'} ${escapeHtml(
           dataset.labels[p.predicted]!,
-        )} ${(p.probabilities[p.predicted]! * 100).toFixed(0)}%${wrong ? ` (true: ${escapeHtml(dataset.labels[p.label]!)})` : ''}<br><small>${escapeHtml(
-          displayPath(dataset, p.path),
-        )}</small></figcaption></figure>`,
+        )} ${(p.probabilities[p.predicted]! * 100).toFixed(0)}%${wrong ? ` (true: ${escapeHtml(dataset.labels[p.label]!)})` : ''}<small class="file">${name}</small></figcaption></figure>`,
       );
     } catch {
       // See above.
@@ -129,7 +151,10 @@ body{font:14px system-ui,sans-serif;margin:24px;color:#222}
 .charts{display:flex;gap:16px;flex-wrap:wrap}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}
 .grid{display:flex;flex-wrap:wrap;gap:8px}figure{margin:0;width:${THUMB}px;font-size:11px}
-figure img{width:${THUMB}px;display:block}figure.wrong{outline:3px solid #d62728}figure.right{outline:1px solid #2ca02c}
+figure img{width:${THUMB}px;display:block}
+/* camera file names have no spaces: break them anywhere rather than run into the next thumbnail */
+figcaption{overflow-wrap:anywhere}
+figcaption .file{display:block;color:#666}figure.wrong{outline:3px solid #d62728}figure.right{outline:1px solid #2ca02c}
 </style></head><body>
 <h1>Ferry run report</h1>
 <p>Val accuracy <b>${result.valAccuracy.toFixed(4)}</b> (best epoch ${result.bestEpoch} of ${result.epochsRun}), macro F1 ${result.metrics.macroF1.toFixed(4)}, ${result.metrics.count} val images, backend ${escapeHtml(result.backend)}, ${result.durationSeconds.toFixed(1)} s.</p>
