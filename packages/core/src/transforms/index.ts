@@ -21,7 +21,7 @@ export {
   type TransformStep,
 } from './pipeline.js';
 export { type CropBox, randomResizedCrop, randomResizedCropBox } from './random-resized-crop.js';
-export { resize, resizeShorterSide, shorterSideSize } from './resize.js';
+export { resize, resizeShorterSide, resizeWindow, shorterSideSize } from './resize.js';
 export {
   IMAGENET_MEAN_STD,
   type Layout,

@@ -5,7 +5,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { hasPythonModules, runPython } from '../../../../testing/python.js';
 import { haveRealData, realData } from '../../../../testing/real-data.js';
 import type { Image } from '../image.js';
-import { resize, resizeShorterSide, shorterSideSize } from './resize.js';
+import { crop } from './crop.js';
+import { applyTransform, applyTransforms, defaultEvalPipeline } from './pipeline.js';
+import { resize, resizeShorterSide, resizeWindow, shorterSideSize } from './resize.js';
 
 const rgb = (width: number, height: number, values: number[]): Image => ({
   width,
@@ -159,4 +161,55 @@ for i, (w, h) in enumerate([(640, 480), (333, 517), (97, 1203)]):
       for (const v of Object.values(worst)) expect(v).toBeLessThanOrEqual(2);
     },
   );
+});
+
+describe('resizeWindow (the resize + centre crop of the eval pipeline, fused)', () => {
+  const noise = (width: number, height: number, channels: 3 | 4, seed: number): Image => {
+    let s = seed;
+    const data = new Uint8Array(width * height * channels);
+    for (let i = 0; i < data.length; i++) {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      data[i] = s >>> 24;
+    }
+    return { width, height, channels, data };
+  };
+
+  it('gives the bytes of crop(resize(...)) for down- and upscales, odd windows, RGBA, kept axes', () => {
+    const cases: [number, number, 3 | 4, number, number, number, number, number, number][] = [
+      // source w, h, channels, resize w, h, window left, top, w, h
+      [500, 375, 3, 341, 256, 58, 16, 224, 224],
+      [375, 500, 3, 256, 341, 16, 58, 224, 224],
+      [97, 61, 4, 40, 30, 3, 1, 33, 27],
+      [31, 17, 3, 90, 70, 11, 0, 79, 70],
+      [64, 48, 3, 64, 20, 5, 2, 50, 16],
+      [64, 48, 3, 30, 48, 0, 7, 30, 40],
+      [10, 10, 3, 7, 7, 0, 0, 7, 7],
+    ];
+    for (const [sw, sh, ch, w, h, left, top, cw, chh] of cases) {
+      const src = noise(sw, sh, ch, sw * 31 + sh);
+      const fused = resizeWindow(src, w, h, left, top, cw, chh);
+      const reference = crop(resize(src, w, h), left, top, cw, chh);
+      expect({ width: fused.width, height: fused.height, channels: fused.channels }).toEqual({
+        width: cw,
+        height: chh,
+        channels: ch,
+      });
+      expect(Buffer.from(fused.data).equals(Buffer.from(reference.data))).toBe(true);
+    }
+  });
+
+  it('applyTransforms fuses resizeShorterSide + centerCrop without changing a byte', () => {
+    const steps = defaultEvalPipeline(224, 224);
+    for (const [w, h] of [
+      [500, 375],
+      [333, 500],
+      [224, 224],
+      [640, 200],
+      [150, 120],
+    ] as const) {
+      const src = noise(w, h, 3, w + h);
+      const oneByOne = steps.reduce((im, step) => applyTransform(im, step), src);
+      expect(Buffer.from(applyTransforms(src, steps).data).equals(Buffer.from(oneByOne.data))).toBe(true);
+    }
+  });
 });
