@@ -3,7 +3,15 @@
  * core's transforms + normalization. Pure function of its input, so it gives the same floats in
  * a worker thread as in the main thread.
  */
-import { applyTransforms, createRandom, type Normalization, type TransformStep, toTensor } from '@ferry/core';
+import {
+  applyTransforms,
+  createRandom,
+  horizontalFlip,
+  type Image,
+  type Normalization,
+  type TransformStep,
+  toTensor,
+} from '@ferry/core';
 import { DecodeError, decodeImageBuffer } from './decode.js';
 
 export interface ViewRequest {
@@ -11,6 +19,11 @@ export interface ViewRequest {
   pipeline: readonly TransformStep[];
   /** Seed of this view's random transforms (`viewSeed(seed, hash, view)`). */
   seed: number;
+  /**
+   * Index (in the job's `views`) of an earlier view this one mirrors: its image flipped left to
+   * right, without running `pipeline` again (the mirrored plain view costs a flip, not a resize).
+   */
+  mirrorOf?: number;
 }
 
 export interface TransformJob {
@@ -26,11 +39,12 @@ export type TransformResult = { inputs: Float32Array[] } | { error: string };
 export async function runTransformJob(job: TransformJob): Promise<TransformResult> {
   try {
     const image = await decodeImageBuffer(job.bytes, job.path);
-    return {
-      inputs: job.views.map((v) =>
-        toTensor(applyTransforms(image, v.pipeline, createRandom(v.seed)), job.normalization),
-      ),
-    };
+    const images: Image[] = [];
+    for (const v of job.views) {
+      const source = v.mirrorOf === undefined ? undefined : images[v.mirrorOf];
+      images.push(source ? horizontalFlip(source) : applyTransforms(image, v.pipeline, createRandom(v.seed)));
+    }
+    return { inputs: images.map((im) => toTensor(im, job.normalization)) };
   } catch (error) {
     return { error: error instanceof DecodeError ? error.reason : (error as Error).message };
   }

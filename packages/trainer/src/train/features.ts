@@ -2,6 +2,11 @@
  * `features` mode's fast path: run the frozen extractor once per image and view, and keep the
  * pooled features on disk keyed by file content hash + backbone + transform + view, so later
  * runs with other head settings never touch the backbone again.
+ *
+ * Every file is read and decoded once for all its views (on the transform pool's worker
+ * threads), and the backbone runs in batches that overlap the decoding of the next images:
+ * the consumer hands a full batch to the runner and keeps pulling decoded images while it runs
+ * (at most two batches queued), and cache files are written without holding up either.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -63,6 +68,8 @@ export interface ExtractOptions {
   seed: number;
   /** Views per sample: 0 = eval pipeline; 1..augViews = seeded train-pipeline views. */
   augViews: number;
+  /** Also the plain view mirrored left to right (view MIRROR_VIEW): one flip, no resampling. */
+  mirrorView?: boolean;
   batchSize: number;
   concurrency: number;
   onSkip: (s: SkippedFile) => void;
@@ -78,8 +85,22 @@ export interface ExtractStats {
   backboneImages: number;
 }
 
+/** View id of the mirrored plain view (deterministic, so its cache file has no seed). */
+export const MIRROR_VIEW = -1;
+
 function cachePath(dir: string, hash: string, view: number, seed: number): string {
-  return join(dir, hash.slice(0, 2), view === 0 ? `${hash}.v0.f32` : `${hash}.s${seed}.v${view}.f32`);
+  const name =
+    view === 0
+      ? `${hash}.v0.f32`
+      : view === MIRROR_VIEW
+        ? `${hash}.v0m.f32`
+        : `${hash}.s${seed}.v${view}.f32`;
+  return join(dir, hash.slice(0, 2), name);
+}
+
+/** The views of one sample in row order: plain, mirrored plain, then the augmented ones. */
+export function viewIds(augViews: number, mirrorView = false): number[] {
+  return [0, ...(mirrorView ? [MIRROR_VIEW] : []), ...Array.from({ length: augViews }, (_, i) => i + 1)];
 }
 
 /** Features for every (sample, view), from the cache when present, else through the extractor. */
@@ -95,24 +116,41 @@ export async function extractFeatures(
     (o.extractor.inputs[0]!.shape[2] as number) ?? 224,
   ];
   const plane = width * height * 3;
+  const views = viewIds(o.augViews, o.mirrorView);
+  const mirrorPipeline: TransformStep[] = [...o.evalPipeline, { op: 'randomHorizontalFlip', p: 1 }];
   let pending: { row: Omit<FeatureRow, 'features'>; input: Float32Array; path: string }[] = [];
   let done = 0;
-  const flush = async () => {
-    if (pending.length === 0) return;
-    const batch = new Float32Array(pending.length * plane);
-    pending.forEach((p, i) => batch.set(p.input, i * plane));
-    const data = await runner.run(batch, pending.length);
-    const dim = data.length / pending.length;
-    for (let i = 0; i < pending.length; i++) {
+  // Backbone batches run one after another, but the loop below does not wait for them (up to
+  // two queued), so decoding continues while the backbone works. Cache writes are collected and
+  // awaited once at the end.
+  const queued: Promise<void>[] = [];
+  const writes: Promise<void>[] = [];
+  const runBatch = async (batch: typeof pending) => {
+    const input = new Float32Array(batch.length * plane);
+    batch.forEach((p, i) => input.set(p.input, i * plane));
+    const data = await runner.run(input, batch.length);
+    const dim = data.length / batch.length;
+    for (let i = 0; i < batch.length; i++) {
       const features = data.slice(i * dim, (i + 1) * dim);
-      const p = pending[i]!;
-      await writeFileAtomic(p.path, new Uint8Array(features.buffer));
+      const p = batch[i]!;
+      writes.push(writeFileAtomic(p.path, new Uint8Array(features.buffer)));
       rows.push({ ...p.row, features });
     }
-    stats.backboneImages += pending.length;
-    pending = [];
+    stats.backboneImages += batch.length;
   };
-  const totalViews = samples.length * (1 + o.augViews);
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    const previous = queued.at(-1) ?? Promise.resolve();
+    const next = previous.then(() => runBatch(batch));
+    next.catch(() => undefined); // observed when awaited below
+    queued.push(next);
+    while (queued.length > 2) await queued.shift();
+  };
+  const totalViews = samples.length * views.length;
+  // Enough images in flight to keep the decoders busy while a batch runs through the backbone.
+  const lookahead = Math.max(o.concurrency, 2 * Math.ceil(o.batchSize / views.length));
   const loaded = prefetchMap(
     samples,
     async (sample) => {
@@ -123,28 +161,31 @@ export async function extractFeatures(
         return { sample, error: `cannot read file (${(error as NodeJS.ErrnoException).code ?? error})` };
       }
       const hash = createHash('sha256').update(bytes).digest('hex');
-      const views: { view: number; path: string; features?: Float32Array; input?: Float32Array }[] = [];
-      for (let v = 0; v <= o.augViews; v++) {
+      const found: { view: number; path: string; features?: Float32Array; input?: Float32Array }[] = [];
+      for (const v of views) {
         const path = cachePath(o.dir, hash, v, o.seed);
         if (existsSync(path)) {
           const buf = await readFile(path);
-          views.push({
+          found.push({
             view: v,
             path,
             features: new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4).slice(),
           });
-        } else views.push({ view: v, path });
+        } else found.push({ view: v, path });
       }
-      const missing = views.filter((v) => !v.features);
+      const missing = found.filter((v) => !v.features);
       if (missing.length > 0) {
+        const plainIndex = missing.findIndex((v) => v.view === 0);
         const job: TransformJob = {
           bytes,
           path: sample.path,
           normalization: o.normalization,
           views: missing.map((v) => ({
             view: v.view,
-            pipeline: v.view === 0 ? o.evalPipeline : o.trainPipeline,
+            pipeline:
+              v.view === 0 ? o.evalPipeline : v.view === MIRROR_VIEW ? mirrorPipeline : o.trainPipeline,
             seed: viewSeed(o.seed, hash, v.view),
+            ...(v.view === MIRROR_VIEW && plainIndex >= 0 ? { mirrorOf: plainIndex } : {}),
           })),
         };
         const result = await (o.pool ? o.pool.run(job) : runTransformJob(job));
@@ -153,34 +194,45 @@ export async function extractFeatures(
           v.input = result.inputs[i];
         });
       }
-      return { sample, hash, views };
+      return { sample, hash, views: found };
     },
-    o.concurrency,
+    lookahead,
   );
-  for await (const item of loaded) {
-    if (o.signal?.aborted) break;
-    if ('error' in item) {
-      o.onSkip({ path: item.sample.path, reason: item.error ?? 'unknown error' });
-      done += 1 + o.augViews;
-      continue;
-    }
-    for (const v of item.views) {
-      const row = { sample: item.sample, hash: item.hash, view: v.view };
-      if (v.features) {
-        stats.hits++;
-        rows.push({ ...row, features: v.features });
-      } else {
-        stats.misses++;
-        pending.push({ row, input: v.input!, path: v.path });
-        if (pending.length >= o.batchSize) await flush();
+  let failure: unknown;
+  try {
+    for await (const item of loaded) {
+      if (o.signal?.aborted) break;
+      if ('error' in item) {
+        o.onSkip({ path: item.sample.path, reason: item.error ?? 'unknown error' });
+        done += views.length;
+        continue;
       }
-      done++;
+      for (const v of item.views) {
+        const row = { sample: item.sample, hash: item.hash, view: v.view };
+        if (v.features) {
+          stats.hits++;
+          rows.push({ ...row, features: v.features });
+        } else {
+          stats.misses++;
+          pending.push({ row, input: v.input!, path: v.path });
+          if (pending.length >= o.batchSize) await flush();
+        }
+        done++;
+      }
+      o.onBatch?.(done, totalViews, stats.hits);
     }
-    o.onBatch?.(done, totalViews, stats.hits);
+    await flush();
+  } catch (error) {
+    failure = error;
   }
-  await flush();
+  // Settle everything started, even after a failure: no cache write lands after we return.
+  const settled = [...(await Promise.allSettled(queued)), ...(await Promise.allSettled(writes))];
+  if (failure) throw failure;
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
   // Rows were pushed in cache-hit/flush order; put them back in sample order for reproducibility.
   const order = new Map(samples.map((s, i) => [s, i]));
-  rows.sort((a, b) => order.get(a.sample)! - order.get(b.sample)! || a.view - b.view);
+  const rank = new Map(views.map((v, i) => [v, i]));
+  rows.sort((a, b) => order.get(a.sample)! - order.get(b.sample)! || rank.get(a.view)! - rank.get(b.view)!);
   return { rows, stats };
 }
