@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { defaultEvalPipeline } from '@ferry/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { badFiles, syntheticJpeg } from '../test-support/synthetic.js';
-import { featureTrainPipeline } from '../train/train.js';
+import { featureTrainPipeline } from '../train/pipelines.js';
 import { runTransformJob, type TransformJob } from './transform-job.js';
 import { createTransformPool, type TransformPool } from './transform-pool.js';
 

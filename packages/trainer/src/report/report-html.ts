@@ -10,7 +10,7 @@ import { type Dataset, displayPath, type Sample } from '../data/dataset.js';
 import { decodeImageFile } from '../data/decode.js';
 import { type PlainView, pickPipeline } from '../data/loader.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import type { TrainResult } from '../train/train.js';
+import type { TrainResult } from '../train/results.js';
 import { escapeHtml, lineChart } from './svg-chart.js';
 
 const THUMB = 112;

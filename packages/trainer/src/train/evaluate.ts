@@ -16,7 +16,8 @@ import { defaultConcurrency, loadSamples, type SkippedFile, stackInputs } from '
 import { batches } from '../data/prefetch.js';
 import { loadLayersModelFromDir } from '../io/layers-model-io.js';
 import { computeMetrics, type Metrics } from './metrics.js';
-import { RunDirError, type ValPrediction } from './train.js';
+import type { ValPrediction } from './results.js';
+import { RunDirError } from './run-state.js';
 
 export interface EvalResult {
   labels: string[];

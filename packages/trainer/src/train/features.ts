@@ -103,6 +103,65 @@ export function viewIds(augViews: number, mirrorView = false): number[] {
   return [0, ...(mirrorView ? [MIRROR_VIEW] : []), ...Array.from({ length: augViews }, (_, i) => i + 1)];
 }
 
+/** One view of a sample: its cache file, and either its cached features or its model input. */
+interface View {
+  view: number;
+  path: string;
+  features?: Float32Array;
+  input?: Float32Array;
+}
+
+type SampleViews = { sample: Sample; error: string } | { sample: Sample; hash: string; views: View[] };
+
+/** One sample's views: cached features where the cache has them, model inputs for the rest. */
+async function readViews(
+  sample: Sample,
+  o: ExtractOptions,
+  views: readonly number[],
+  mirrorPipeline: readonly TransformStep[],
+): Promise<SampleViews> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(sample.path);
+  } catch (error) {
+    return { sample, error: `cannot read file (${(error as NodeJS.ErrnoException).code ?? error})` };
+  }
+  const hash = createHash('sha256').update(bytes).digest('hex');
+  const found: View[] = [];
+  for (const v of views) {
+    const path = cachePath(o.dir, hash, v, o.seed);
+    if (existsSync(path)) {
+      const buf = await readFile(path);
+      found.push({
+        view: v,
+        path,
+        features: new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4).slice(),
+      });
+    } else found.push({ view: v, path });
+  }
+  const missing = found.filter((v) => !v.features);
+  if (missing.length > 0) {
+    const plainIndex = missing.findIndex((v) => v.view === 0);
+    const job: TransformJob = {
+      bytes,
+      path: sample.path,
+      normalization: o.normalization,
+      views: missing.map((v) => ({
+        view: v.view,
+        pipeline: v.view === 0 ? o.evalPipeline : v.view === MIRROR_VIEW ? mirrorPipeline : o.trainPipeline,
+        seed: viewSeed(o.seed, hash, v.view),
+        ...(v.view === MIRROR_VIEW && plainIndex >= 0 ? { mirrorOf: plainIndex } : {}),
+      })),
+    };
+    const result = await (o.pool ? o.pool.run(job) : runTransformJob(job));
+    if ('error' in result) return { sample, error: result.error };
+    missing.forEach((v, i) => {
+      v.input = result.inputs[i];
+    });
+  }
+  return { sample, hash, views: found };
+}
+
 /** Features for every (sample, view), from the cache when present, else through the extractor. */
 export async function extractFeatures(
   samples: readonly Sample[],
@@ -151,53 +210,7 @@ export async function extractFeatures(
   const totalViews = samples.length * views.length;
   // Enough images in flight to keep the decoders busy while a batch runs through the backbone.
   const lookahead = Math.max(o.concurrency, 2 * Math.ceil(o.batchSize / views.length));
-  const loaded = prefetchMap(
-    samples,
-    async (sample) => {
-      let bytes: Buffer;
-      try {
-        bytes = await readFile(sample.path);
-      } catch (error) {
-        return { sample, error: `cannot read file (${(error as NodeJS.ErrnoException).code ?? error})` };
-      }
-      const hash = createHash('sha256').update(bytes).digest('hex');
-      const found: { view: number; path: string; features?: Float32Array; input?: Float32Array }[] = [];
-      for (const v of views) {
-        const path = cachePath(o.dir, hash, v, o.seed);
-        if (existsSync(path)) {
-          const buf = await readFile(path);
-          found.push({
-            view: v,
-            path,
-            features: new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4).slice(),
-          });
-        } else found.push({ view: v, path });
-      }
-      const missing = found.filter((v) => !v.features);
-      if (missing.length > 0) {
-        const plainIndex = missing.findIndex((v) => v.view === 0);
-        const job: TransformJob = {
-          bytes,
-          path: sample.path,
-          normalization: o.normalization,
-          views: missing.map((v) => ({
-            view: v.view,
-            pipeline:
-              v.view === 0 ? o.evalPipeline : v.view === MIRROR_VIEW ? mirrorPipeline : o.trainPipeline,
-            seed: viewSeed(o.seed, hash, v.view),
-            ...(v.view === MIRROR_VIEW && plainIndex >= 0 ? { mirrorOf: plainIndex } : {}),
-          })),
-        };
-        const result = await (o.pool ? o.pool.run(job) : runTransformJob(job));
-        if ('error' in result) return { sample, error: result.error };
-        missing.forEach((v, i) => {
-          v.input = result.inputs[i];
-        });
-      }
-      return { sample, hash, views: found };
-    },
-    lookahead,
-  );
+  const loaded = prefetchMap(samples, (sample) => readViews(sample, o, views, mirrorPipeline), lookahead);
   let failure: unknown;
   try {
     for await (const item of loaded) {
@@ -226,13 +239,27 @@ export async function extractFeatures(
     failure = error;
   }
   // Settle everything started, even after a failure: no cache write lands after we return.
-  const settled = [...(await Promise.allSettled(queued)), ...(await Promise.allSettled(writes))];
+  await settleAll([...queued, ...writes], failure);
+  return { rows: inSampleOrder(rows, samples, views), stats };
+}
+
+/** Waits for every promise; then throws `failure`, else the first rejection. */
+async function settleAll(started: Promise<void>[], failure: unknown): Promise<void> {
+  const settled = await Promise.allSettled(started);
   if (failure) throw failure;
   const failed = settled.find((r) => r.status === 'rejected');
   if (failed) throw (failed as PromiseRejectedResult).reason;
-  // Rows were pushed in cache-hit/flush order; put them back in sample order for reproducibility.
+}
+
+/** Rows are pushed in cache-hit/flush order; sample order (then view order) makes runs reproducible. */
+function inSampleOrder(
+  rows: FeatureRow[],
+  samples: readonly Sample[],
+  views: readonly number[],
+): FeatureRow[] {
   const order = new Map(samples.map((s, i) => [s, i]));
   const rank = new Map(views.map((v, i) => [v, i]));
-  rows.sort((a, b) => order.get(a.sample)! - order.get(b.sample)! || rank.get(a.view)! - rank.get(b.view)!);
-  return { rows, stats };
+  return rows.sort(
+    (a, b) => order.get(a.sample)! - order.get(b.sample)! || rank.get(a.view)! - rank.get(b.view)!,
+  );
 }

@@ -117,7 +117,7 @@ export const FEATURES_AUG_VIEWS = 2;
  * two thirds of the backbone work.
  *
  * finetune: 5 epochs at lr 1e-4 (backbone lr/10) after its warm start, on features mode's views
- * (train.ts). Measured on ants/bees, best val accuracy / lowest val loss for seeds 42 and 7, against
+ * (pipelines.ts). Measured on ants/bees, best val accuracy / lowest val loss for seeds 42 and 7, against
  * features mode's 0.928 / 0.928 (its best epochs' losses 0.240 / 0.233):
  *   RandomResizedCrop(0.08-1) views, lr 5e-4: 0.922 / 0.902 (val loss 0.241 / 0.264)
  *   features mode's views, lr 5e-4:           0.935 / 0.915 (0.236 / 0.250)

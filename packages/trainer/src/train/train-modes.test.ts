@@ -102,6 +102,16 @@ describe('train: interrupt, resume, early stopping, export', () => {
     await expect(train({ out, resume: true })).rejects.toThrow(/completed run/);
   });
 
+  it('frees every tensor and model it made, in every mode', async () => {
+    // Warm the backend up first: its own one-time tensors are not the run's.
+    await train({ ...base(), out: join(root, 'dispose-warm-up'), epochs: 1 });
+    const before = tf.memory().numTensors;
+    await train({ ...base(), out: join(root, 'dispose-features'), epochs: 2 });
+    await train({ ...base(), out: join(root, 'dispose-freeze'), mode: 'freeze', epochs: 1 });
+    await train({ ...base(), out: join(root, 'dispose-finetune'), mode: 'finetune', epochs: 1, lr: 0.01 });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('stops early when val accuracy stops improving', async () => {
     const r = await train({
       ...base(),

@@ -1,36 +1,21 @@
 /**
- * finetune's warm start (fastai `fine_tune`, the Keras freeze-then-unfreeze guide): train the
- * head on a frozen backbone before any backbone weight moves, so the expensive all-layer epochs
- * start from a good head instead of a random one. A frozen backbone is inference, so the head
- * phase is a plain `features`-mode run (cached features, its own defaults) into a scratch run
- * directory: one code path and one on-disk feature cache for both, and the backbone runs once
- * per image and view instead of once per step.
+ * finetune's warm start (fastai `fine_tune`, the Keras freeze-then-unfreeze guide): fit the head
+ * on a frozen backbone before any backbone weight moves, so the expensive all-layer epochs start
+ * from a good head instead of a random one. A frozen backbone is inference, so the head phase is
+ * exactly features mode: the same strategy (cached features, its own defaults) and the same fit
+ * loop, on the run's own head; the finetune phase then fits everything from that head's best epoch.
  */
-import type { ExtractStats } from './features.js';
-import type { ResolvedTrainOptions, TrainEvent, TrainOptions } from './options.js';
-import type { EpochRecord, TrainResult } from './train.js';
-
-/** Scratch run directory of the warm start, under the finetune run's `.state/`. */
-export const WARM_START_DIR = 'warm-start';
-
-/** What the warm start did: kept in `.state/state.json` (resume), metrics.json and spec.json. */
-export interface WarmStartSummary {
-  mode: 'features';
-  epochs: number;
-  epochsRun: number;
-  bestEpoch: number;
-  valAccuracy: number;
-  learningRate: number;
-  batchSize: number;
-  augViews: number;
-  weightDecay: number;
-  durationSeconds: number;
-  featureCache?: ExtractStats;
-  history: EpochRecord[];
-}
+import { bestCheckpoint } from './callbacks/best-checkpoint.js';
+import { BestWeights } from './checkpoints.js';
+import { fit, freshProgress } from './fit.js';
+import { computeMetrics } from './metrics.js';
+import { createFeaturesStrategy } from './modes/features.js';
+import { type ResolvedTrainOptions, resolveTrainOptions, type TrainOptions } from './options.js';
+import type { WarmStartSummary } from './results.js';
+import { saveProgress, type TrainRun } from './run-context.js';
 
 /**
- * The features-mode run behind a finetune run's warm start: same data, split, backbone, head
+ * The features-mode settings of a finetune run's warm start: same data, split, backbone, head
  * shape and label smoothing; every other setting is features mode's default, because the
  * finetune run's own epochs/lr/batch size/optimizer belong to the all-layer phase.
  */
@@ -55,28 +40,77 @@ export function warmStartOptions(r: ResolvedTrainOptions, out: string): TrainOpt
 }
 
 /**
- * The warm start's events as the finetune run reports them: tagged with their phase; its own
- * start/done are dropped (the finetune run has one start and one done).
+ * Phase 1 of a warm-started finetune run: leaves the best warm head in `run.models.head` and its
+ * summary in `run.warmStart`, saved with the state so --resume skips it. A run stopped inside the
+ * warm start saved a state without weights, and --resume runs the warm start again (its features
+ * come from the cache). Returns false when the abort signal stopped it.
  */
-export function warmStartEvent(e: TrainEvent): TrainEvent | undefined {
-  if (e.type === 'start' || e.type === 'done' || e.type === 'phase') return undefined;
-  if (e.type === 'epoch' || e.type === 'batch') return { ...e, phase: 'warm-start' };
-  return e;
+export async function fitWarmHead(run: TrainRun): Promise<boolean> {
+  const { signal } = run.options;
+  const ws = {
+    ...resolveTrainOptions(warmStartOptions(run.options, run.runDir)),
+    ...(signal ? { signal } : {}),
+  };
+  await saveProgress(run, 0, false, false);
+  run.emit({ type: 'phase', phase: 'warm-start', index: 1, phases: 2, epochs: ws.epochs });
+  const started = Date.now();
+  const strategy = await createFeaturesStrategy(run, ws);
+  const best = new BestWeights(run.models, true);
+  const progress = freshProgress();
+  try {
+    await fit(
+      {
+        models: run.models,
+        strategy,
+        options: ws,
+        numClasses: run.dataset.labels.length,
+        callbacks: [bestCheckpoint(() => best.keep())],
+        emit: run.emit,
+        phase: 'warm-start',
+      },
+      progress,
+    );
+    if (progress.interrupted) return false;
+    best.restoreHead();
+  } finally {
+    strategy.dispose();
+    best.dispose();
+  }
+  const seconds = (Date.now() - started) / 1000;
+  run.warmStart = summarizeWarmStart(ws, progress, seconds, strategy.featureCache, run.dataset.labels);
+  // The warm head goes to .state/last with the state: from here on, resume skips the warm start.
+  await saveProgress(run, 0);
+  run.log(
+    `warm start: head val accuracy ${run.warmStart.valAccuracy.toFixed(4)} (best epoch ${progress.bestEpoch}/${ws.epochs}) in ${seconds.toFixed(1)} s`,
+  );
+  return true;
 }
 
-export function summarizeWarmStart(resolved: ResolvedTrainOptions, result: TrainResult): WarmStartSummary {
+function summarizeWarmStart(
+  ws: ResolvedTrainOptions,
+  progress: ReturnType<typeof freshProgress>,
+  durationSeconds: number,
+  featureCache: WarmStartSummary['featureCache'],
+  labels: string[],
+): WarmStartSummary {
+  const best = progress.bestPredictions;
+  const metrics = computeMetrics(
+    labels,
+    best.map((p) => p.label),
+    best.map((p) => p.predicted),
+  );
   return {
     mode: 'features',
-    epochs: resolved.epochs,
-    epochsRun: result.epochsRun,
-    bestEpoch: result.bestEpoch,
-    valAccuracy: result.valAccuracy,
-    learningRate: resolved.lr,
-    batchSize: resolved.batchSize,
-    augViews: resolved.augViews,
-    weightDecay: resolved.weightDecay,
-    durationSeconds: result.durationSeconds,
-    ...(result.featureCache ? { featureCache: result.featureCache } : {}),
-    history: result.history,
+    epochs: ws.epochs,
+    epochsRun: progress.epochsDone,
+    bestEpoch: progress.bestEpoch,
+    valAccuracy: metrics.accuracy,
+    learningRate: ws.lr,
+    batchSize: ws.batchSize,
+    augViews: ws.augViews,
+    weightDecay: ws.weightDecay,
+    durationSeconds,
+    ...(featureCache ? { featureCache } : {}),
+    history: progress.history,
   };
 }

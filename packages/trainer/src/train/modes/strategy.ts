@@ -1,0 +1,76 @@
+/**
+ * What a training mode supplies to the shared fit loop: its batches per epoch, its val pass, and
+ * whether any of its epochs train backbone layers. features, freeze and finetune differ only here;
+ * the loop (fit.ts) and one gradient step (train-step.ts) are the same for all three.
+ */
+import { argmax, softmax } from '@ferry/core';
+import type * as tfTypes from '@tensorflow/tfjs';
+import type { Dataset, Sample } from '../../data/dataset.js';
+import type { SkipLog } from '../load-data.js';
+import type { RunModels } from '../load-models.js';
+import type { TrainEvent } from '../options.js';
+import type { ValPrediction } from '../results.js';
+import { RunDirError } from '../run-state.js';
+
+export interface TrainBatch {
+  /** Pooled features for a head-only step; photos when every layer trains. */
+  x: tfTypes.Tensor;
+  labels: number[];
+  /** `x` are photos: the step runs (and trains) the backbone too. */
+  throughBackbone: boolean;
+}
+
+export interface ValOutcome {
+  loss: number;
+  accuracy: number;
+  predictions: ValPrediction[];
+}
+
+export interface ModeStrategy {
+  /** Training examples per epoch: feature rows (photos x views) or photos. */
+  readonly trainCount: number;
+  /** Whether any epoch trains backbone layers (they then get their own optimizer). */
+  readonly trainsBackbone: boolean;
+  /** Modes that decode photos every epoch are slow enough to report every batch. */
+  readonly batchEvents: boolean;
+  /** One epoch's batches, in the order the run's seed and the epoch give. */
+  epochBatches(epoch: number): AsyncIterable<TrainBatch>;
+  /** The current head on the val set. */
+  evaluate(): Promise<ValOutcome>;
+  dispose(): void;
+}
+
+/** What a strategy reads from the run. */
+export interface StrategyContext {
+  models: RunModels;
+  dataset: Dataset;
+  skips: SkipLog;
+  concurrency: number;
+  emit: (event: TrainEvent) => void;
+  log: (message: string) => void;
+}
+
+export function assertSomethingToTrain(trainCount: number, valCount: number): void {
+  if (trainCount === 0 || valCount === 0)
+    throw new RunDirError('no decodable images left after skipping bad files');
+}
+
+/** Softmax, predicted class, cross-entropy and accuracy of val logits; disposes `logits`. */
+export async function scoreVal(logits: tfTypes.Tensor2D, samples: readonly Sample[]): Promise<ValOutcome> {
+  const rows = (await logits.array()) as number[][];
+  logits.dispose();
+  let lossSum = 0;
+  let correct = 0;
+  const predictions = samples.map((s, i) => {
+    const probabilities = Array.from(softmax(Float32Array.from(rows[i]!)));
+    const predicted = argmax(probabilities);
+    lossSum += -Math.log(Math.max(probabilities[s.label]!, 1e-12));
+    if (predicted === s.label) correct++;
+    return { path: s.path, label: s.label, predicted, probabilities };
+  });
+  return {
+    loss: lossSum / Math.max(1, samples.length),
+    accuracy: correct / Math.max(1, samples.length),
+    predictions,
+  };
+}

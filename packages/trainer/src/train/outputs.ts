@@ -1,0 +1,219 @@
+/**
+ * Stages 6 and 7 of `train()`: what a finished run leaves in its directory. The best checkpoint
+ * first (also for an interrupted run), then `RUN_OUTPUTS` in order (spec.json, predictions.csv,
+ * metrics.json, report.html), the state marked completed, and model.onnx from the checkpoint and
+ * spec. A new artifact is one more entry in `RUN_OUTPUTS` (or a step in `finishRun`).
+ */
+import { join } from 'node:path';
+import { createModelSpec, FERRY_VERSION, type ModelSpec } from '@ferry/core';
+import { type Dataset, describeBalance, displayPath } from '../data/dataset.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { writeReport } from '../report/report-html.js';
+import { removeStateWeights } from './checkpoints.js';
+import { computeMetrics } from './metrics.js';
+import type { TrainResult, ValPrediction, WarmStartSummary } from './results.js';
+import { elapsedSeconds, saveProgress, type TrainRun } from './run-context.js';
+import { RunDirError } from './run-state.js';
+
+export interface RunOutputContext {
+  run: TrainRun;
+  result: TrainResult;
+  spec: ModelSpec;
+}
+
+export interface RunOutput {
+  /** File name in the run directory. */
+  name: string;
+  write(context: RunOutputContext): Promise<void>;
+}
+
+const writeJson = (path: string, value: unknown) =>
+  writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
+
+export const RUN_OUTPUTS: RunOutput[] = [
+  { name: 'spec.json', write: ({ run, spec }) => writeJson(join(run.runDir, 'spec.json'), spec) },
+  {
+    name: 'predictions.csv',
+    write: ({ run, result }) =>
+      writeFileAtomic(join(run.runDir, 'predictions.csv'), predictionsCsv(run.dataset, result.predictions)),
+  },
+  {
+    name: 'metrics.json',
+    write: ({ run, result }) => writeJson(join(run.runDir, 'metrics.json'), metricsJson(run.dataset, result)),
+  },
+  {
+    name: 'report.html',
+    async write({ run, result }) {
+      if (!run.options.report) return;
+      const { trainPipeline, evalPipeline, plainView } = run.models.pipelines;
+      await writeReport({
+        runDir: run.runDir,
+        dataset: run.dataset,
+        result,
+        trainPipeline,
+        ...(plainView ? { plainView } : {}),
+        evalPipeline,
+        seed: run.options.seed,
+      });
+    },
+  },
+];
+
+/** The result of the fit as train() returns it. */
+export function runResult(run: TrainRun): TrainResult {
+  const { progress, warmStart } = run;
+  const metrics = computeMetrics(
+    run.dataset.labels,
+    progress.bestPredictions.map((p) => p.label),
+    progress.bestPredictions.map((p) => p.predicted),
+  );
+  return {
+    runDir: run.runDir,
+    labels: run.dataset.labels,
+    valAccuracy: metrics.accuracy,
+    bestEpoch: progress.bestEpoch,
+    epochsRun: progress.epochsDone,
+    metrics,
+    history: progress.history,
+    predictions: progress.bestPredictions,
+    durationSeconds: elapsedSeconds(run),
+    skipped: run.skips.list(),
+    ...(run.featureCache ? { featureCache: run.featureCache } : {}),
+    ...(warmStart?.featureCache ? { featureCache: warmStart.featureCache } : {}),
+    ...(warmStart ? { warmStart } : {}),
+    backend: run.models.backend.name,
+    interrupted: progress.interrupted,
+  };
+}
+
+/**
+ * Stage 6: checkpoint/ from the best epoch, then (unless interrupted) every run output and the
+ * state marked completed. Returns the result; `finished` false for an interrupted run.
+ */
+export async function writeRunOutputs(run: TrainRun): Promise<{ result: TrainResult; finished: boolean }> {
+  const result = runResult(run);
+  await run.best.writeCheckpoint();
+  if (result.interrupted) return { result, finished: false };
+  if (result.bestEpoch === 0) throw new RunDirError('training finished no epoch');
+  const spec = runSpec(run, result);
+  for (const output of RUN_OUTPUTS) await output.write({ run, result, spec });
+  await saveProgress(run, result.epochsRun, true);
+  await removeStateWeights(run.runDir);
+  return { result, finished: true };
+}
+
+/** Stage 7: model.onnx from checkpoint/ + spec.json (a failed export warns and keeps the run), then done. */
+export async function finishRun(run: TrainRun, result: TrainResult): Promise<void> {
+  if (run.options.exportOnnx) {
+    try {
+      const { exportRunToOnnx } = await import('../export/index.js');
+      const exported = await exportRunToOnnx({ runDir: run.runDir });
+      result.onnxPath = exported.path;
+    } catch (error) {
+      run.log(`warning: ONNX export skipped: ${(error as Error).message}`);
+    }
+  }
+  result.durationSeconds = elapsedSeconds(run);
+  run.emit({
+    type: 'done',
+    valAccuracy: result.valAccuracy,
+    bestEpoch: result.bestEpoch,
+    durationSeconds: result.durationSeconds,
+    runDir: run.runDir,
+  });
+}
+
+function runSpec(run: TrainRun, result: TrainResult): ModelSpec {
+  const { options: r, dataset, models, warmStart } = run;
+  const { backbone, pipelines } = models;
+  return createModelSpec({
+    name: `ferry-${dataset.labels.join('-')}`.slice(0, 64),
+    labels: dataset.labels,
+    width: models.width,
+    height: models.height,
+    normalization: backbone.normalization,
+    preprocess: pipelines.evalPipeline,
+    backbone: { id: backbone.id, featureLayer: backbone.featureLayer, source: backbone.source },
+    head: { type: 'dense', hiddenUnits: r.hiddenUnits, dropout: r.dropout, pooling: 'avg' },
+    training: {
+      mode: r.mode,
+      epochs: r.epochs,
+      bestEpoch: result.bestEpoch,
+      batchSize: r.batchSize,
+      optimizer: r.optimizer,
+      learningRate: r.lr,
+      ...(r.mode === 'finetune'
+        ? {
+            backboneLearningRate: r.backboneLr,
+            freezeEpochs: r.freezeEpochs,
+            plainViewProbability: pipelines.plainView?.probability,
+            // Provenance of the head the all-layer epochs started from (false: random init).
+            warmStart: warmStart ? warmStartProvenance(warmStart) : false,
+          }
+        : {}),
+      schedule: r.schedule,
+      weightDecay: r.weightDecay,
+      labelSmoothing: r.labelSmoothing,
+      augViews: r.augViews,
+      seed: r.seed,
+      dataset: dataset.root,
+      trainCount: dataset.train.length - result.skipped.filter((s) => isTrainFile(dataset, s.path)).length,
+      valCount: result.predictions.length,
+      valAccuracy: result.valAccuracy,
+      perClass: result.metrics.perClass,
+      backend: result.backend,
+      durationSeconds: result.durationSeconds,
+      createdAt: new Date().toISOString(),
+      ferryVersion: FERRY_VERSION,
+    },
+  });
+}
+
+const isTrainFile = (dataset: Dataset, path: string) => dataset.train.some((t) => t.path === path);
+
+/** spec.json's view of the warm start: its settings and outcome, not its epoch history. */
+function warmStartProvenance(w: WarmStartSummary) {
+  const { history: _h, featureCache: _f, ...rest } = w;
+  return rest;
+}
+
+function csvCell(value: string): string {
+  return /[",\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+export function predictionsCsv(dataset: Dataset, predictions: ValPrediction[]): string {
+  const lines = ['path,label,predicted,probability'];
+  for (const p of predictions) {
+    lines.push(
+      [
+        csvCell(displayPath(dataset, p.path)),
+        csvCell(dataset.labels[p.label]!),
+        csvCell(dataset.labels[p.predicted]!),
+        p.probabilities[p.predicted]!.toFixed(6),
+      ].join(','),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function metricsJson(dataset: Dataset, result: TrainResult) {
+  return {
+    labels: result.labels,
+    valAccuracy: result.valAccuracy,
+    bestEpoch: result.bestEpoch,
+    epochsRun: result.epochsRun,
+    macroF1: result.metrics.macroF1,
+    perClass: result.metrics.perClass,
+    confusionMatrix: result.metrics.confusion,
+    history: result.history,
+    skipped: result.skipped.map((s) => ({ path: displayPath(dataset, s.path), reason: s.reason })),
+    classCounts: {
+      train: describeBalance(dataset, dataset.train).counts,
+      val: describeBalance(dataset, dataset.val).counts,
+    },
+    featureCache: result.featureCache ?? null,
+    warmStart: result.warmStart ?? null,
+    backend: result.backend,
+    durationSeconds: result.durationSeconds,
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * Stage 4 of `train()`: the run as one value the later stages share: its options and state, the
+ * data, the models, the fit progress (fresh, or a resumed run's with its weights restored) and
+ * the best weights so far. `saveProgress` is what --resume reads back.
+ */
+import { defaultConcurrency } from '../data/loader.js';
+import { BestWeights, restoreResumedWeights, saveLastWeights } from './checkpoints.js';
+import type { ExtractStats } from './features.js';
+import { type FitProgress, freshProgress } from './fit.js';
+import type { RunData } from './load-data.js';
+import type { RunModels } from './load-models.js';
+import type { TrainPhase } from './options.js';
+import type { ResolvedRun } from './resolve-run.js';
+import type { WarmStartSummary } from './results.js';
+import { savedOptions, writeRunState } from './run-state.js';
+
+export interface TrainRun extends ResolvedRun, RunData {
+  models: RunModels;
+  /** features and freeze: the backbone never changes, so .state/ keeps head weights only. */
+  frozen: boolean;
+  concurrency: number;
+  progress: FitProgress;
+  best: BestWeights;
+  /** Seconds spent before this process resumed the run. */
+  previousSeconds: number;
+  /** Events of a warm-started finetune run name their phase. */
+  phase?: TrainPhase;
+  warmStart?: WarmStartSummary;
+  featureCache?: ExtractStats;
+  /** Frees the models and the best weights (the run is over, or failed). */
+  dispose(): void;
+}
+
+export async function openRun(resolved: ResolvedRun, data: RunData, models: RunModels): Promise<TrainRun> {
+  const { options, state, runDir } = resolved;
+  const frozen = options.mode !== 'finetune';
+  const best = new BestWeights(models, frozen, runDir);
+  const run: TrainRun = {
+    ...resolved,
+    ...data,
+    models,
+    frozen,
+    concurrency: options.concurrency || defaultConcurrency(),
+    progress: state
+      ? {
+          epochsDone: state.epochsDone,
+          history: state.history,
+          bestEpoch: state.bestEpoch,
+          bestAccuracy: state.bestAccuracy,
+          bestLoss: state.bestLoss,
+          bestPredictions: state.bestPredictions,
+          interrupted: false,
+        }
+      : freshProgress(),
+    best,
+    previousSeconds: state?.elapsedSeconds ?? 0,
+    ...(options.mode === 'finetune' && options.warmStart ? { phase: 'finetune' as const } : {}),
+    ...(state?.warmStart ? { warmStart: state.warmStart } : {}),
+    dispose() {
+      best.dispose();
+      models.dispose();
+    },
+  };
+  try {
+    if (state) await restoreResumedWeights(models, runDir, frozen, best);
+  } catch (error) {
+    run.dispose();
+    throw error;
+  }
+  return run;
+}
+
+export function elapsedSeconds(run: TrainRun): number {
+  return run.previousSeconds + (Date.now() - run.started) / 1000;
+}
+
+/** `.state/state.json` (and, unless `weights` is false, the last weights) after `epochsDone` epochs. */
+export async function saveProgress(
+  run: TrainRun,
+  epochsDone: number,
+  completed = false,
+  weights = !completed,
+): Promise<void> {
+  if (weights) await saveLastWeights(run.models, run.runDir, run.frozen);
+  const { progress } = run;
+  await writeRunState(run.runDir, {
+    version: 1,
+    options: savedOptions(run.options),
+    epochsDone,
+    history: progress.history,
+    bestEpoch: progress.bestEpoch,
+    bestAccuracy: progress.bestAccuracy,
+    bestLoss: progress.bestLoss,
+    bestPredictions: progress.bestPredictions,
+    elapsedSeconds: elapsedSeconds(run),
+    completed,
+    ...(run.warmStart ? { warmStart: run.warmStart } : {}),
+  });
+}
