@@ -5,7 +5,13 @@
  *
  * Parts (each writes bench/out/<part>.json; the report is assembled from whatever JSON is there):
  *   training   port check (check_port.py), then `ferry train` (features, the default) and
- *              `--mode finetune` vs train.py in modes fixed and finetune on the same weights
+ *              `--mode finetune` vs train.py (the tutorial recipe) in modes fixed and finetune on the
+ *              same weights; fixed also with the frozen backbone in eval mode; loader workers
+ *              tuned first on short runs
+ *   peers      the default `ferry train` side by side with the strongest simple PyTorch peer,
+ *              precomputed features + a linear layer (features.py; its fastest configuration
+ *              found first), and that peer with augmented views, on ants/bees and the flowers;
+ *              the physical floor (train-floor.mjs) beside them
  *   inference  bench/inference.mjs on the Ferry default run (batch 1 and 32, four runtimes)
  *   edge       bench/edge-load.mjs on that run's model.onnx (workerd: cold start, p50/p99, memory)
  *   memory     bench/train-memory.mjs when present (peak RSS of training runs)
@@ -22,7 +28,11 @@
  *   --memory-images N  size of train-memory.mjs's generated set (its default: 10000)
  *   --report         only re-assemble the report from bench/out/*.json
  * Needs the packages built (`npm install` does it) and the ants/bees photos + MobileNetV2 weights:
- * FERRY_DATA_DIR / FERRY_MODELS_DIR, else ~/.cache/ferry (as `npm run demo` resolves them).
+ * FERRY_DATA_DIR / FERRY_MODELS_DIR, else ~/.cache/ferry (as `npm run demo` resolves them); the
+ * peers part also reads FERRY_DATA_DIR/oxford_flowers12 when it is there. The PyTorch peers need
+ * Debian's PyTorch, called as /usr/bin/python3 (pip is not used):
+ *   apt-get install -y python3-torch python3-torchvision
+ * (the bench runs that itself when it is root and they are missing). CI does not run the bench.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import {
@@ -47,7 +57,7 @@ const PEER = join(HERE, 'peer-pytorch');
 const PYTHON = '/usr/bin/python3';
 /** Paths in the report are relative to the repository, so it names no one's machine. */
 const shownPath = (path) => (path ? relative(ROOT, path) || '.' : path);
-const PARTS = ['training', 'inference', 'edge', 'memory', 'export'];
+const PARTS = ['training', 'peers', 'inference', 'edge', 'memory', 'export'];
 
 const { values: args } = parseArgs({
   options: {
@@ -76,6 +86,7 @@ const TRAINING_RUNS = {
   'ferry-features-seed7': 'ferry features (seed 7)',
   'ferry-finetune-seed7': 'ferry finetune (seed 7)',
   'pytorch-fixed': 'pytorch fixed',
+  'pytorch-fixed-eval': 'pytorch fixed (backbone in eval mode)',
   'pytorch-finetune': 'pytorch finetune',
 };
 const only = args.report ? [] : args.only ? args.only.split(',').map((s) => s.trim()) : [...PARTS];
@@ -208,11 +219,18 @@ function runChild(cmd, argv, { env = {}, label, echo = false } = {}) {
     let stdout = '';
     let stderr = '';
     let peak = 0;
+    // Arrival time (s since spawn) of each stdout line that is JSON, for time splits.
+    const lineTimes = [];
+    let partialLine = '';
     const sampler = setInterval(() => {
       peak = Math.max(peak, treeRssMiB(child.pid));
     }, 500);
     child.stdout.on('data', (d) => {
       stdout += d;
+      const now = (performance.now() - t0) / 1000;
+      const lines = (partialLine + d).split('\n');
+      partialLine = lines.pop();
+      for (const l of lines) if (l.startsWith('{')) lineTimes.push(now);
       if (echo) process.stdout.write(d);
     });
     child.stderr.on('data', (d) => {
@@ -222,20 +240,23 @@ function runChild(cmd, argv, { env = {}, label, echo = false } = {}) {
     child.on('exit', (code, signal) => {
       clearInterval(sampler);
       const wall = (performance.now() - t0) / 1000;
-      const jsonLines = stdout
+      if (partialLine.startsWith('{')) lineTimes.push(wall);
+      const parsed = stdout
         .split('\n')
         .filter((l) => l.startsWith('{'))
-        .map((l) => {
+        .map((l, i) => {
           try {
-            return JSON.parse(l);
+            return { json: JSON.parse(l), t: lineTimes[i] };
           } catch {
             return undefined;
           }
         })
         .filter(Boolean);
+      const jsonLines = parsed.map((p) => p.json);
       const result = { code, signal, wall_s: round(wall, 1), peak_rss_mib: Math.round(peak), stdout, stderr };
       result.json = jsonLines.at(-1);
       result.jsonLines = jsonLines;
+      result.jsonTimes = parsed.map((p) => p.t);
       if (code !== 0) {
         step(
           `${label ?? cmd}: exit ${code ?? signal}; stderr tail:\n${stderr.trim().split('\n').slice(-8).join('\n')}`,
@@ -319,7 +340,15 @@ async function training() {
   const cache = join(OUT, 'cache');
   if (SELECTED_RUNS.includes('ferry-features')) rmSync(cache, { recursive: true, force: true });
 
-  const peerModes = ['fixed', 'finetune'].filter((m) => SELECTED_RUNS.includes(`pytorch-${m}`));
+  // The tutorial recipe, three ways: fixed extractor with BatchNorm in train mode (as the
+  // tutorial has it), fixed with the frozen backbone in eval mode (fused, no autograd), and
+  // fine-tune-all. All run mobilenet_v2.py's native module (the interpreter is 1.5x slower).
+  const peerRuns = [
+    ['pytorch-fixed', 'fixed', ['--backbone-mode', 'train']],
+    ['pytorch-fixed-eval', 'fixed', ['--backbone-mode', 'eval']],
+    ['pytorch-finetune', 'finetune', []],
+  ].filter(([id]) => SELECTED_RUNS.includes(id));
+  const peerModes = peerRuns.map(([, mode]) => mode);
   const torch = peerModes.length > 0 && ensureTorch();
   if (torch) {
     step('training: proving the PyTorch port (features equal to tfjs within 1e-4)');
@@ -384,27 +413,43 @@ async function training() {
   // cut short by the clock still has inference, edge and export figures.
   return async () => {
     if (torch && result.port_check?.ok) {
-      for (const mode of peerModes) {
-        const name = `pytorch ${mode}`;
+      for (const [id, mode, extra] of peerRuns) {
+        const name = TRAINING_RUNS[id];
         const epochs = PEER_EPOCHS_BY_MODE[mode];
-        step(`training: ${name} (${epochs} epochs, batch 4, ${threads} threads)`);
-        const r = await runChild(
-          PYTHON,
-          [
-            join(PEER, 'train.py'),
-            '--data',
-            DATA,
-            '--backbone',
-            BACKBONE,
-            '--mode',
-            mode,
-            '--epochs',
-            String(epochs),
-            '--threads',
-            String(threads),
-          ],
-          { label: name },
-        );
+        const peerArgs = (epochsToRun, config) => [
+          join(PEER, 'train.py'),
+          '--data',
+          DATA,
+          '--backbone',
+          BACKBONE,
+          '--mode',
+          mode,
+          '--epochs',
+          String(epochsToRun),
+          '--threads',
+          String(threads),
+          '--workers',
+          String(config.workers),
+          ...(config.channelsLast ? ['--channels-last'] : []),
+          ...extra,
+        ];
+        // Loader workers and memory format tuned on one-epoch runs; the full run uses the
+        // fastest (2 cores: workers decode while torch's threads compute, or compete with them).
+        const tuning = [];
+        for (const config of [
+          { workers: 0, channelsLast: true },
+          { workers: 1, channelsLast: true },
+          { workers: 2, channelsLast: true },
+          { workers: 1, channelsLast: false },
+        ]) {
+          if (QUICK && tuning.length > 0) break;
+          const t = await runChild(PYTHON, peerArgs(1, config), { label: `${name} tuning` });
+          tuning.push({ ...config, wall_s: t.code === 0 ? t.wall_s : null });
+          step(`training: ${name} tuning ${JSON.stringify(tuning.at(-1))}`);
+        }
+        const best = tuning.filter((t) => t.wall_s).sort((a, b) => a.wall_s - b.wall_s)[0] ?? tuning[0];
+        step(`training: ${name} (${epochs} epochs, batch 4, ${threads} threads, ${best.workers} workers)`);
+        const r = await runChild(PYTHON, peerArgs(epochs, best), { label: name });
         result.runs[name] =
           r.code === 0 && r.json
             ? {
@@ -416,8 +461,13 @@ async function training() {
                 peak_rss_mib: r.peak_rss_mib,
                 torch: r.json.torch,
                 threads: r.json.threads,
+                workers: r.json.workers,
+                channels_last: r.json.channels_last,
+                impl: r.json.impl,
+                backbone_mode: r.json.backbone_mode,
+                tuning,
               }
-            : { error: errorOf(r), wall_s: r.wall_s };
+            : { error: errorOf(r), wall_s: r.wall_s, tuning };
         step(`training: ${name}: ${JSON.stringify(result.runs[name])}`);
         writeJson('training', { ...result, partial: true });
       }
@@ -432,6 +482,203 @@ async function training() {
     result.loadavg_after = load();
     writeJson('training', result);
   };
+}
+
+/** Datasets of the peers part: ants/bees and the 12 flower species (each with train/ and val/). */
+function peerDatasets() {
+  if (QUICK) return { 'ants-bees': DATA };
+  const flowers = findDir('FERRY_DATA_DIR', 'oxford_flowers12', 'data');
+  return { 'ants-bees': DATA, ...(flowers ? { flowers } : {}) };
+}
+
+/** The converted backbone a Ferry run left in its cache (what the floor's backbone passes run). */
+function cachedBackboneOnnx(cache) {
+  const dir = join(cache, 'onnx-backbones');
+  const file = existsSync(dir) ? readdirSync(dir).find((f) => f.endsWith('.onnx')) : undefined;
+  return file ? join(dir, file) : undefined;
+}
+
+/**
+ * One default `ferry train`, cold: a fresh FERRY_CACHE_DIR (no cached features, no converted
+ * backbone), whole process. The JSON events' arrival times split the wall time into start-up,
+ * feature extraction, head epochs and outputs.
+ */
+async function ferryDefault(data, tag) {
+  const cache = join(OUT, 'peers-cache', tag);
+  const out = join(OUT, 'runs', `peers-${tag}`);
+  rmSync(cache, { recursive: true, force: true });
+  rmSync(out, { recursive: true, force: true });
+  const r = await runChild(process.execPath, [CLI, 'train', '--data', data, '--out', out, '--json'], {
+    env: { FERRY_CACHE_DIR: cache, FERRY_MODELS_DIR: dirname(BACKBONE) },
+    label: `ferry ${tag}`,
+  });
+  const res = r.jsonLines.find((j) => j.type === 'result');
+  if (r.code !== 0 || !res) return { error: errorOf(r), wall_s: r.wall_s };
+  const at = (pred) => r.jsonTimes[r.jsonLines.findIndex(pred)];
+  const epochs = r.jsonLines.filter((j) => j.type === 'epoch');
+  const tStart = at((j) => j.type === 'start');
+  const tFeatures = at((j) => j.type === 'log' && /^features:/.test(j.message));
+  const tHead = r.jsonTimes[r.jsonLines.lastIndexOf(epochs.at(-1))];
+  const featureLog = r.jsonLines.find((j) => j.type === 'log' && /^features:/.test(j.message));
+  return {
+    val_accuracy: res.valAccuracy,
+    best_epoch: res.bestEpoch,
+    wall_s: r.wall_s,
+    peak_rss_mib: r.peak_rss_mib,
+    views_through_backbone: Number(/(\d+) through the backbone/.exec(featureLog?.message ?? '')?.[1]),
+    split_s: {
+      start_up: round(tStart, 2),
+      features: round(tFeatures - tStart, 2),
+      head: round(tHead - tFeatures, 2),
+      outputs: round(r.wall_s - tHead, 2),
+    },
+    backbone_onnx: cachedBackboneOnnx(cache),
+  };
+}
+
+/** features.py (precomputed features + a linear layer) with one configuration. */
+async function precomputedPeer(data, config, label) {
+  const r = await runChild(
+    PYTHON,
+    [
+      join(PEER, 'features.py'),
+      '--data',
+      data,
+      '--backbone',
+      BACKBONE,
+      '--threads',
+      String(cpus().length),
+      '--workers',
+      String(config.workers),
+      '--impl',
+      config.impl,
+      ...(config.channelsLast ? ['--channels-last'] : []),
+      '--aug-views',
+      String(config.augViews ?? 0),
+      ...(QUICK ? ['--epochs', '2'] : []),
+    ],
+    { label },
+  );
+  if (r.code !== 0 || !r.json) return { error: errorOf(r), wall_s: r.wall_s };
+  return {
+    val_accuracy: r.json.best_val_acc,
+    final_val_accuracy: r.json.final_val_acc,
+    best_epoch: r.json.best_epoch,
+    wall_s: r.wall_s,
+    peak_rss_mib: r.peak_rss_mib,
+    views_through_backbone: r.json.train_views + r.json.val_images,
+    split_s: Object.fromEntries(Object.entries(r.json.seconds).map(([k, v]) => [k, round(v, 2)])),
+    config: { ...config, threads: r.json.threads, torch: r.json.torch },
+  };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/**
+ * Peers part: the default `ferry train` against precomputed features + a linear layer in
+ * PyTorch — the fastest configuration of that peer first (threads, loader workers, module form),
+ * then on each dataset Ferry and the peer alternately (REPEATS times each: the machine is
+ * shared), the peer with 2 augmented views once, and the floor.
+ */
+async function peersPart() {
+  const REPEATS = QUICK ? 1 : 2;
+  const result = { date: new Date().toISOString(), loadavg_before: load(), datasets: {} };
+  if (!ensureTorch()) {
+    result.error = 'python3-torch / python3-torchvision not installed';
+    writeJson('peers', result);
+    return;
+  }
+  step('peers: proving the PyTorch ports (features equal to tfjs within 1e-4)');
+  const photos = readdirSync(join(DATA, 'val'))
+    .sort()
+    .flatMap((label) =>
+      readdirSync(join(DATA, 'val', label))
+        .sort()
+        .slice(0, 4)
+        .map((f) => join(DATA, 'val', label, f)),
+    );
+  const check = await runChild(PYTHON, [join(PEER, 'check_port.py'), BACKBONE, ...photos], {
+    label: 'check_port',
+  });
+  result.port_check = check.code === 0 ? { ok: true, ...check.json } : { ok: false, error: errorOf(check) };
+  step(`peers: port check ${JSON.stringify(result.port_check)}`);
+  if (!result.port_check.ok) {
+    writeJson('peers', result);
+    return;
+  }
+  // The precomputed-features peer at its fastest: module form x loader workers, on ants/bees.
+  result.tuning = [];
+  for (const config of [
+    { impl: 'fused', channelsLast: true, workers: 0 },
+    { impl: 'fused', channelsLast: true, workers: 1 },
+    { impl: 'fused', channelsLast: true, workers: 2 },
+    { impl: 'fused', channelsLast: false, workers: 1 },
+    { impl: 'jit', channelsLast: true, workers: 1 },
+    { impl: 'interpreter', channelsLast: false, workers: 1 },
+  ]) {
+    if (QUICK && result.tuning.length > 1) break;
+    const r = await precomputedPeer(DATA, config, 'features.py tuning');
+    result.tuning.push({ ...config, wall_s: r.error ? null : r.wall_s, val_accuracy: r.val_accuracy });
+    step(`peers: tuning ${JSON.stringify(result.tuning.at(-1))}`);
+    writeJson('peers', { ...result, partial: true });
+  }
+  const fastest = result.tuning.filter((t) => t.wall_s).sort((a, b) => a.wall_s - b.wall_s)[0];
+  const best = { impl: fastest.impl, channelsLast: fastest.channelsLast, workers: fastest.workers };
+  result.peer_config = best;
+  for (const [name, data] of Object.entries(peerDatasets())) {
+    const d = { data: shownPath(data), loadavg_before: load(), ferry: [], peer: [] };
+    result.datasets[name] = d;
+    for (let i = 0; i < REPEATS; i++) {
+      step(`peers: ${name}: ferry train (default, cold cache) #${i + 1}`);
+      d.ferry.push(await ferryDefault(data, `${name}-${i + 1}`));
+      step(`peers: ${name}: ${JSON.stringify(d.ferry.at(-1))}`);
+      step(`peers: ${name}: precomputed features + linear #${i + 1}`);
+      d.peer.push(await precomputedPeer(data, best, `features.py ${name}`));
+      step(`peers: ${name}: ${JSON.stringify(d.peer.at(-1))}`);
+      writeJson('peers', { ...result, partial: true });
+    }
+    step(`peers: ${name}: precomputed features + linear, 2 augmented views`);
+    d.peer_aug = await precomputedPeer(data, { ...best, augViews: 2 }, `features.py ${name} aug`);
+    const onnx = d.ferry.find((f) => f.backbone_onnx)?.backbone_onnx;
+    if (onnx) {
+      // Views per training image of the default run, from its own count (val photos: one each).
+      const f = d.ferry.find((x) => x.views_through_backbone);
+      const trainPhotos = readdirSync(join(data, 'train')).reduce(
+        (n, l) => n + readdirSync(join(data, 'train', l)).length,
+        0,
+      );
+      const valPhotos = readdirSync(join(data, 'val')).reduce(
+        (n, l) => n + readdirSync(join(data, 'val', l)).length,
+        0,
+      );
+      const perTrain = f ? Math.max(1, Math.round((f.views_through_backbone - valPhotos) / trainPhotos)) : 1;
+      step(`peers: ${name}: floor (decode every photo + ${perTrain} backbone passes per training photo)`);
+      const floor = await runChild(
+        process.execPath,
+        [join(HERE, 'train-floor.mjs'), data, onnx, String(perTrain)],
+        {
+          label: 'train-floor',
+        },
+      );
+      d.floor = floor.code === 0 ? floor.json : { error: errorOf(floor) };
+      // The peer's own floor: one view per photo.
+      const floor1 = await runChild(process.execPath, [join(HERE, 'train-floor.mjs'), data, onnx, '1'], {
+        label: 'train-floor',
+      });
+      d.floor_one_view = floor1.code === 0 ? floor1.json : { error: errorOf(floor1) };
+    }
+    for (const f of d.ferry) delete f.backbone_onnx;
+    const ok = (xs) => xs.filter((x) => !x.error);
+    d.ferry_median_s = round(median(ok(d.ferry).map((x) => x.wall_s)), 2);
+    d.peer_median_s = round(median(ok(d.peer).map((x) => x.wall_s)), 2);
+    d.loadavg_after = load();
+    writeJson('peers', { ...result, partial: true });
+  }
+  result.loadavg_after = load();
+  writeJson('peers', result);
 }
 
 function defaultRun() {
@@ -581,12 +828,16 @@ function trainingSection(t) {
           ? v.error.slice(0, 200)
           : name.startsWith('ferry')
             ? `best epoch ${v.best_epoch}; train() ${fmt(v.train_s)} s`
-            : `best of ${v.epochs} epochs (final ${pct(v.final_val_accuracy)}); ${fmt(v.train_images_per_s)} train img/s; torch ${v.torch}, ${v.threads} threads`,
+            : `best of ${v.epochs} epochs (final ${pct(v.final_val_accuracy)}); ${fmt(v.train_images_per_s)} train img/s; torch ${v.torch}, ${v.threads} threads${v.workers == null ? '' : `, ${v.workers} loader workers${v.channels_last ? ', channels-last' : ''}, ${v.impl === 'interpreter' ? 'graph interpreter' : 'native module'}${v.tuning ? ` (fastest of ${v.tuning.length} one-epoch tunings)` : ''}`}`,
       ]),
     ),
   );
+  // Against the faster of the two fixed-extractor forms: the strongest peer of its kind.
+  const fixed = ['pytorch fixed', 'pytorch fixed (backbone in eval mode)']
+    .filter((n) => r[n] && !r[n].error)
+    .sort((a, b) => r[a].wall_s - r[b].wall_s)[0];
   const pairs = [
-    ['ferry features (default)', 'pytorch fixed'],
+    ['ferry features (default)', fixed ?? 'pytorch fixed'],
     ['ferry finetune', 'pytorch finetune'],
   ];
   const ratioRows = pairs
@@ -601,13 +852,13 @@ function trainingSection(t) {
   if (ratioRows.length) {
     lines.push('', table(['Ferry / PyTorch', 'accuracy difference', 'wall-time ratio'], ratioRows));
     const f = r['ferry features (default)'];
-    const p = r['pytorch fixed'];
+    const p = r[fixed ?? 'pytorch fixed'];
     if (f && p && !f.error && !p.error) {
       const accOk = f.val_accuracy >= p.val_accuracy;
       const timeOk = f.wall_s <= p.wall_s / 5;
       lines.push(
         '',
-        `Target (issue 7): default \`ferry train\` at least as accurate as PyTorch fixed-feature-extractor (${accOk ? 'met' : 'NOT met'}) in at most one fifth of its wall time (${timeOk ? 'met' : 'NOT met'}: ${fmt(f.wall_s)} s vs ${fmt(p.wall_s / 5)} s).`,
+        `Target (issue 7): default \`ferry train\` at least as accurate as the fastest PyTorch fixed-feature-extractor run (${fixed}; ${accOk ? 'met' : 'NOT met'}) in at most one fifth of its wall time (${timeOk ? 'met' : 'NOT met'}: ${fmt(f.wall_s)} s vs ${fmt(p.wall_s / 5)} s).`,
       );
     }
   }
@@ -634,6 +885,155 @@ function trainingSection(t) {
   lines.push(
     '',
     'Wall time is the whole process (start-up, decoding, training, evaluation; Ferry also writes model.onnx and report.html), with a cold feature cache. Both sides pick the best epoch on val, as the tutorial does. Ferry features mode trains its head on cached, augmented backbone features; PyTorch fixed runs the backbone on every image every epoch, as the tutorial recipe does.',
+  );
+  return lines.join('\n');
+}
+
+function peersSection(p) {
+  if (!p) return '_Not run yet (`node bench/run.js --only peers`)._';
+  if (p.error) return `Not measured: ${p.error}.`;
+  const lines = [
+    ...(p.partial
+      ? ['**Incomplete: the bench stopped during this part; the runs below are those that finished.**', '']
+      : []),
+    `Measured ${p.date}. ${loadNote(p)}`,
+    '',
+  ];
+  if (p.port_check)
+    lines.push(
+      p.port_check.ok
+        ? `Port check: the PyTorch backbones' features of ${p.port_check.images} val photos equal tfjs' within ${p.port_check.max_abs_diff.toExponential(2)} (limit 1e-4): ${Object.entries(
+            p.port_check.ports ?? {},
+          )
+            .map(([k, v]) => `${k} ${v.toExponential(1)}`)
+            .join(', ')}.`
+        : `Port check FAILED: ${p.port_check.error}`,
+      '',
+    );
+  if (p.tuning?.length) {
+    lines.push(
+      'The precomputed-features peer (`bench/peer-pytorch/features.py`: backbone once per photo in eval mode at batch 32, Resize(256) + CenterCrop(224), then a linear layer, SGD lr 1e-3 momentum 0.9, batch 8, 20 epochs, best val epoch) tuned on ants/bees; the fastest configuration runs below:',
+      '',
+      table(
+        ['backbone form', 'channels-last', 'loader workers', 'wall time', 'val accuracy'],
+        p.tuning.map((t) => [
+          {
+            fused: 'native module, BatchNorm folded',
+            jit: 'native, folded, TorchScript frozen',
+            interpreter: 'graph interpreter (tfjs_port.py)',
+            eager: 'native module',
+          }[t.impl] ?? t.impl,
+          t.channelsLast ? 'yes' : 'no',
+          String(t.workers),
+          t.wall_s == null ? 'error' : `${fmt(t.wall_s)} s`,
+          pct(t.val_accuracy),
+        ]),
+      ),
+      '',
+    );
+  }
+  const rows = [];
+  const ratios = [];
+  for (const [name, d] of Object.entries(p.datasets ?? {})) {
+    const each = (xs) => xs.map((x) => (x.error ? 'error' : `${fmt(x.wall_s)}`)).join(' / ');
+    const accs = (xs) => [...new Set(xs.filter((x) => !x.error).map((x) => pct(x.val_accuracy)))].join(', ');
+    rows.push([
+      name,
+      '`ferry train` (default, cold cache)',
+      accs(d.ferry),
+      `${each(d.ferry)} s`,
+      String(d.ferry.find((x) => !x.error)?.views_through_backbone ?? '–'),
+      d.ferry
+        .filter((x) => x.split_s)
+        .slice(0, 1)
+        .map(
+          (x) =>
+            `start ${fmt(x.split_s.start_up)} / features ${fmt(x.split_s.features)} / head ${fmt(x.split_s.head)} / outputs ${fmt(x.split_s.outputs)} s`,
+        )[0] ?? '',
+    ]);
+    rows.push([
+      name,
+      'PyTorch precomputed features + linear',
+      accs(d.peer),
+      `${each(d.peer)} s`,
+      String(d.peer.find((x) => !x.error)?.views_through_backbone ?? '–'),
+      d.peer
+        .filter((x) => x.split_s)
+        .slice(0, 1)
+        .map(
+          (x) =>
+            `import ${fmt(x.split_s.import)} / extract ${fmt(x.split_s.extract_train + x.split_s.extract_val)} / head ${fmt(x.split_s.head)} s`,
+        )[0] ?? '',
+    ]);
+    if (d.peer_aug)
+      rows.push([
+        name,
+        'PyTorch precomputed features + linear, 2 augmented views',
+        d.peer_aug.error ? 'error' : pct(d.peer_aug.val_accuracy),
+        d.peer_aug.error ? 'error' : `${fmt(d.peer_aug.wall_s)} s`,
+        String(d.peer_aug.views_through_backbone ?? '–'),
+        '',
+      ]);
+    for (const [label, f] of [
+      ['floor: decode every photo + one backbone pass per view of the Ferry run', d.floor],
+      ["floor with one view per photo (the peer's work)", d.floor_one_view],
+    ])
+      if (f && !f.error)
+        rows.push([
+          name,
+          label,
+          '–',
+          `${fmt(f.floor_s, 2)} s`,
+          String(f.views),
+          `decode ${fmt(f.decode_s, 2)} s (${fmt(f.decode_ms_per_photo, 1)} ms/photo) + backbone ${fmt(f.backbone_s, 2)} s (${fmt(f.backbone_ms_per_view, 2)} ms/view)`,
+        ]);
+    const ferryWorst = Math.min(...d.ferry.filter((x) => !x.error).map((x) => x.val_accuracy));
+    const peerBest = Math.max(...d.peer.filter((x) => !x.error).map((x) => x.val_accuracy));
+    if (d.ferry_median_s && d.peer_median_s) {
+      const ratio = d.ferry_median_s / d.peer_median_s;
+      ratios.push([
+        name,
+        `${fmt(d.ferry_median_s, 2)} s / ${fmt(d.peer_median_s, 2)} s = ${fmt(ratio, 3)}`,
+        ratio <= 0.5 ? 'met' : 'NOT met',
+        `${pct(ferryWorst)} vs ${pct(peerBest)}: ${ferryWorst >= peerBest ? 'met' : 'NOT met'}`,
+        d.floor && !d.floor.error ? `${fmt(d.ferry_median_s / d.floor.floor_s, 2)}x the floor` : '–',
+        `${(d.loadavg_before ?? []).join(' / ')} → ${(d.loadavg_after ?? []).join(' / ')}`,
+      ]);
+    }
+  }
+  lines.push(
+    table(
+      [
+        'data',
+        'run',
+        'val accuracy (best epoch)',
+        'wall time (each run)',
+        'backbone passes',
+        'where the time goes (first run)',
+      ],
+      rows,
+    ),
+    '',
+  );
+  if (ratios.length)
+    lines.push(
+      "Target (issue 15): default `ferry train`, cold cache, whole process, at most 0.5x the wall time of the precomputed-features peer (medians of the alternating runs), at val accuracy at least the peer's best:",
+      '',
+      table(
+        [
+          'data',
+          'ferry / peer (median wall)',
+          '<= 0.5x',
+          'accuracy (ferry worst vs peer best)',
+          'ferry vs floor',
+          'load average before → after',
+        ],
+        ratios,
+      ),
+      '',
+    );
+  lines.push(
+    'Wall time is the whole process, interpreter start-up included, cold caches for Ferry (a fresh FERRY_CACHE_DIR: no cached features, no converted backbone). The floor runs the same decoder and the backbone on onnxruntime-node with all cores; it leaves out resizing, the head and start-up, so no implementation of either recipe can be faster.',
   );
   return lines.join('\n');
 }
@@ -838,19 +1238,23 @@ function writeReport() {
     '',
     trainingSection(t),
     '',
-    '## 2. Inference',
+    '## 2. Training: Ferry vs precomputed features + a linear layer (the strongest simple peer)',
+    '',
+    peersSection(readJson('peers')),
+    '',
+    '## 3. Inference',
     '',
     inferenceSection(inf, e),
     '',
-    '## 3. Edge load',
+    '## 4. Edge load',
     '',
     edgeSection(e),
     '',
-    '## 4. Memory',
+    '## 5. Memory',
     '',
     memorySection(mem, t),
     '',
-    '## 5. Export precision',
+    '## 6. Export precision',
     '',
     exportSection(x),
     '',
@@ -861,7 +1265,7 @@ function writeReport() {
 
 // ---------------------------------------------------------------------------------------------
 
-const run = { training, inference, edge, memory, export: exportPart };
+const run = { training, peers: peersPart, inference, edge, memory, export: exportPart };
 step(`bench${QUICK ? ' --quick' : ''}: parts ${only.join(', ')}; output ${OUT}`);
 if (!args.report) writeJson('machine', machine());
 let failed = 0;

@@ -6,8 +6,15 @@ CrossEntropyLoss, best val accuracy kept; model.train() during the train phase (
 uses batch statistics even in the fixed-extractor mode, as in the tutorial). Normalize(0.5, 0.5)
 is the backbone's x/127.5 - 1. Prints one JSON line with accuracy and wall time.
 
+The backbone is mobilenet_v2.py's native module (--impl native, the default: plain convolutions,
+no graph interpreted per call) or tfjs_port.py's interpreter (--impl interpreter). Fixed mode
+can keep the frozen backbone in eval mode (--backbone-mode eval: running BatchNorm statistics,
+which a frozen extractor arguably should use), and then runs it with BatchNorm folded into the
+convolutions, channels-last and without autograd — the fastest honest form of the same recipe.
+
 Usage: train.py --data DIR --backbone DIR --mode fixed|finetune [--epochs 25] [--device cpu|cuda] [--threads N]
-       [--batch-size 4] [--workers 2]   (bench/gpu/run-on-device.sh runs it with --device cuda)
+       [--batch-size 4] [--workers 2] [--impl native|interpreter] [--backbone-mode train|eval]
+       [--channels-last]   (bench/gpu/run-on-device.sh runs it with --device cuda)
 """
 import argparse
 import copy
@@ -19,6 +26,7 @@ import torch
 import torch.nn as nn
 from torchvision import datasets, transforms
 
+from mobilenet_v2 import MobileNetV2Features, fuse_for_inference
 from tfjs_port import Interpreter
 
 parser = argparse.ArgumentParser()
@@ -31,7 +39,12 @@ parser.add_argument("--workers", type=int, default=2)
 parser.add_argument("--device", default="cpu")
 parser.add_argument("--threads", type=int, default=0)
 parser.add_argument("--seed", type=int, default=0)
+parser.add_argument("--impl", choices=["native", "interpreter"], default="native")
+parser.add_argument("--backbone-mode", choices=["train", "eval"], default="train")
+parser.add_argument("--channels-last", action="store_true")
 args = parser.parse_args()
+if args.backbone_mode == "eval" and args.mode != "fixed":
+    parser.error("--backbone-mode eval applies to --mode fixed (a frozen backbone)")
 
 start = time.time()
 torch.manual_seed(args.seed)
@@ -53,14 +66,34 @@ sizes = {x: len(image_datasets[x]) for x in ["train", "val"]}
 class Classifier(nn.Module):
     def __init__(self):
         super().__init__()
-        self.backbone = Interpreter(args.backbone, "out_relu")
+        if args.impl == "interpreter":
+            self.backbone = Interpreter(args.backbone, "out_relu")
+        else:
+            self.backbone = MobileNetV2Features(args.backbone)
+        if args.backbone_mode == "eval":
+            self.backbone = fuse_for_inference(self.backbone)
         self.fc = nn.Linear(1280, len(image_datasets["train"].classes))
 
+    def train(self, mode=True):
+        super().train(mode)
+        if args.backbone_mode == "eval":
+            self.backbone.eval()  # frozen and in eval mode in both phases
+        return self
+
     def forward(self, x):
-        return self.fc(self.backbone(x).mean(dim=(2, 3)))
+        if args.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        if args.backbone_mode == "eval":
+            with torch.no_grad():
+                features = self.backbone(x).mean(dim=(2, 3))
+        else:
+            features = self.backbone(x).mean(dim=(2, 3))
+        return self.fc(features)
 
 
 model = Classifier().to(device)
+if args.channels_last:
+    model = model.to(memory_format=torch.channels_last)
 if args.mode == "fixed":
     for p in model.backbone.parameters():
         p.requires_grad = False
@@ -104,7 +137,8 @@ for epoch in range(args.epochs):
 
 print(json.dumps({
     "peer": "pytorch-tutorial", "mode": args.mode, "device": args.device, "torch": torch.__version__,
-    "threads": torch.get_num_threads(), "epochs": args.epochs, "best_val_acc": best_acc,
+    "threads": torch.get_num_threads(), "workers": args.workers, "impl": args.impl,
+    "backbone_mode": args.backbone_mode, "channels_last": args.channels_last, "epochs": args.epochs, "best_val_acc": best_acc,
     "final_val_acc": history[-1]["acc"], "wall_seconds": time.time() - start,
     "train_images_per_second": train_images / train_seconds if train_seconds else None,
     "epoch_images_per_second": train_images / epoch_seconds if epoch_seconds else None,

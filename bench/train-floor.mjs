@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+/**
+ * The physical floor of features-mode training on this machine: decode every photo once (sharp,
+ * as the trainer decodes, all cores) plus one native backbone pass per view (onnxruntime-node,
+ * batch 32, all cores, the converted backbone a Ferry run cached). Nothing else — no resizing,
+ * no head, no start-up — so no implementation of the recipe can be faster than the sum.
+ *
+ * Usage: node bench/train-floor.mjs DATA_DIR BACKBONE_ONNX VIEWS_PER_TRAIN_IMAGE
+ * Prints one JSON line: photos, views, decode and backbone wall seconds, their sum, CPU seconds.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { decodeImageBuffer } from '../packages/trainer/dist/data/decode.js';
+
+const [data, onnxPath, viewsArg] = process.argv.slice(2);
+if (!data || !onnxPath || !viewsArg) {
+  console.error('usage: train-floor.mjs DATA_DIR BACKBONE_ONNX VIEWS_PER_TRAIN_IMAGE');
+  process.exit(2);
+}
+const viewsPerTrain = Number(viewsArg);
+const cores = availableParallelism();
+const files = (split) =>
+  readdirSync(join(data, split))
+    .filter((l) => statSync(join(data, split, l)).isDirectory())
+    .flatMap((l) => readdirSync(join(data, split, l)).map((f) => join(data, split, l, f)));
+const train = files('train');
+const val = files('val');
+const bytes = [...train, ...val].map((f) => readFileSync(f));
+const cpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+// Decode: `cores` decodes in flight (sharp runs them on libuv's threads).
+let next = 0;
+let decoded = 0;
+const c0 = cpu();
+const t0 = performance.now();
+await Promise.all(
+  Array.from({ length: cores }, async () => {
+    while (next < bytes.length) {
+      const b = bytes[next++];
+      try {
+        await decodeImageBuffer(b);
+        decoded++;
+      } catch {
+        // an undecodable file costs what it costs; the trainer skips it the same way
+      }
+    }
+  }),
+);
+const decodeS = (performance.now() - t0) / 1000;
+const decodeCpuS = cpu() - c0;
+
+// Backbone: one pass per view at batch 32 on random inputs in the model's range.
+const ort = await import('onnxruntime-node');
+const session = await ort.InferenceSession.create(readFileSync(onnxPath), {
+  executionProviders: ['cpu'],
+  graphOptimizationLevel: 'all',
+  intraOpNumThreads: cores,
+});
+const views = train.length * viewsPerTrain + val.length;
+const batch = 32;
+const input = Float32Array.from({ length: batch * 224 * 224 * 3 }, (_, i) => Math.sin(i) * 0.9);
+const run = (n) =>
+  session.run({
+    [session.inputNames[0]]: new ort.Tensor('float32', input.subarray(0, n * 224 * 224 * 3), [
+      n,
+      224,
+      224,
+      3,
+    ]),
+  });
+await run(batch); // warm-up (graph optimisation, allocations): not a pass of the recipe
+const c1 = cpu();
+const t1 = performance.now();
+for (let done = 0; done < views; done += batch) await run(Math.min(batch, views - done));
+const backboneS = (performance.now() - t1) / 1000;
+const backboneCpuS = cpu() - c1;
+await session.release();
+
+const round = (x) => Math.round(x * 1000) / 1000;
+console.log(
+  JSON.stringify({
+    photos: bytes.length,
+    decoded,
+    views,
+    views_per_train_image: viewsPerTrain,
+    cores,
+    decode_s: round(decodeS),
+    backbone_s: round(backboneS),
+    floor_s: round(decodeS + backboneS),
+    decode_ms_per_photo: round((decodeS * 1000) / bytes.length),
+    backbone_ms_per_view: round((backboneS * 1000) / views),
+    cpu_s: { decode: round(decodeCpuS), backbone: round(backboneCpuS) },
+  }),
+);
