@@ -1,3 +1,4 @@
+export type { ClassifyResponse } from './answer.js';
 export {
   type Classification,
   type Classifier,
@@ -14,6 +15,13 @@ export {
   readImageHeader,
   sniffImageFormat,
 } from './image-header.js';
+export {
+  CLI_MAX_PIXELS,
+  DEFAULT_TOP_K,
+  MAX_PIXELS,
+  MAX_UPLOAD_BYTES,
+  PAGE_MAX_UPLOAD_BYTES,
+} from './limits.js';
 export { readModelSpecFromOnnx, readOnnxMetadata } from './onnx-metadata.js';
 export { argmax, type Prediction, softmax, topK } from './postprocess.js';
 export { createRandom, type Random, shuffleInPlace } from './random.js';

@@ -5,6 +5,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Prediction } from '@ferry/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createNodeApp } from './adapter/node/index.js';
 import type { RequestLog } from './app.js';
@@ -57,7 +58,7 @@ describe('classify response', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as {
       model: { name: string; sha256: string; labels: string[] };
-      predictions: { label: string; probability: number }[];
+      predictions: Prediction[];
       timing_ms: Record<string, number>;
     };
     expect(body.model.labels).toEqual(TINY_LABELS);

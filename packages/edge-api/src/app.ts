@@ -4,7 +4,13 @@
  * Everything numeric after decoding (orientation, resize, crop, normalize, softmax, top-k)
  * is `@ferry/core`, so every runtime gives the same answer.
  */
-import { applyOrientation, type Image, ImageError, type ImageHeader } from '@ferry/core';
+import {
+  applyOrientation,
+  type ClassifyResponse,
+  type Image,
+  ImageError,
+  type ImageHeader,
+} from '@ferry/core';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { errorBody, HttpError } from './errors.js';
@@ -119,11 +125,12 @@ export function createApp(options: AppOptions) {
       inference: round(result.timing_ms.inference),
     };
     c.get('log').timing_ms = timing_ms;
-    return c.json({
+    const answer: ClassifyResponse = {
       model: { name: model.spec.name, sha256: model.sha256, labels: model.spec.labels },
       predictions: result.predictions,
       timing_ms,
-    });
+    };
+    return c.json(answer);
   });
 
   // Known paths with the wrong method are 405 with Allow, not 404.

@@ -4,6 +4,7 @@
  * runtime may crash, and a normal request must still succeed afterwards.
  */
 import { readFileSync } from 'node:fs';
+import type { ClassifyResponse } from '@ferry/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { badInputCorpus, type CorpusCase, sendCase } from './test-support/bad-input-corpus.js';
 import { photo } from './test-support/synthetic-images.js';
@@ -59,7 +60,7 @@ describe.each(runtimes)('bad-input corpus on %s', (_runtime, start) => {
       body: new Uint8Array(await photo(100, 80, 42).jpeg().toBuffer()),
     });
     expect(ok.status).toBe(200);
-    const result = (await ok.json()) as { predictions: { label: string; probability: number }[] };
+    const result = (await ok.json()) as Pick<ClassifyResponse, 'predictions'>;
     expect(result.predictions).toHaveLength(2);
     expect(TINY_LABELS).toContain(result.predictions[0]!.label);
   });

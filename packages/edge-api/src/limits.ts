@@ -1,4 +1,9 @@
-/** Request limits; both adapters read overrides from the environment (see README). */
+/**
+ * Request limits: core's values (the numbers the web page and the CLI use too), which both
+ * adapters let the environment override (see README).
+ */
+import { DEFAULT_TOP_K, MAX_PIXELS, MAX_UPLOAD_BYTES } from '@ferry/core';
+
 export interface Limits {
   /** Largest accepted request body, in bytes. */
   maxBodyBytes: number;
@@ -9,9 +14,9 @@ export interface Limits {
 }
 
 export const DEFAULT_LIMITS: Limits = {
-  maxBodyBytes: 10 * 1024 * 1024,
-  maxPixels: 40_000_000,
-  defaultTopK: 5,
+  maxBodyBytes: MAX_UPLOAD_BYTES,
+  maxPixels: MAX_PIXELS,
+  defaultTopK: DEFAULT_TOP_K,
 };
 
 /** Limits from string settings (env vars / worker vars); ignores values that are not positive integers. */

@@ -13,7 +13,15 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { argmax, IMAGE_MIME_TYPES, type Image, readImageHeader, sniffImageFormat, toRgb } from '@ferry/core';
+import {
+  argmax,
+  type ClassifyResponse,
+  IMAGE_MIME_TYPES,
+  type Image,
+  readImageHeader,
+  sniffImageFormat,
+  toRgb,
+} from '@ferry/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveRealData, realData } from '../../../testing/real-data.js';
 import { decodeWithSharp } from './adapter/node/decode-sharp.js';
@@ -72,7 +80,7 @@ async function classify(baseUrl: string, photo: Photo, labels: string[]): Promis
     body: photo.bytes as Uint8Array<ArrayBuffer>,
   });
   expect(res.status, photo.name).toBe(200);
-  const body = (await res.json()) as { predictions: { label: string; probability: number }[] };
+  const body = (await res.json()) as Pick<ClassifyResponse, 'predictions'>;
   expect(body.predictions).toHaveLength(labels.length);
   const out = new Float32Array(labels.length);
   for (const p of body.predictions) out[labels.indexOf(p.label)] = p.probability;

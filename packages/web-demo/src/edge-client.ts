@@ -2,11 +2,10 @@
  * Edge API mode: the raw photo goes to `POST {apiBase}/v1/classify`; the answer is
  * `{ model, predictions, timing_ms }` or `{ error: { code, message } }`.
  */
-export interface EdgeResponse {
-  model: { name: string; sha256: string; labels: string[] };
-  predictions: { label: string; probability: number }[];
-  timing_ms: Partial<Record<'decode' | 'preprocess' | 'inference', number>>;
-}
+import type { ClassifyResponse } from '@ferry/core';
+
+/** The edge API's answer, as core defines it. */
+export type EdgeResponse = ClassifyResponse;
 
 export class EdgeApiError extends Error {
   override name = 'EdgeApiError';

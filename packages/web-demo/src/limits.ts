@@ -2,10 +2,15 @@
  * What the page accepts before it decodes anything, so a 200 MB file or a 50000x50000
  * "decompression bomb" gets a plain message instead of a frozen tab.
  */
-import { readImageHeader, sniffImageFormat } from '@ferry/core';
+import {
+  MAX_PIXELS,
+  PAGE_MAX_UPLOAD_BYTES as MAX_UPLOAD_BYTES,
+  readImageHeader,
+  sniffImageFormat,
+} from '@ferry/core';
 
-export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
-export const MAX_PIXELS = 40_000_000;
+/** core's limits, the page's names for them (the tests and the UI text read these). */
+export { MAX_PIXELS, MAX_UPLOAD_BYTES };
 
 export class UploadError extends Error {
   override name = 'UploadError';

@@ -8,7 +8,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { readModelSpecFromOnnx } from '@ferry/core';
+import { type ClassifyResponse, readModelSpecFromOnnx } from '@ferry/core';
 import { type RunningServer, startNode, startWorkerd } from '@ferry/edge-api/testing';
 import { decodeImageFile } from '@ferry/trainer';
 import type { Page } from 'playwright-core';
@@ -240,7 +240,7 @@ async function classifyDirectly(apiBase: string, file: string): Promise<Map<stri
     body: readFileSync(file),
     headers: { 'content-type': 'image/jpeg' },
   });
-  const body = (await res.json()) as { predictions: { label: string; probability: number }[] };
+  const body = (await res.json()) as Pick<ClassifyResponse, 'predictions'>;
   if (!res.ok) throw new Error(`edge API refused ${file}: ${JSON.stringify(body)}`);
   return new Map(body.predictions.map((p) => [p.label, p.probability]));
 }

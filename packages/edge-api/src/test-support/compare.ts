@@ -2,7 +2,7 @@
  * Classifies images over HTTP and compares every answer with the reference: same top-1,
  * probabilities within a tolerance. Returns the worst difference for the report.
  */
-import { argmax, IMAGE_MIME_TYPES, sniffImageFormat } from '@ferry/core';
+import { argmax, type ClassifyResponse, IMAGE_MIME_TYPES, sniffImageFormat } from '@ferry/core';
 import { expect } from 'vitest';
 import type { Reference } from './reference.js';
 
@@ -35,7 +35,7 @@ export async function compareWithReference(
       body: image.bytes as Uint8Array<ArrayBuffer>,
     });
     expect(res.status, image.name).toBe(200);
-    const body = (await res.json()) as { predictions: { label: string; probability: number }[] };
+    const body = (await res.json()) as Pick<ClassifyResponse, 'predictions'>;
     expect(body.predictions).toHaveLength(labels.length);
     const expected = await reference.probabilities(image.bytes);
     for (const p of body.predictions) {

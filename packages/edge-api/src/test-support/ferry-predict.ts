@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import type { Prediction } from '@ferry/core';
 
 const require = createRequire(import.meta.url);
 
@@ -23,7 +24,7 @@ export async function ferryPredict(
   );
   const results = new Map<string, Float32Array>();
   for (const line of stdout.trim().split('\n')) {
-    const row = JSON.parse(line) as { path: string; predictions?: { label: string; probability: number }[] };
+    const row = JSON.parse(line) as { path: string; predictions?: Prediction[] };
     if (!row.predictions) throw new Error(`ferry predict could not classify ${row.path}: ${line}`);
     const probabilities = new Float32Array(labels.length);
     for (const p of row.predictions) probabilities[labels.indexOf(p.label)] = p.probability;

@@ -5,11 +5,11 @@
  * a one-line reason so the dataset summary can list them.
  */
 import { readFile } from 'node:fs/promises';
-import type { Image } from '@ferry/core';
+import { CLI_MAX_PIXELS, type Image } from '@ferry/core';
 import sharp from 'sharp';
 
-/** Refuse decompression bombs: 64 megapixels is far above any photo a classifier needs. */
-export const MAX_INPUT_PIXELS = 64_000_000;
+/** Refuse decompression bombs: core's CLI limit (64 MP) is far above any photo a classifier needs. */
+export const MAX_INPUT_PIXELS = CLI_MAX_PIXELS;
 
 export class DecodeError extends Error {
   override name = 'DecodeError';

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import type { Prediction } from '@ferry/core';
 
 export interface PredictAnswer {
   top1: string;
@@ -38,7 +39,7 @@ export async function ferryPredict(
   for (const line of stdout.trim().split('\n')) {
     const { path, predictions } = JSON.parse(line) as {
       path: string;
-      predictions: { label: string; probability: number }[];
+      predictions: Prediction[];
     };
     answers.set(path, {
       top1: predictions[0]!.label,

@@ -1,4 +1,6 @@
 /** Drives the demo page like a user (file input, mode switch) and reads back what it shows. */
+
+import type { Prediction } from '@ferry/core';
 import type { FileChooser, Page } from 'playwright-core';
 
 export interface ShownResult {
@@ -7,7 +9,7 @@ export interface ShownResult {
   mode?: string;
   top1?: string;
   probabilities?: number[];
-  predictions?: { label: string; probability: number }[];
+  predictions?: Prediction[];
   error?: string;
 }
 

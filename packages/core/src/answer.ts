@@ -1,0 +1,15 @@
+/**
+ * The answer to "what is in this photo?" as every runtime gives it: `POST /v1/classify` on the
+ * edge API returns a `ClassifyResponse`; the web page shows its `predictions`; `ferry predict`
+ * prints the same `Prediction`s.
+ */
+import type { Prediction } from './postprocess.js';
+
+export type { Prediction };
+
+export interface ClassifyResponse {
+  model: { name: string; sha256: string; labels: string[] };
+  /** Most probable first. */
+  predictions: Prediction[];
+  timing_ms: Partial<Record<'decode' | 'preprocess' | 'inference', number>>;
+}
