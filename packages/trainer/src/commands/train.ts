@@ -51,7 +51,9 @@ Training
   --schedule S            none | step | cosine (default) | onecycle
   --weight-decay X        default 1 (features, decoupled: lr*X per step), 0.01 otherwise
   --label-smoothing X     default 0.1
-  --aug-views K           features: augmented views per image (default 2)
+  --aug-views K           features: random-crop views per image (default 0)
+  --no-mirror-view        features: no mirrored copy of each training photo's plain view
+                          (by default the head trains on the plain view and its mirror)
   --patience N            early stopping after N epochs without improvement (default off)
   --seed N                default 42; same seed, same metrics
   --backend B             auto (default) | wasm | cpu | tensorflow | tensorflow-gpu | webgpu
@@ -100,6 +102,7 @@ export function parseTrainArgs(argv: string[]) {
         dropout: { type: 'string' },
         hidden: { type: 'string' },
         'aug-views': { type: 'string' },
+        'no-mirror-view': { type: 'boolean' },
         patience: { type: 'string' },
         'val-split': { type: 'string' },
         seed: { type: 'string' },
@@ -152,6 +155,7 @@ export function parseTrainArgs(argv: string[]) {
     dropout: num('--dropout', v.dropout),
     hiddenUnits: hidden,
     augViews: num('--aug-views', v['aug-views']),
+    mirrorView: v['no-mirror-view'] ? false : undefined,
     patience: num('--patience', v.patience),
     valSplit: num('--val-split', v['val-split']),
     seed: num('--seed', v.seed),

@@ -68,12 +68,13 @@ export async function fit(setup: FitSetup, progress: FitProgress): Promise<FitPr
   const { options, strategy } = setup;
   const stepsPerEpoch = Math.ceil(strategy.trainCount / options.batchSize);
   const startEpoch = progress.epochsDone;
-  const step = createTrainStep(setup.models, options, {
+  const plan = {
     numClasses: setup.numClasses,
     trainsBackbone: strategy.trainsBackbone,
     stepsPerEpoch,
     firstStep: startEpoch * stepsPerEpoch,
-  });
+  };
+  const step = strategy.createStep?.(plan) ?? createTrainStep(setup.models, options, plan);
   try {
     for (let epoch = startEpoch; epoch < options.epochs && !progress.interrupted; epoch++) {
       const started = Date.now();
@@ -119,11 +120,11 @@ async function trainEpoch(setup: FitSetup, step: TrainStep, epoch: number, steps
   let batchIndex = 0;
   for await (const batch of strategy.epochBatches(epoch)) {
     if (options.signal?.aborted) {
-      batch.x.dispose();
+      batch.x?.dispose();
       break;
     }
     const { loss, correct } = await step.run(batch);
-    batch.x.dispose();
+    batch.x?.dispose();
     totals.lossSum += loss * batch.labels.length;
     totals.correct += correct;
     totals.seen += batch.labels.length;

@@ -155,6 +155,7 @@ function runSpec(run: TrainRun, result: TrainResult): ModelSpec {
       weightDecay: r.weightDecay,
       labelSmoothing: r.labelSmoothing,
       augViews: r.augViews,
+      ...(r.mode === 'features' ? { mirrorView: r.mirrorView } : {}),
       seed: r.seed,
       dataset: dataset.root,
       trainCount: dataset.train.length - result.skipped.filter((s) => isTrainFile(dataset, s.path)).length,

@@ -4,7 +4,7 @@
  */
 import { defaultEvalPipeline, defaultTrainPipeline, type TransformStep } from '@ferry/core';
 import type { PlainView } from '../data/loader.js';
-import { FEATURES_AUG_VIEWS, type TrainMode } from './options.js';
+import { FINETUNE_AUG_VIEWS, type TrainMode } from './options.js';
 
 /** RandomResizedCrop + flip from core, with a milder minimum scale than ImageNet's 0.08 (small datasets). */
 export function featureTrainPipeline(width: number, height: number): TransformStep[] {
@@ -14,13 +14,13 @@ export function featureTrainPipeline(width: number, height: number): TransformSt
 }
 
 /**
- * finetune's plain view: the eval pipeline plus a flip, shown as often as features mode shows
- * view 0 among its 1 + FEATURES_AUG_VIEWS views per image.
+ * finetune's plain view: the eval pipeline plus a flip, shown as often as its warm start shows
+ * view 0 among its 1 + FINETUNE_AUG_VIEWS views per image.
  */
 export function finetunePlainView(evalPipeline: readonly TransformStep[]): PlainView {
   return {
     pipeline: [...evalPipeline, { op: 'randomHorizontalFlip', p: 0.5 }],
-    probability: 1 / (1 + FEATURES_AUG_VIEWS),
+    probability: 1 / (1 + FINETUNE_AUG_VIEWS),
   };
 }
 
@@ -33,7 +33,7 @@ export interface RunPipelines {
 
 /**
  * freeze keeps the full ImageNet-style augmentation. finetune trains on the views its warm head
- * learned from (features mode's): the plain eval view one time in 1 + FEATURES_AUG_VIEWS, a mild
+ * learned from (its warm start's): the plain eval view one time in 1 + FINETUNE_AUG_VIEWS, a mild
  * RandomResizedCrop otherwise. Switching to RandomResizedCrop(0.08-1) alone pulled the warm head
  * off the centre-cropped val distribution (0.928 -> 0.882 after one all-layer epoch).
  */

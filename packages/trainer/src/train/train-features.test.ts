@@ -96,9 +96,10 @@ describe('train: features mode', () => {
   });
 
   it('a second run with other head settings reads every feature from the cache', async () => {
-    expect(first.featureCache).toEqual({ hits: 0, misses: 16 * 2 + 8, backboneImages: 16 * 2 + 8 });
+    // Per training photo: the plain view, its mirror (default) and augViews: 1 random crop.
+    expect(first.featureCache).toEqual({ hits: 0, misses: 16 * 3 + 8, backboneImages: 16 * 3 + 8 });
     const second = await train({ ...base(), out: join(root, 'run-b'), lr: 0.003, optimizer: 'sgd' });
-    expect(second.featureCache).toEqual({ hits: 16 * 2 + 8, misses: 0, backboneImages: 0 });
+    expect(second.featureCache).toEqual({ hits: 16 * 3 + 8, misses: 0, backboneImages: 0 });
   });
 
   it('same seed gives the same metrics; the checkpoint evaluates to the reported accuracy', async () => {
@@ -110,6 +111,28 @@ describe('train: features mode', () => {
     const evaluated = await evaluateRun({ runDir: join(root, 'run-a'), data, backend: 'wasm' });
     expect(evaluated.metrics.accuracy).toBe(first.valAccuracy);
     expect(evaluated.metrics.confusion).toEqual(first.metrics.confusion);
+  });
+
+  it('trains the head in TypeScript as tfjs would (FERRY_HEAD_TRAINER=tfjs for the reference)', async () => {
+    const logs: string[] = [];
+    process.env.FERRY_HEAD_TRAINER = 'tfjs';
+    let viaTfjs: TrainResult;
+    try {
+      viaTfjs = await train({
+        ...base(),
+        out: join(root, 'run-tfjs'),
+        onProgress: (e) => e.type === 'log' && logs.push(e.message),
+      });
+    } finally {
+      delete process.env.FERRY_HEAD_TRAINER;
+    }
+    expect(logs.some((m) => /head trained in tfjs/.test(m))).toBe(true);
+    expect(events.some((e) => e.type === 'log' && /head trained in TypeScript/.test(e.message))).toBe(true);
+    expect(viaTfjs.history.map((h) => h.valAccuracy)).toEqual(first.history.map((h) => h.valAccuracy));
+    for (const [i, h] of viaTfjs.history.entries()) {
+      expect(h.trainLoss).toBeCloseTo(first.history[i]!.trainLoss, 4);
+      expect(h.valLoss).toBeCloseTo(first.history[i]!.valLoss, 4);
+    }
   });
 
   it('refuses to overwrite a finished run', async () => {

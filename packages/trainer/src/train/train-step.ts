@@ -31,10 +31,18 @@ function trainableVariables(model: tfTypes.LayersModel): tfTypes.Variable[] {
   return model.trainableWeights.map((w) => w.read() as tfTypes.Variable);
 }
 
+/** What a fit tells its step: the classes, whether the backbone trains, and where the schedule is. */
+export interface StepPlan {
+  numClasses: number;
+  trainsBackbone: boolean;
+  stepsPerEpoch: number;
+  firstStep: number;
+}
+
 export function createTrainStep(
   models: StepModels,
   options: ResolvedTrainOptions,
-  plan: { numClasses: number; trainsBackbone: boolean; stepsPerEpoch: number; firstStep: number },
+  plan: StepPlan,
 ): TrainStep {
   const { tf, extractor, head } = models;
   const schedule = (baseLr: number): ScheduleOptions => ({
@@ -72,6 +80,8 @@ export function createTrainStep(
   };
 
   async function run(batch: TrainBatch): Promise<{ loss: number; correct: number }> {
+    if (!batch.x) throw new Error('the tfjs step needs batch.x');
+    const x = batch.x;
     const y = tf.tidy(
       () => tf.oneHot(tf.tensor1d(batch.labels, 'int32'), plan.numClasses).toFloat() as tfTypes.Tensor2D,
     );
@@ -80,8 +90,8 @@ export function createTrainStep(
     const { value, grads } = tf.tidy(() =>
       tf.variableGrads(() => {
         const features = batch.throughBackbone
-          ? (extractor.apply(batch.x, { training: false }) as tfTypes.Tensor)
-          : batch.x;
+          ? (extractor.apply(x, { training: false }) as tfTypes.Tensor)
+          : x;
         const logits = head.apply(features, { training: true }) as tfTypes.Tensor;
         // variableGrads disposes intermediates: keep the predicted class ids for train accuracy.
         predictedIds = tf.keep(logits.argMax(-1));

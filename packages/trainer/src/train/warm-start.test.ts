@@ -58,7 +58,14 @@ const epochsOf = (events: TrainEvent[], phase?: string) =>
 
 describe('finetune warm start', () => {
   it('starts the all-layer phase from the head features mode trains, and says so', async () => {
-    const features = await train({ ...shared(), out: join(root, 'features') });
+    // features mode with the warm start's views (the plain one and two random crops, finetune's
+    // mix; features mode's own default is the plain view and its mirror).
+    const features = await train({
+      ...shared(),
+      out: join(root, 'features'),
+      augViews: 2,
+      mirrorView: false,
+    });
     const featuresHead = await logits(join(root, 'features', 'checkpoint'));
 
     const out = join(root, 'warm');

@@ -10,14 +10,21 @@ import { BestWeights } from './checkpoints.js';
 import { fit, freshProgress } from './fit.js';
 import { computeMetrics } from './metrics.js';
 import { createFeaturesStrategy } from './modes/features.js';
-import { type ResolvedTrainOptions, resolveTrainOptions, type TrainOptions } from './options.js';
+import {
+  FINETUNE_AUG_VIEWS,
+  type ResolvedTrainOptions,
+  resolveTrainOptions,
+  type TrainOptions,
+} from './options.js';
 import type { WarmStartSummary } from './results.js';
 import { saveProgress, type TrainRun } from './run-context.js';
 
 /**
  * The features-mode settings of a finetune run's warm start: same data, split, backbone, head
  * shape and label smoothing; every other setting is features mode's default, because the
- * finetune run's own epochs/lr/batch size/optimizer belong to the all-layer phase.
+ * finetune run's own epochs/lr/batch size/optimizer belong to the all-layer phase — except the
+ * views: the plain one and FINETUNE_AUG_VIEWS random crops, the mix finetune's all-layer epochs
+ * show and were measured with (features mode's own default is the plain view and its mirror).
  */
 export function warmStartOptions(r: ResolvedTrainOptions, out: string): TrainOptions {
   return {
@@ -33,6 +40,8 @@ export function warmStartOptions(r: ResolvedTrainOptions, out: string): TrainOpt
     hiddenUnits: r.hiddenUnits,
     dropout: r.dropout,
     labelSmoothing: r.labelSmoothing,
+    augViews: FINETUNE_AUG_VIEWS,
+    mirrorView: false,
     concurrency: r.concurrency,
     exportOnnx: false,
     report: false,

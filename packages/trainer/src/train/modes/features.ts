@@ -6,6 +6,7 @@
 
 import { join } from 'node:path';
 import { createRandom, shuffleInPlace } from '@ferry/core';
+import type * as tfTypes from '@tensorflow/tfjs';
 import { cacheDir } from '../../backbones/resolve.js';
 import type { Sample } from '../../data/dataset.js';
 import { createTransformPool } from '../../data/transform-pool.js';
@@ -18,7 +19,10 @@ import {
   featureCacheKey,
   hashModelFiles,
 } from '../features.js';
+import { LinearHead } from '../linear-head.js';
 import type { ResolvedTrainOptions } from '../options.js';
+import { learningRateAt, type ScheduleOptions } from '../schedule.js';
+import type { StepPlan, TrainStep } from '../train-step.js';
 import { assertSomethingToTrain, type ModeStrategy, type StrategyContext, scoreVal } from './strategy.js';
 
 export interface FeaturesStrategy extends ModeStrategy {
@@ -73,7 +77,11 @@ async function extractRunFeatures(
     ...(options.signal ? { signal: options.signal } : {}),
   };
   try {
-    const train = await extractFeatures(ctx.dataset.train, { ...common, augViews: options.augViews });
+    const train = await extractFeatures(ctx.dataset.train, {
+      ...common,
+      augViews: options.augViews,
+      mirrorView: options.mirrorView,
+    });
     const val = await extractFeatures(ctx.dataset.val, { ...common, augViews: 0 });
     const stats = {
       hits: train.stats.hits + val.stats.hits,
@@ -102,6 +110,17 @@ function packRows(rows: FeatureRow[], dim: number): Float32Array {
   return flat;
 }
 
+/**
+ * The head trains in TypeScript (linear-head.ts: tfjs' math, milliseconds per epoch) when it is
+ * one dense layer — the default — and through tfjs otherwise (hidden layers, dropout) or when
+ * FERRY_HEAD_TRAINER=tfjs asks for it.
+ */
+export function trainsHeadInTypeScript(options: ResolvedTrainOptions): boolean {
+  return (
+    options.hiddenUnits.length === 0 && options.dropout === 0 && process.env.FERRY_HEAD_TRAINER !== 'tfjs'
+  );
+}
+
 export async function createFeaturesStrategy(
   ctx: StrategyContext,
   options: ResolvedTrainOptions,
@@ -109,21 +128,24 @@ export async function createFeaturesStrategy(
   const { tf, head, extractor } = ctx.models;
   const extracted = await extractRunFeatures(ctx, options);
   const { stats } = extracted;
+  const views = [
+    'the plain view',
+    ...(options.mirrorView ? ['its mirror'] : []),
+    ...(options.augViews > 0 ? [`${options.augViews} random crops`] : []),
+  ].join(options.augViews > 0 && options.mirrorView ? ', ' : ' and ');
+  const typescriptHead = trainsHeadInTypeScript(options);
   ctx.log(
-    `features: ${stats.hits} from cache, ${stats.backboneImages} through the backbone on ${extracted.runnerName} (${options.augViews} augmented views per training image)`,
+    `features: ${stats.hits} from cache, ${stats.backboneImages} through the backbone on ${extracted.runnerName} (${views} of each training image); head trained in ${typescriptHead ? 'TypeScript' : `tfjs (${tf.getBackend()})`}`,
   );
   const dim = featureDim(extractor);
   const trainLabels = extracted.train.map((row) => row.sample.label);
   const trainX = packRows(extracted.train, dim);
   const valSamples: Sample[] = extracted.val.map((row) => row.sample);
-  const valX = tf.tensor2d(packRows(extracted.val, dim), [valSamples.length, dim]);
+  const valFlat = packRows(extracted.val, dim);
   const trainCount = trainLabels.length;
-  try {
-    assertSomethingToTrain(trainCount, valSamples.length);
-  } catch (error) {
-    valX.dispose();
-    throw error;
-  }
+  assertSomethingToTrain(trainCount, valSamples.length);
+  const valX = typescriptHead ? undefined : tf.tensor2d(valFlat, [valSamples.length, dim]);
+  let linear: LinearHead | undefined;
   return {
     trainCount,
     trainsBackbone: false,
@@ -136,17 +158,70 @@ export async function createFeaturesStrategy(
       );
       for (let b = 0; b < order.length; b += options.batchSize) {
         const rows = order.slice(b, b + options.batchSize);
+        const labels = rows.map((row) => trainLabels[row]!);
+        if (typescriptHead) {
+          yield { rows, labels, throughBackbone: false };
+          continue;
+        }
         const x = new Float32Array(rows.length * dim);
         rows.forEach((row, i) => x.set(trainX.subarray(row * dim, (row + 1) * dim), i * dim));
-        const labels = rows.map((row) => trainLabels[row]!);
         yield { x: tf.tensor2d(x, [rows.length, dim]), labels, throughBackbone: false };
       }
     },
-    evaluate: () =>
-      scoreVal(
-        tf.tidy(() => head.apply(valX, { training: false }) as typeof valX),
+    ...(typescriptHead
+      ? {
+          createStep(plan: StepPlan): TrainStep {
+            // Starts from the head model's weights: the seeded init, or those --resume loaded.
+            const [kernel, bias] = head.getWeights().map((w) => Float32Array.from(w.dataSync()));
+            linear = new LinearHead({
+              dim,
+              classes: plan.numClasses,
+              optimizer: options.optimizer,
+              weightDecay: options.weightDecay,
+              labelSmoothing: options.labelSmoothing,
+              kernel: kernel!,
+              bias: bias!,
+            });
+            const trained = linear;
+            const schedule: ScheduleOptions = {
+              name: options.schedule,
+              baseLr: options.lr,
+              totalSteps: plan.stepsPerEpoch * options.epochs,
+            };
+            let step = plan.firstStep;
+            return {
+              async run(batch) {
+                const result = trained.step(trainX, trainLabels, batch.rows!, learningRateAt(step, schedule));
+                step++;
+                return result;
+              },
+              get steps() {
+                return step;
+              },
+              lastHeadLr: () => learningRateAt(Math.max(0, step - 1), schedule),
+              dispose() {},
+            };
+          },
+        }
+      : {}),
+    async evaluate() {
+      if (!linear) {
+        return scoreVal(
+          tf.tidy(() => head.apply(valX!, { training: false }) as tfTypes.Tensor2D),
+          valSamples,
+        );
+      }
+      // The head model gets the trained weights before the callbacks save or keep them.
+      const weights = [tf.tensor2d(linear.kernel(), [dim, linear.classes]), tf.tensor1d(linear.bias())];
+      head.setWeights(weights);
+      tf.dispose(weights);
+      const logits = linear.predict(valFlat, valSamples.length);
+      const classes = linear.classes;
+      return scoreVal(
+        valSamples.map((_, i) => logits.subarray(i * classes, (i + 1) * classes)),
         valSamples,
-      ),
-    dispose: () => valX.dispose(),
+      );
+    },
+    dispose: () => valX?.dispose(),
   };
 }

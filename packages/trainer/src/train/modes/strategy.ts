@@ -11,10 +11,16 @@ import type { RunModels } from '../load-models.js';
 import type { TrainEvent } from '../options.js';
 import type { ValPrediction } from '../results.js';
 import { RunDirError } from '../run-state.js';
+import type { StepPlan, TrainStep } from '../train-step.js';
 
 export interface TrainBatch {
-  /** Pooled features for a head-only step; photos when every layer trains. */
-  x: tfTypes.Tensor;
+  /**
+   * Pooled features for a head-only step; photos when every layer trains. Absent for a
+   * strategy's own step (createStep), which reads `rows` of the data it holds.
+   */
+  x?: tfTypes.Tensor;
+  /** Row indices of the strategy's own training data (createStep's batches). */
+  rows?: readonly number[];
   labels: number[];
   /** `x` are photos: the step runs (and trains) the backbone too. */
   throughBackbone: boolean;
@@ -37,6 +43,11 @@ export interface ModeStrategy {
   epochBatches(epoch: number): AsyncIterable<TrainBatch>;
   /** The current head on the val set. */
   evaluate(): Promise<ValOutcome>;
+  /**
+   * A gradient step of the strategy's own, used by the fit loop instead of the tfjs step
+   * (features mode's TypeScript linear head). Its weights must be in `head` after evaluate().
+   */
+  createStep?(plan: StepPlan): TrainStep;
   dispose(): void;
 }
 
@@ -55,10 +66,20 @@ export function assertSomethingToTrain(trainCount: number, valCount: number): vo
     throw new RunDirError('no decodable images left after skipping bad files');
 }
 
-/** Softmax, predicted class, cross-entropy and accuracy of val logits; disposes `logits`. */
-export async function scoreVal(logits: tfTypes.Tensor2D, samples: readonly Sample[]): Promise<ValOutcome> {
-  const rows = (await logits.array()) as number[][];
-  logits.dispose();
+/**
+ * Softmax, predicted class, cross-entropy and accuracy of val logits (a tensor, disposed here, or
+ * rows of numbers).
+ */
+export async function scoreVal(
+  logits: tfTypes.Tensor2D | ArrayLike<number>[],
+  samples: readonly Sample[],
+): Promise<ValOutcome> {
+  let rows: ArrayLike<number>[];
+  if (Array.isArray(logits)) rows = logits;
+  else {
+    rows = (await (logits as tfTypes.Tensor2D).array()) as number[][];
+    (logits as tfTypes.Tensor2D).dispose();
+  }
   let lossSum = 0;
   let correct = 0;
   const predictions = samples.map((s, i) => {
