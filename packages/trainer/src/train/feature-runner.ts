@@ -31,6 +31,13 @@ export interface FeatureRunnerOptions {
   cacheKey: string;
   /** Directory for converted backbones (FERRY_CACHE_DIR/onnx-backbones). */
   cacheDir: string;
+  /**
+   * onnxruntime's intra-op threads (default: every core). Extraction runs it beside the decoding
+   * workers and gives it half the cores: on 2 cores one thread did the same backbone work for
+   * 2 CPU-s less on ants/bees (10.6 -> 8.7 CPU-s whole run, measured under load), the second thread
+   * mostly spinning while the decoders wanted the core.
+   */
+  threads?: number;
   /** `tfjs` skips onnxruntime (tests compare both; FERRY_FEATURES_RUNTIME=tfjs does the same). */
   runtime?: 'auto' | 'onnxruntime' | 'tfjs';
   log?: (message: string) => void;
@@ -71,7 +78,7 @@ export async function onnxFeatureRunner(o: FeatureRunnerOptions): Promise<Featur
   const session = await ort.InferenceSession.create(bytes, {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',
-    intraOpNumThreads: availableParallelism(),
+    intraOpNumThreads: o.threads ?? availableParallelism(),
   });
   const [height, width] = inputShape(o.extractor);
   const inputName = session.inputNames[0]!;

@@ -4,6 +4,7 @@
  * shuffled rows of them. Also the first phase of finetune's warm start.
  */
 
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createRandom, shuffleInPlace } from '@ferry/core';
 import type * as tfTypes from '@tensorflow/tfjs';
@@ -56,6 +57,8 @@ async function extractRunFeatures(
     extractor,
     cacheKey: `${backboneHash.slice(0, 24)}-${backbone.featureLayer.replace(/[^\w.-]/g, '_')}`,
     cacheDir: join(cacheDir(), 'onnx-backbones'),
+    // Half the cores for the backbone, the transform pool's workers decode on the rest.
+    threads: Math.max(1, Math.floor(availableParallelism() / 2)),
     log: ctx.log,
   });
   const pool = createTransformPool();
