@@ -11,5 +11,10 @@ export interface ClassifyResponse {
   model: { name: string; sha256: string; labels: string[] };
   /** Most probable first. */
   predictions: Prediction[];
-  timing_ms: Partial<Record<'decode' | 'preprocess' | 'inference', number>>;
+  /**
+   * Where each millisecond went; null where the clock does not advance during CPU work
+   * (deployed Workers), with `timing_note` saying so.
+   */
+  timing_ms: Partial<Record<'decode' | 'preprocess' | 'inference', number>> | null;
+  timing_note?: string;
 }

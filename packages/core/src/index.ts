@@ -7,6 +7,13 @@ export {
   type SessionLike,
   type TensorConstructor,
 } from './classifier.js';
+export {
+  type DecodeRule,
+  decodeRuleForPipeline,
+  type JpegScaleDenominator,
+  jpegScaleDenominator,
+  jpegScaledSize,
+} from './decode-scale.js';
 export { assertImage, createImage, type Image, ImageError, toRgb } from './image.js';
 export {
   IMAGE_MIME_TYPES,
@@ -18,9 +25,16 @@ export {
 export {
   CLI_MAX_PIXELS,
   DEFAULT_TOP_K,
+  MAX_DECODES,
   MAX_PIXELS,
+  MAX_QUEUE,
+  MAX_QUEUED_BYTES,
   MAX_UPLOAD_BYTES,
   PAGE_MAX_UPLOAD_BYTES,
+  WORKERS_MAX_DECODES,
+  WORKERS_MAX_PIXELS,
+  WORKERS_MAX_QUEUE,
+  WORKERS_MAX_QUEUED_BYTES,
 } from './limits.js';
 export { readModelSpecFromOnnx, readOnnxMetadata } from './onnx-metadata.js';
 export { argmax, type Prediction, softmax, topK } from './postprocess.js';

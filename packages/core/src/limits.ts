@@ -21,6 +21,32 @@ export const PAGE_MAX_UPLOAD_BYTES = 20 * MiB;
  */
 export const MAX_PIXELS = 40_000_000;
 
+/**
+ * Largest frame a Workers isolate decodes (128 MB per isolate for the model, the wasm heaps and
+ * every request at once). A JPEG counts at its decode-rule size: a 12-MP photo is 0.19 MP at
+ * 1/8. A PNG or WebP is decoded whole, RGBA: 8 MP is 32 MB of pixels plus the decoder's buffers.
+ */
+export const WORKERS_MAX_PIXELS = 8_000_000;
+
+/**
+ * Decode + preprocess + inference sections the edge API runs at once (FERRY_MAX_DECODES): one
+ * per Workers isolate (one thread: more would only hold more frames at the same time), a few on
+ * Node (sharp decodes on its thread pool).
+ */
+export const MAX_DECODES = 4;
+export const WORKERS_MAX_DECODES = 1;
+
+/** Classify requests waiting beyond those decoding; one more is a 503 (FERRY_MAX_QUEUE). */
+export const MAX_QUEUE = 64;
+export const WORKERS_MAX_QUEUE = 32;
+
+/**
+ * Upload bytes the edge API holds at once, reading, waiting and decoding (FERRY_MAX_QUEUED_BYTES);
+ * past it a request is a 503 before its body is read. Workers: 16 phone JPEGs of 3 MB.
+ */
+export const MAX_QUEUED_BYTES = 128 * MiB;
+export const WORKERS_MAX_QUEUED_BYTES = 48 * MiB;
+
 /** Largest width x height the CLI decodes (training photos, `ferry predict`): far above any photo. */
 export const CLI_MAX_PIXELS = 64_000_000;
 

@@ -7,25 +7,36 @@
 import {
   applyOrientation,
   type ClassifyResponse,
+  type DecodeRule,
   type Image,
   ImageError,
   type ImageHeader,
 } from '@ferry/core';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
+import { BusyError, createDecodeGate } from './decode-gate.js';
 import { errorBody, HttpError } from './errors.js';
 import { inspectImage } from './image-input.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import type { LoadedModel } from './model.js';
-import { readImageUpload } from './read-upload.js';
+import { discardBody, readImageUpload } from './read-upload.js';
 import { parseTopK } from './top-k.js';
 
+export { BusyError, createDecodeGate, type DecodeGate } from './decode-gate.js';
 export { type ErrorCode, errorBody, HttpError } from './errors.js';
-export { DEFAULT_LIMITS, type Limits, limitsFromEnv } from './limits.js';
+export { DEFAULT_LIMITS, type Limits, limitsFromEnv, WORKERS_DEFAULT_LIMITS } from './limits.js';
 export { createModelLoader, type LoadedModel, type ModelLoaderOptions, sha256Hex } from './model.js';
 
-/** Decodes validated image bytes to 8-bit RGB/RGBA pixels as stored (EXIF orientation not applied). */
-export type DecodeImage = (bytes: Uint8Array, header: ImageHeader) => Promise<Image> | Image;
+/**
+ * Decodes validated image bytes to 8-bit RGB/RGBA pixels as stored (EXIF orientation not
+ * applied), at the size the model's decode rule asks for (JPEG DCT scaling; `rule` is absent for
+ * model files from before the rule: full size).
+ */
+export type DecodeImage = (
+  bytes: Uint8Array,
+  header: ImageHeader,
+  rule: DecodeRule | undefined,
+) => Promise<Image> | Image;
 
 /** One structured log record per request; never contains user content. */
 export interface RequestLog {
@@ -35,13 +46,24 @@ export interface RequestLog {
   ms: number;
   request_bytes?: number;
   image?: { format: string; width: number; height: number };
-  timing_ms?: { decode: number; preprocess: number; inference: number };
+  timing_ms?: { decode: number; preprocess: number; inference: number } | null;
   error?: string;
 }
 
 export interface AppOptions {
   loadModel: () => Promise<LoadedModel>;
   decodeImage: DecodeImage;
+  /**
+   * Whether `decodeImage` decodes JPEGs at the decode rule's DCT scale (the wasm decoder is
+   * built), so the pixel limit counts a JPEG at that size. Default false: counted at full size.
+   */
+  scalesJpeg?: boolean;
+  /**
+   * Whether the clock advances during CPU work. Deployed Workers freeze it between I/O (a
+   * Spectre mitigation), so timings measured there read 0: with false, a request whose whole
+   * decode + preprocess + inference measured 0 answers `timing_ms: null` with a note instead.
+   */
+  clockAdvancesDuringCpu?: boolean;
   limits?: Partial<Limits>;
   /** Receives one record per request; default prints it as one JSON line. */
   log?: (record: RequestLog) => void;
@@ -61,6 +83,11 @@ type Env = { Variables: { log: Partial<RequestLog> } };
 
 export function createApp(options: AppOptions) {
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const gate = createDecodeGate({
+    maxDecodes: limits.maxDecodes,
+    maxQueue: limits.maxQueue,
+    maxQueuedBytes: limits.maxQueuedBytes,
+  });
   const log = options.log ?? ((record: RequestLog) => console.log(JSON.stringify(record)));
   const app = new Hono<Env>();
 
@@ -97,40 +124,63 @@ export function createApp(options: AppOptions) {
   app.post('/v1/classify', async (c) => {
     const model = await loadModelOr503(options.loadModel);
     const topK = parseTopK(c.req.query('top_k'), limits.defaultTopK, model.spec.labels.length);
-    const bytes = await readImageUpload(c.req.raw, limits.maxBodyBytes);
-    c.get('log').request_bytes = bytes.byteLength;
-    const header = inspectImage(bytes, limits.maxPixels);
-    c.get('log').image = { format: header.format, width: header.width, height: header.height };
-
-    const t0 = now();
-    let image: Image;
+    // Past the queue or the upload budget a request is a 503 now, not an isolate that runs out
+    // of memory later (see decode-gate.ts).
+    let admission: ReturnType<typeof gate.admit> | undefined;
     try {
-      image = applyOrientation(await options.decodeImage(bytes, header), header.orientation);
+      admission = gate.admit();
+      admission.reserve(declaredBodyBytes(c.req.raw, limits.maxBodyBytes));
     } catch (error) {
-      if (error instanceof HttpError) throw error;
-      throw new HttpError(400, 'bad_image', `could not decode the ${header.format.toUpperCase()} image`);
-    }
-    const decodeMs = now() - t0;
-    let result: Awaited<ReturnType<LoadedModel['classifier']['classify']>>;
-    try {
-      result = await model.classifier.classify(image, { topK });
-    } catch (error) {
-      // Only a decoder that returned inconsistent pixels is the upload's fault; the rest is ours.
-      if (error instanceof ImageError) throw new HttpError(400, 'bad_image', error.message);
+      admission?.release();
+      await discardBody(c.req.raw, limits.maxBodyBytes);
       throw error;
     }
-    const timing_ms = {
-      decode: round(decodeMs),
-      preprocess: round(result.timing_ms.preprocess),
-      inference: round(result.timing_ms.inference),
-    };
-    c.get('log').timing_ms = timing_ms;
-    const answer: ClassifyResponse = {
-      model: { name: model.spec.name, sha256: model.sha256, labels: model.spec.labels },
-      predictions: result.predictions,
-      timing_ms,
-    };
-    return c.json(answer);
+    try {
+      const bytes = await readImageUpload(c.req.raw, limits.maxBodyBytes);
+      c.get('log').request_bytes = bytes.byteLength;
+      const header = inspectImage(bytes, limits.maxPixels, model.spec.decode, options.scalesJpeg ?? false);
+      c.get('log').image = { format: header.format, width: header.width, height: header.height };
+
+      await admission.decodeSlot();
+      const t0 = now();
+      let image: Image;
+      try {
+        const decoded = await options.decodeImage(bytes, header, model.spec.decode);
+        image = applyOrientation(decoded, header.orientation);
+      } catch (error) {
+        if (error instanceof HttpError) throw error;
+        throw new HttpError(400, 'bad_image', `could not decode the ${header.format.toUpperCase()} image`);
+      }
+      const decodeMs = now() - t0;
+      let result: Awaited<ReturnType<LoadedModel['classifier']['classify']>>;
+      try {
+        result = await model.classifier.classify(image, { topK });
+      } catch (error) {
+        // Only a decoder that returned inconsistent pixels is the upload's fault; the rest is ours.
+        if (error instanceof ImageError) throw new HttpError(400, 'bad_image', error.message);
+        throw error;
+      }
+      const measured = decodeMs + result.timing_ms.preprocess + result.timing_ms.inference;
+      const frozenClock = options.clockAdvancesDuringCpu === false && measured === 0;
+      const timing_ms = frozenClock
+        ? null
+        : {
+            decode: round(decodeMs),
+            preprocess: round(result.timing_ms.preprocess),
+            inference: round(result.timing_ms.inference),
+          };
+      c.get('log').timing_ms = timing_ms;
+      const answer: ClassifyResponse = {
+        model: { name: model.spec.name, sha256: model.sha256, labels: model.spec.labels },
+        predictions: result.predictions,
+        timing_ms,
+      };
+      if (frozenClock)
+        answer.timing_note = "this runtime's clock does not advance during CPU work (deployed Workers)";
+      return c.json(answer);
+    } finally {
+      admission.release();
+    }
   });
 
   // Known paths with the wrong method are 405 with Allow, not 404.
@@ -155,6 +205,7 @@ export function createApp(options: AppOptions) {
   app.onError((error, c) => {
     if (error instanceof HttpError) {
       c.get('log').error = error.code;
+      if (error instanceof BusyError) c.header('Retry-After', String(error.retryAfterSeconds));
       return c.json(errorBody(error.code, error.message), error.status);
     }
     // Unexpected: log the class of error (not its message, which could quote input) and stay up.
@@ -163,6 +214,12 @@ export function createApp(options: AppOptions) {
   });
 
   return app;
+}
+
+/** What a request's body will hold: its Content-Length, capped by the limit; the limit if none. */
+function declaredBodyBytes(request: Request, maxBodyBytes: number): number {
+  const declared = Number(request.headers.get('content-length') ?? Number.NaN);
+  return Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, maxBodyBytes) : maxBodyBytes;
 }
 
 async function loadModelOr503(loadModel: () => Promise<LoadedModel>): Promise<LoadedModel> {

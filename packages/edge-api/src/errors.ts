@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'not_found'
   | 'method_not_allowed'
   | 'model_unavailable'
+  | 'busy'
   | 'internal';
 
 export class HttpError extends Error {

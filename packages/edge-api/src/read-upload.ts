@@ -1,4 +1,5 @@
 import { HttpError } from './errors.js';
+import { formatBytes } from './limits.js';
 
 /** Content types accepted as a raw image body. */
 export const RAW_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif'] as const;
@@ -26,13 +27,26 @@ async function drain(reader: ReadableStreamDefaultReader<Uint8Array>, budget: nu
 }
 
 /**
+ * Reads and discards a request's body (up to DRAIN_FACTOR x `maxBytes`) before an early refusal
+ * such as the 503 of a full decode queue, for the same reason as the 413 drain above.
+ */
+export async function discardBody(request: Request, maxBytes: number): Promise<void> {
+  if (!request.body || request.bodyUsed) return;
+  await drain(request.body.getReader(), maxBytes * DRAIN_FACTOR);
+}
+
+/**
  * Reads the body of a request, refusing it with 413 once it passes `maxBytes`: the
  * Content-Length header is checked first, then the stream is counted as it arrives, so a
  * lying or missing Content-Length cannot make the server buffer more than the limit.
  */
 export async function readBodyCapped(request: Request, maxBytes: number): Promise<Uint8Array> {
   const tooLarge = () =>
-    new HttpError(413, 'body_too_large', `request body is larger than the ${maxBytes}-byte limit`);
+    new HttpError(
+      413,
+      'body_too_large',
+      `request body is larger than this server's ${formatBytes(maxBytes)} limit (${maxBytes} bytes, FERRY_MAX_BODY_BYTES)`,
+    );
   const drainBudget = maxBytes * DRAIN_FACTOR;
   const declared = Number(request.headers.get('content-length'));
   if (!request.body) return new Uint8Array(0);

@@ -10,8 +10,13 @@
  * not, and 4:2:0 chroma upsampling rounds differently by up to 2 levels on odd rows. For those
  * photos the top-1 must still be identical, and a second check feeds the Workers-decoded pixels
  * to onnxruntime-node to prove decoding is the only difference (workerd within 1e-3 of it).
+ *
+ * Phone-camera sizes too: 4032x3024 JPEG copies of val photos (what a phone writes: 12 MP,
+ * quality 90), which every runtime decodes at 1/8 scale by the model's decode rule, and one
+ * 24-MP PNG, made here, never committed.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   argmax,
@@ -22,9 +27,10 @@ import {
   sniffImageFormat,
   toRgb,
 } from '@ferry/core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveRealData, realData } from '../../../testing/real-data.js';
-import { decodeWithSharp } from './adapter/node/decode-sharp.js';
+import { decodeUpload } from './adapter/node/decode-sharp.js';
 import { createJsDecoder } from './decoders/index.js';
 import { ferryPredict } from './test-support/ferry-predict.js';
 import { trainRealModel } from './test-support/real-model.js';
@@ -57,6 +63,33 @@ function realPhotos(): Photo[] {
   for (const file of readdirSync(imagesDir!).sort()) add(`images/${file}`, join(imagesDir!, file));
   return photos;
 }
+
+/** Big copies of val photos: 4032x3024 (or 3024x4032) JPEGs at quality 90, and one 24-MP PNG. */
+async function phonePhotos(): Promise<Photo[]> {
+  const { hymenopteraDir } = realData();
+  const dir = mkdtempSync(join(tmpdir(), 'ferry-phone-photos-'));
+  const photos: Photo[] = [];
+  for (const cls of ['ants', 'bees']) {
+    const files = readdirSync(join(hymenopteraDir!, 'val', cls)).sort();
+    for (const file of [files[2]!, files[11]!, files[23]!]) {
+      const source = sharp(join(hymenopteraDir!, 'val', cls, file));
+      const { width = 1, height = 1 } = await source.metadata();
+      const [w, h] = width >= height ? [4032, 3024] : [3024, 4032];
+      const path = join(dir, `${cls}-${file.replace(/\.\w+$/, '')}-12mp.jpg`);
+      writeFileSync(path, await source.resize(w, h, { fit: 'fill' }).jpeg({ quality: 90 }).toBuffer());
+      photos.push({ name: `12mp/${cls}/${file}`, path, bytes: new Uint8Array(readFileSync(path)) });
+    }
+  }
+  const file = readdirSync(join(hymenopteraDir!, 'val', 'bees')).sort()[5]!;
+  const path = join(dir, 'bees-24mp.png');
+  const png = sharp(join(hymenopteraDir!, 'val', 'bees', file)).resize(6000, 4000, { fit: 'fill' });
+  writeFileSync(path, await png.png({ compressionLevel: 1 }).toBuffer());
+  photos.push({ name: `24mp-png/bees/${file}`, path, bytes: new Uint8Array(readFileSync(path)) });
+  return photos;
+}
+
+/** Limits that admit the 24-MP PNG (about 40 MB); the defaults are sized for the Workers budget. */
+const BIG_LIMITS = { FERRY_MAX_BODY_BYTES: String(64 * 2 ** 20), FERRY_MAX_PIXELS: String(25_000_000) };
 
 function pixelDiff(a: Image, b: Image): { meanAbs: number; maxAbs: number } {
   const ra = toRgb(a);
@@ -101,10 +134,10 @@ describe.runIf(enabled)(NAME, () => {
   let node: RunningServer;
 
   beforeAll(async () => {
-    photos = realPhotos();
+    photos = [...realPhotos(), ...(await phonePhotos())];
     await initWasmDecoders();
     const modelPath = await trainRealModel(realData().hymenopteraDir!);
-    const decodeJs = createJsDecoder(40_000_000);
+    const decodeJs = createJsDecoder(400_000_000);
     workersPixels = await createReference(modelPath, decodeJs);
     labels = workersPixels.labels;
     predicted = await ferryPredict(
@@ -114,10 +147,14 @@ describe.runIf(enabled)(NAME, () => {
     );
     for (const photo of photos) {
       const header = readImageHeader(photo.bytes)!;
-      const js = await decodeJs(photo.bytes, header);
-      decodeDiff.set(photo.name, pixelDiff(js, await decodeWithSharp(photo.bytes, 40_000_000)));
+      const rule = workersPixels.spec.decode;
+      const js = await decodeJs(photo.bytes, header, rule);
+      decodeDiff.set(photo.name, pixelDiff(js, await decodeUpload(photo.bytes, header, rule, 400_000_000)));
     }
-    [workerd, node] = await Promise.all([startWorkerd(modelPath), startNode(modelPath)]);
+    [workerd, node] = await Promise.all([
+      startWorkerd(modelPath, { vars: BIG_LIMITS }),
+      startNode(modelPath, BIG_LIMITS),
+    ]);
   }, 600_000);
   afterAll(async () => {
     await Promise.all([workerd?.stop(), node?.stop()]);
@@ -139,6 +176,8 @@ describe.runIf(enabled)(NAME, () => {
     );
     // Most photos must decode bit-identically; the rest are bounded (ICC conversion is the worst).
     expect(identical).toBeGreaterThanOrEqual(rows.length / 2);
+    // Phone-size JPEGs take the same wasm decoder at 1/8 in Node and Workers: identical pixels.
+    for (const [name, diff] of rows) if (name.startsWith('12mp/')) expect(diff.maxAbs, name).toBe(0);
     expect(worst[1].meanAbs).toBeLessThan(10);
   });
 

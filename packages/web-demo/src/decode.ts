@@ -1,11 +1,66 @@
 /**
- * Browser decoding: the browser's own codecs (createImageBitmap, honouring EXIF orientation)
- * into RGBA bytes. Everything after this (resize, crop, normalize) is `core`'s.
+ * Browser decoding. A JPEG the model's decode rule shrinks goes through the same wasm
+ * libjpeg-turbo as Workers, the Node server and `ferry predict` (@ferry/codec-jpeg) at 1/2, 1/4
+ * or 1/8 scale: a 12-MP phone photo is decoded straight to 504x378 (no 48 MB canvas), to the
+ * very pixels the server sees; EXIF orientation is then applied by core, as on the server.
+ * Everything else — full-size JPEGs, other formats, CMYK, installs where the wasm was not built
+ * — uses the browser's own codecs (createImageBitmap, honouring EXIF orientation, colour-managing
+ * ICC profiles as sharp does for full-size decodes) into RGBA bytes. Everything after this
+ * (resize, crop, normalize) is `core`'s.
  */
-import type { Image } from '@ferry/core';
+import { createJpegDecoder, type JpegDecoder } from '@ferry/codec-jpeg';
+import jpegWasmUrl from '@ferry/codec-jpeg/wasm-url';
+import {
+  applyOrientation,
+  type DecodeRule,
+  type Image,
+  jpegScaleDenominator,
+  readImageHeader,
+} from '@ferry/core';
 import { UploadError } from './limits.js';
 
-export async function decodeImage(blob: Blob, name = 'image'): Promise<Image> {
+let scaledJpeg: Promise<JpegDecoder | undefined> | undefined;
+
+/** The wasm JPEG decoder, compiled once; undefined when it was not built or cannot load here. */
+function jpegDecoder(): Promise<JpegDecoder | undefined> {
+  scaledJpeg ??= (async () => {
+    if (!jpegWasmUrl) return undefined;
+    try {
+      const response = await fetch(jpegWasmUrl);
+      if (!response.ok) return undefined;
+      return await createJpegDecoder(await WebAssembly.compile(await response.arrayBuffer()));
+    } catch {
+      return undefined;
+    }
+  })();
+  return scaledJpeg;
+}
+
+/**
+ * Decodes an upload; `rule` is the loaded model's decode rule (absent: full size, as model files
+ * from before the rule expect).
+ */
+export async function decodeImage(blob: Blob, name = 'image', rule?: DecodeRule): Promise<Image> {
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  const header = readImageHeader(bytes);
+  const denominator = header ? jpegScaleDenominator(header.width, header.height, rule) : 1;
+  if (header?.format === 'jpeg' && header.components !== 4 && denominator > 1) {
+    const decoder = await jpegDecoder();
+    if (decoder) {
+      let decoded: Awaited<ReturnType<JpegDecoder['decode']>>;
+      try {
+        decoded = await decoder.decode(bytes, { denominator });
+      } catch {
+        throw new UploadError(`“${name}” could not be decoded; the file may be damaged or cut short.`);
+      }
+      const { width, height, data } = decoded;
+      return applyOrientation({ width, height, channels: 3, data }, header.orientation);
+    }
+  }
+  return decodeWithCanvas(blob, name);
+}
+
+async function decodeWithCanvas(blob: Blob, name: string): Promise<Image> {
   let bitmap: ImageBitmap;
   try {
     // premultiplyAlpha 'none' keeps translucent pixels' colours for core's own compositing.

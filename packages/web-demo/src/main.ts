@@ -101,6 +101,7 @@ async function classifyLocally(file: File, bytes: Uint8Array): Promise<ResultVie
   const image = await decodeImage(
     new Blob([bytes as Uint8Array<ArrayBuffer>], { type: file.type }),
     file.name,
+    model.spec.decode,
   );
   const decodeMs = performance.now() - t0;
   const k = Math.min(5, model.spec.labels.length);

@@ -118,7 +118,7 @@ describe.runIf(runs)(TEST, () => {
     // they differ, the page's classifier also runs on sharp's pixels, which isolates onnxruntime-web.
     const sizes: { width: number; height: number }[] = [];
     for (const [i, file] of files.entries()) {
-      const { image } = await decodeImageFile(file);
+      const { image } = await decodeImageFile(file, spec.decode);
       const raw = join(scratch, `pixels-${i}.rgb`);
       writeFileSync(raw, image.data);
       overrides.set(`/check/${i}.rgb`, raw);
@@ -126,16 +126,17 @@ describe.runIf(runs)(TEST, () => {
       sizes.push({ width: image.width, height: image.height });
     }
     const checked = await page.evaluate(
-      async ({ sizes, over }) => {
+      async ({ sizes, over, rule }) => {
         const demo = (globalThis as any).ferryDemo;
         const model = await demo.modelReady;
         const out = [];
         for (const [i, { width, height }] of sizes.entries()) {
           const rgb = new Uint8Array(await (await fetch(`check/${i}.rgb`)).arrayBuffer());
-          const decoded = await demo.decodeImage(await (await fetch(`check/${i}.photo`)).blob());
+          const photo = await (await fetch(`check/${i}.photo`)).blob();
+          const decoded = await demo.decodeImage(photo, `${i}.photo`, rule);
           let max = 0;
           let differing = 0;
-          for (let p = 0, q = 0; q < rgb.length; p += 4, q += 3) {
+          for (let p = 0, q = 0; q < rgb.length; p += decoded.channels, q += 3) {
             for (let c = 0; c < 3; c++) {
               const d = Math.abs(decoded.data[p + c] - rgb[q + c]!);
               if (d > max) max = d;
@@ -153,7 +154,7 @@ describe.runIf(runs)(TEST, () => {
         }
         return out;
       },
-      { sizes, over: deltas.flatMap((d, i) => (d > TOLERANCE ? [i] : [])) },
+      { sizes, over: deltas.flatMap((d, i) => (d > TOLERANCE ? [i] : [])), rule: spec.decode },
     );
 
     let sameWorst = 0;

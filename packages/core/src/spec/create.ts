@@ -1,3 +1,4 @@
+import { type DecodeRule, decodeRuleForPipeline } from '../decode-scale.js';
 import { defaultEvalPipeline, type TransformStep } from '../transforms/pipeline.js';
 import type { Layout, Normalization } from '../transforms/to-tensor.js';
 import {
@@ -19,6 +20,8 @@ export interface CreateModelSpecOptions {
   normalization: Normalization;
   layout?: Layout;
   preprocess?: TransformStep[];
+  /** Default: the rule the eval pipeline needs (`decodeRuleForPipeline`); null for none (full-size decodes). */
+  decode?: DecodeRule | null;
   backbone?: BackboneSpec;
   head?: HeadSpec;
   training?: TrainingProvenance;
@@ -26,6 +29,7 @@ export interface CreateModelSpecOptions {
 
 /** Builds a valid spec with Ferry's defaults (NHWC, torchvision-style eval pipeline). */
 export function createModelSpec(options: CreateModelSpecOptions): ModelSpec {
+  const preprocess = options.preprocess ?? defaultEvalPipeline(options.width, options.height);
   const spec: ModelSpec = {
     format: MODEL_SPEC_FORMAT,
     version: MODEL_SPEC_VERSION,
@@ -42,9 +46,11 @@ export function createModelSpec(options: CreateModelSpecOptions): ModelSpec {
       dtype: 'float32',
       normalization: options.normalization,
     },
-    preprocess: options.preprocess ?? defaultEvalPipeline(options.width, options.height),
+    preprocess,
     output: { logits: DEFAULT_IO_NAMES.logits, probabilities: DEFAULT_IO_NAMES.probabilities },
   };
+  const decode = options.decode === undefined ? decodeRuleForPipeline(preprocess) : options.decode;
+  if (decode) spec.decode = { ...decode };
   if (options.backbone) spec.backbone = options.backbone;
   if (options.head) spec.head = options.head;
   if (options.training) spec.training = options.training;

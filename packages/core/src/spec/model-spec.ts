@@ -1,3 +1,4 @@
+import type { DecodeRule } from '../decode-scale.js';
 import type { TransformStep } from '../transforms/pipeline.js';
 import type { Layout, Normalization } from '../transforms/to-tensor.js';
 
@@ -81,6 +82,11 @@ export interface ModelSpec {
   input: ModelInputSpec;
   /** Eval pipeline from a decoded image to input.width x input.height (deterministic steps only). */
   preprocess: TransformStep[];
+  /**
+   * How large to decode before `preprocess` (JPEG DCT scaling, see decode-scale.ts). Absent in
+   * model files from before the rule: those decode at full size.
+   */
+  decode?: DecodeRule;
   output: { logits: string; probabilities: string };
   backbone?: BackboneSpec;
   head?: HeadSpec;

@@ -150,6 +150,7 @@ export function parseModelSpec(document: unknown): ModelSpec {
     'labels',
     'input',
     'preprocess',
+    'decode',
     'output',
     'backbone',
     'head',
@@ -234,6 +235,13 @@ export function parseModelSpec(document: unknown): ModelSpec {
     preprocess,
     output,
   };
+  if (o.decode !== undefined) {
+    const d = object(o.decode, 'decode');
+    for (const key of Object.keys(d)) {
+      if (key !== 'minShorterSide') throw new ModelSpecError(`decode.${key}`, 'unknown field');
+    }
+    spec.decode = { minShorterSide: positiveInt(d.minShorterSide, 'decode.minShorterSide') };
+  }
   if (o.backbone !== undefined) {
     const b = object(o.backbone, 'backbone');
     spec.backbone = {

@@ -2,7 +2,7 @@
  * Pure JS / WebAssembly decoders for runtimes without native code (Workers). Output is 8-bit
  * RGB or RGBA as stored; the app applies EXIF orientation and core flattens alpha.
  */
-import type { Image, ImageHeader } from '@ferry/core';
+import type { DecodeRule, Image, ImageHeader } from '@ferry/core';
 import { decodeGif } from './gif.js';
 import { decodeJpeg } from './jpeg.js';
 import { decodePng } from './png.js';
@@ -15,10 +15,10 @@ export { decodeWebp, initWebp } from './webp.js';
 
 /** A `DecodeImage` for `createApp` built from the JS/wasm codecs. */
 export function createJsDecoder(maxPixels: number) {
-  return async (bytes: Uint8Array, header: ImageHeader): Promise<Image> => {
+  return async (bytes: Uint8Array, header: ImageHeader, rule?: DecodeRule): Promise<Image> => {
     switch (header.format) {
       case 'jpeg':
-        return decodeJpeg(bytes, header.components, maxPixels);
+        return decodeJpeg(bytes, header, maxPixels, rule);
       case 'png':
         return decodePng(bytes);
       case 'gif':

@@ -1,4 +1,5 @@
-import type { Image } from '@ferry/core';
+import { createJpegDecoder, type JpegDecoder } from '@ferry/codec-jpeg';
+import { type DecodeRule, type Image, type ImageHeader, jpegScaleDenominator } from '@ferry/core';
 // The emscripten factory itself, not jsquash's async `decode`: that one awaits between calls, so
 // the warnings of two concurrent decodes could interleave; calling `module.decode` synchronously
 // keeps each decode's libjpeg messages its own.
@@ -15,6 +16,7 @@ type Factory = (overrides: Record<string, unknown>) => Promise<MozjpegModule>;
 
 let compiled: WebAssembly.Module | undefined;
 let instance: Promise<MozjpegModule> | undefined;
+let scaling: Promise<JpegDecoder> | undefined;
 /** libjpeg's warnings and errors for the decode in progress (emscripten prints them to stderr). */
 let messages: string[] = [];
 
@@ -33,30 +35,47 @@ function instantiate(module: WebAssembly.Module): Promise<MozjpegModule> {
 }
 
 /**
- * Hands the JPEG decoder (libjpeg-turbo's decoder as built into mozjpeg, via @jsquash/jpeg) its
- * wasm as an already compiled module: Workers import the .wasm as a CompiledWasm module; Node
- * compiles the file itself.
+ * Hands the JPEG decoders their wasm as already compiled modules (Workers import the .wasm as
+ * CompiledWasm modules; Node compiles the files itself): `scaled` is @ferry/codec-jpeg's
+ * libjpeg-turbo with DCT-domain scaling, used for every JPEG when present; `mozjpeg`
+ * (libjpeg-turbo's decoder inside mozjpeg, via @jsquash/jpeg) is the full-size fallback for an
+ * install where that wasm was not built, instantiated only if it is ever needed, so its memory
+ * is not spent otherwise.
  */
-export function initJpeg(module: WebAssembly.Module): void {
-  compiled = module;
-  instance = instantiate(module);
+export function initJpeg(mozjpeg: WebAssembly.Module, scaled?: WebAssembly.Module): void {
+  compiled = mozjpeg;
+  instance = undefined;
+  scaling = scaled ? createJpegDecoder(scaled) : undefined;
 }
 
 /**
  * JPEG via libjpeg(-turbo) compiled to wasm: the same IDCT and "fancy" chroma upsampling as the
  * libjpeg-turbo inside sharp, so Workers see the Node server's pixels (a pure-JS decoder was up
- * to 0.09 off in probability on real photos). Like sharp's `failOn: 'warning'`, any libjpeg
- * warning (truncated or corrupt data) is an error rather than grey-filled pixels.
- * CMYK/YCCK files (`components === 4`), which libjpeg cannot turn into RGB, go through jpeg-js.
+ * to 0.09 off in probability on real photos). With the model's decode rule, the scaled decoder
+ * decodes at 1/2, 1/4 or 1/8 in the DCT domain, as every other runtime does for that model.
+ * Like sharp's `failOn: 'warning'`, any libjpeg warning (truncated or corrupt data) is an error
+ * rather than grey-filled pixels. CMYK/YCCK files (`components === 4`), which libjpeg cannot
+ * turn into RGB, go through jpeg-js at full size.
  */
 export async function decodeJpeg(
   bytes: Uint8Array,
-  components: number | undefined,
+  header: Pick<ImageHeader, 'width' | 'height' | 'components'>,
   maxPixels: number,
+  rule?: DecodeRule,
 ): Promise<Image> {
-  if (components === 4) return decodeCmykJpeg(bytes, maxPixels);
-  if (!instance || !compiled)
-    throw new Error('JPEG decoder is not initialised (call initJpeg with its wasm module)');
+  if (header.components === 4) return decodeCmykJpeg(bytes, maxPixels);
+  if (scaling) {
+    const decoder = await scaling;
+    const denominator = jpegScaleDenominator(header.width, header.height, rule);
+    try {
+      const { width, height, data } = await decoder.decode(bytes, { denominator, strict: true });
+      return { width, height, channels: 3, data };
+    } catch (error) {
+      throw new Error(`JPEG decode failed: ${(error as Error).message}`);
+    }
+  }
+  if (!compiled) throw new Error('JPEG decoder is not initialised (call initJpeg with its wasm module)');
+  instance ??= instantiate(compiled);
   const module = await instance;
   // From here to the end of decode() nothing awaits, so no other request can add messages.
   messages = [];

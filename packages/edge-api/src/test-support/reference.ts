@@ -1,35 +1,36 @@
 /**
- * The reference answer for an image: what `ferry predict` computes — sharp decode, core's
- * EXIF orientation and eval pipeline, onnxruntime-node — run in-process, outside any server.
+ * The reference answer for an image: what `ferry predict` computes — the Node decoder (sharp,
+ * or the wasm libjpeg-turbo at the model's decode rule's scale for large JPEGs), core's EXIF
+ * orientation and eval pipeline, onnxruntime-node — run in-process, outside any server.
  */
 import { readFile } from 'node:fs/promises';
 import {
   applyOrientation,
   createClassifier,
+  type DecodeRule,
   type Image,
   type ImageHeader,
+  type ModelSpec,
   readImageHeader,
   readModelSpecFromOnnx,
 } from '@ferry/core';
 import * as ort from 'onnxruntime-node';
-import { decodeWithSharp } from '../adapter/node/decode-sharp.js';
+import { decodeUpload } from '../adapter/node/decode-sharp.js';
 
 export interface Reference {
   labels: string[];
+  spec: ModelSpec;
   /** Probabilities in label order. */
   probabilities(bytes: Uint8Array): Promise<Float32Array>;
   /** Raw onnxruntime-node inference time for one preprocessed image, in ms. */
   inferenceMs(bytes: Uint8Array): Promise<number>;
 }
 
-type Decode = (bytes: Uint8Array, header: ImageHeader) => Promise<Image>;
-const sharpDecode: Decode = (bytes) => decodeWithSharp(bytes, 40_000_000);
+type Decode = (bytes: Uint8Array, header: ImageHeader, rule: DecodeRule | undefined) => Promise<Image>;
+const nodeDecode: Decode = (bytes, header, rule) => decodeUpload(bytes, header, rule, 400_000_000);
 
 /** `decode` swaps the decoder (e.g. the Workers one) to separate decoding from inference. */
-export async function createReference(
-  modelPath: string,
-  decodeRaw: Decode = sharpDecode,
-): Promise<Reference> {
+export async function createReference(modelPath: string, decodeRaw: Decode = nodeDecode): Promise<Reference> {
   const bytes = new Uint8Array(await readFile(modelPath));
   const spec = readModelSpecFromOnnx(bytes);
   const session = await ort.InferenceSession.create(bytes);
@@ -37,10 +38,11 @@ export async function createReference(
   const decode = async (image: Uint8Array) => {
     const header = readImageHeader(image);
     if (!header) throw new Error('reference: not an image');
-    return applyOrientation(await decodeRaw(image, header), header.orientation);
+    return applyOrientation(await decodeRaw(image, header, spec.decode), header.orientation);
   };
   return {
     labels: spec.labels,
+    spec,
     probabilities: async (image) => (await classifier.classify(await decode(image))).probabilities,
     inferenceMs: async (image) => (await classifier.classify(await decode(image))).timing_ms.inference,
   };

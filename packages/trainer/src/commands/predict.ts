@@ -90,9 +90,10 @@ export async function run(argv: string[]): Promise<number> {
   topK = Math.min(topK, model.spec.labels.length);
   let failures = 0;
   try {
-    // Decode the next image while the current one runs: sharp works off the main thread.
+    // Decode the next image while the current one runs: sharp works off the main thread. The
+    // model's decode rule shrinks large JPEGs exactly as the edge API and the page do.
     const decode = (path: string): Promise<Image | DecodeError> =>
-      decodeImageFile(path).then(
+      decodeImageFile(path, model.spec.decode).then(
         (r) => r.image,
         (e: unknown) => {
           if (e instanceof DecodeError) return e;

@@ -23,6 +23,30 @@ describe('decodeImageBuffer', () => {
     await expect(decodeImageBuffer(bad['notes.jpg']!, 'n.jpg')).rejects.toThrow(/not an image/);
   });
 
+  it("decodes a large JPEG at the decode rule's DCT scale, oriented, as the edge API does", async () => {
+    const { loadJpegDecoder } = await import('@ferry/codec-jpeg/node');
+    const decoder = await loadJpegDecoder();
+    if (!decoder) {
+      if (process.env.FERRY_REQUIRE_REAL_DATA === '1') throw new Error('the JPEG wasm is not built');
+      console.warn('SKIPPING scaled-decode check: @ferry/codec-jpeg wasm not built');
+      return;
+    }
+    const raw = await syntheticJpeg(0, 1, 1600, 1200);
+    const bytes = await sharp(raw).withMetadata({ orientation: 6 }).jpeg({ quality: 90 }).toBuffer();
+    const rule = { minShorterSide: 256 };
+    const image = await decodeImageBuffer(bytes, 'big.jpg', rule);
+    // 1600x1200 at 1/4 is 400x300; orientation 6 turns it to 300x400.
+    expect([image.width, image.height]).toEqual([300, 400]);
+    const stored = await decoder.decode(bytes, { denominator: 4 });
+    // Row 0 of the rotated image is column 0 of the stored one, read bottom to top.
+    for (let x = 0; x < 300; x += 37) {
+      const from = ((299 - x) * 400 + 0) * 3;
+      expect([...image.data.subarray(x * 3, x * 3 + 3)]).toEqual([...stored.data.subarray(from, from + 3)]);
+    }
+    // No rule (a model file from before it): full size through sharp, exactly as before.
+    expect((await decodeImageBuffer(bytes, 'big.jpg')).width).toBe(1200);
+  });
+
   it('flattens alpha onto white and applies EXIF orientation', async () => {
     // Fully transparent red PNG: flattening must give white, not red or black.
     const png = await sharp({

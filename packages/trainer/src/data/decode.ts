@@ -3,9 +3,21 @@
  * core's `toRgb` does), first frame of animations (GIF/WebP) — a GIF named `.jpg` decodes like
  * any other photo, since sharp sniffs content, not extensions. Failures become a typed error with
  * a one-line reason so the dataset summary can list them.
+ *
+ * With a decode rule (the model spec's, see core's decode-scale.ts), a JPEG the rule shrinks is
+ * decoded by @ferry/codec-jpeg's wasm libjpeg-turbo at 1/2, 1/4 or 1/8 scale — the decoder the
+ * edge API and the browser use — so training, `ferry predict` and serving see the same pixels.
  */
 import { readFile } from 'node:fs/promises';
-import { CLI_MAX_PIXELS, type Image } from '@ferry/core';
+import { loadJpegDecoder } from '@ferry/codec-jpeg/node';
+import {
+  applyOrientation,
+  CLI_MAX_PIXELS,
+  type DecodeRule,
+  type Image,
+  jpegScaleDenominator,
+  readImageHeader,
+} from '@ferry/core';
 import sharp from 'sharp';
 
 /** Refuse decompression bombs: core's CLI limit (64 MP) is far above any photo a classifier needs. */
@@ -21,9 +33,30 @@ export class DecodeError extends Error {
   }
 }
 
-export async function decodeImageBuffer(bytes: Uint8Array, path = '<buffer>'): Promise<Image> {
+/** A JPEG the rule shrinks, decoded small (EXIF orientation applied); null when it does not apply. */
+async function decodeScaledJpeg(bytes: Uint8Array, rule: DecodeRule | undefined): Promise<Image | null> {
+  if (!rule) return null;
+  const header = readImageHeader(bytes);
+  if (header?.format !== 'jpeg' || header.components === 4) return null;
+  const denominator = jpegScaleDenominator(header.width, header.height, rule);
+  if (denominator === 1) return null;
+  if (header.width * header.height > MAX_INPUT_PIXELS) return null; // sharp refuses it below
+  const decoder = await loadJpegDecoder();
+  if (!decoder) return null;
+  // Strict, as the edge API is: a truncated or corrupt large JPEG is skipped with libjpeg's reason.
+  const { width, height, data } = await decoder.decode(bytes, { denominator, strict: true });
+  return applyOrientation({ width, height, channels: 3, data }, header.orientation);
+}
+
+export async function decodeImageBuffer(
+  bytes: Uint8Array,
+  path = '<buffer>',
+  rule?: DecodeRule,
+): Promise<Image> {
   if (bytes.byteLength === 0) throw new DecodeError(path, 'empty file (0 bytes)');
   try {
+    const scaled = await decodeScaledJpeg(bytes, rule);
+    if (scaled) return scaled;
     const { data, info } = await sharp(bytes, { failOn: 'error', limitInputPixels: MAX_INPUT_PIXELS })
       .rotate()
       .flatten({ background: { r: 255, g: 255, b: 255 } })
@@ -49,12 +82,15 @@ export async function decodeImageBuffer(bytes: Uint8Array, path = '<buffer>'): P
   }
 }
 
-export async function decodeImageFile(path: string): Promise<{ image: Image; bytes: Buffer }> {
+export async function decodeImageFile(
+  path: string,
+  rule?: DecodeRule,
+): Promise<{ image: Image; bytes: Buffer }> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
   } catch (error) {
     throw new DecodeError(path, `cannot read file (${(error as NodeJS.ErrnoException).code ?? error})`);
   }
-  return { image: await decodeImageBuffer(bytes, path), bytes };
+  return { image: await decodeImageBuffer(bytes, path, rule), bytes };
 }

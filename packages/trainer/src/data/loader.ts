@@ -7,6 +7,8 @@ import { availableParallelism } from 'node:os';
 import {
   applyTransforms,
   createRandom,
+  type DecodeRule,
+  decodeRuleForPipeline,
   type Image,
   type Normalization,
   type Random,
@@ -34,6 +36,12 @@ export interface LoadedSample {
 
 export interface LoadOptions {
   pipeline: readonly TransformStep[];
+  /**
+   * How large to decode JPEGs (core's decode rule). Default: the rule `pipeline` needs — for an
+   * eval pipeline, exactly the rule createModelSpec stores in the model, so validation images
+   * decode as served ones will. null decodes at full size.
+   */
+  decode?: DecodeRule | null;
   normalization: Normalization;
   /** Seed of the random transforms; combined with the file hash and `view` per image. */
   seed?: number;
@@ -64,6 +72,12 @@ export function defaultConcurrency(): number {
   return Math.max(2, availableParallelism() * 2);
 }
 
+/** The decode rule of a load: the explicit one, else the one its pipeline needs. */
+export function decodeRuleOf(options: Pick<LoadOptions, 'pipeline' | 'decode'>): DecodeRule | undefined {
+  if (options.decode === null) return undefined;
+  return options.decode ?? decodeRuleForPipeline(options.pipeline);
+}
+
 /** A per-image seed that does not depend on order, so parallel decoding stays reproducible. */
 export function viewSeed(seed: number, hash: string, view: number): number {
   const h = createHash('sha256').update(`${seed}:${hash}:${view}`).digest();
@@ -71,7 +85,7 @@ export function viewSeed(seed: number, hash: string, view: number): number {
 }
 
 export async function loadSample(sample: Sample, options: LoadOptions): Promise<LoadedSample> {
-  const { image: decoded, bytes } = await decodeImageFile(sample.path);
+  const { image: decoded, bytes } = await decodeImageFile(sample.path, decodeRuleOf(options));
   const hash = createHash('sha256').update(bytes).digest('hex');
   const random = createRandom(viewSeed(options.seed ?? 0, hash, options.view ?? 0));
   const image = applyTransforms(decoded, pickPipeline(options, random), random);

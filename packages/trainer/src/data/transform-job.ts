@@ -6,6 +6,7 @@
 import {
   applyTransforms,
   createRandom,
+  type DecodeRule,
   horizontalFlip,
   type Image,
   type Normalization,
@@ -31,6 +32,8 @@ export interface TransformJob {
   path: string;
   views: ViewRequest[];
   normalization: Normalization;
+  /** How large to decode a JPEG (core's decode rule); absent: full size. */
+  decode?: DecodeRule;
 }
 
 /** Network inputs in `views` order, or the one-line reason the file was skipped. */
@@ -38,7 +41,7 @@ export type TransformResult = { inputs: Float32Array[] } | { error: string };
 
 export async function runTransformJob(job: TransformJob): Promise<TransformResult> {
   try {
-    const image = await decodeImageBuffer(job.bytes, job.path);
+    const image = await decodeImageBuffer(job.bytes, job.path, job.decode);
     const images: Image[] = [];
     for (const v of job.views) {
       const source = v.mirrorOf === undefined ? undefined : images[v.mirrorOf];

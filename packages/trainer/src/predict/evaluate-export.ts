@@ -67,7 +67,7 @@ export async function evaluateExport(options: {
       const batch = rows.slice(start, start + batchSize);
       const decoded = await Promise.all(
         batch.map((r) =>
-          decodeImageFile(resolve(dataset, r.path)).then(
+          decodeImageFile(resolve(dataset, r.path), model.spec.decode).then(
             (d) => d.image,
             (e: unknown) => {
               if (e instanceof DecodeError) return undefined;

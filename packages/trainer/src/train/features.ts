@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Normalization, TransformStep } from '@ferry/core';
+import { decodeRuleForPipeline, type Normalization, type TransformStep } from '@ferry/core';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { Sample } from '../data/dataset.js';
 import { type SkippedFile, viewSeed } from '../data/loader.js';
@@ -33,8 +33,15 @@ export interface FeatureCacheKeyParts {
   trainPipeline: readonly TransformStep[];
 }
 
+/**
+ * Bumped when the decoding of cached images changes: 'jpeg-dct-scale' = large JPEGs decode at
+ * reduced DCT scale (core's decode rule), so features cached from full-size decodes are stale.
+ */
+const DECODE_VERSION = 'jpeg-dct-scale';
+
 export function featureCacheKey(parts: FeatureCacheKeyParts): string {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 20);
+  const keyed = { ...parts, decode: DECODE_VERSION };
+  return createHash('sha256').update(JSON.stringify(keyed)).digest('hex').slice(0, 20);
 }
 
 /** sha256 over a model.json and its weight shards: the backbone's identity in cache keys. */
@@ -148,6 +155,8 @@ async function readViews(
       bytes,
       path: sample.path,
       normalization: o.normalization,
+      // Every view decodes at the size the eval pipeline needs: the rule the model stores.
+      decode: decodeRuleForPipeline(o.evalPipeline),
       views: missing.map((v) => ({
         view: v.view,
         pipeline: v.view === 0 ? o.evalPipeline : v.view === MIRROR_VIEW ? mirrorPipeline : o.trainPipeline,

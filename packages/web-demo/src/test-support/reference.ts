@@ -1,12 +1,13 @@
 /**
- * The reference answer the page must agree with: what `ferry predict` computes — sharp decode,
- * core's EXIF orientation and eval pipeline, onnxruntime-node — run in-process, outside any
- * server or browser.
+ * The reference answer the page must agree with: what `ferry predict` computes — the Node
+ * server's decoder (sharp; the wasm libjpeg-turbo at the model's decode rule's scale for large
+ * JPEGs), core's EXIF orientation and eval pipeline, onnxruntime-node — run in-process, outside
+ * any server or browser.
  */
 import { readFile } from 'node:fs/promises';
 import { applyOrientation, createClassifier, readImageHeader, readModelSpecFromOnnx } from '@ferry/core';
+import { decodeUpload } from '@ferry/edge-api/node';
 import * as ort from 'onnxruntime-node';
-import sharp from 'sharp';
 
 export interface Reference {
   top1: string;
@@ -28,18 +29,9 @@ export async function referenceAnswers(
       const bytes = new Uint8Array(await readFile(file));
       const header = readImageHeader(bytes);
       if (!header) throw new Error(`reference: ${file} is not an image`);
-      // Same sharp settings as the Node edge server (and the trainer): 8-bit sRGB, strict.
-      const { data, info } = await sharp(bytes, { failOn: 'warning', pages: 1 })
-        .toColourspace('srgb')
-        .raw({ depth: 'uchar' })
-        .toBuffer({ resolveWithObject: true });
+      // Exactly the Node edge server's decoder (sharp, strict; scaled wasm for large JPEGs).
       const image = applyOrientation(
-        {
-          width: info.width,
-          height: info.height,
-          channels: info.channels as 3 | 4,
-          data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-        },
+        await decodeUpload(bytes, header, spec.decode, 400_000_000),
         header.orientation,
       );
       const result = await classifier.classify(image, { topK: 1 });

@@ -1,5 +1,29 @@
-import type { Image } from '@ferry/core';
+import { loadJpegDecoder } from '@ferry/codec-jpeg/node';
+import { type DecodeRule, type Image, type ImageHeader, jpegScaleDenominator } from '@ferry/core';
 import sharp from 'sharp';
+
+/**
+ * The Node server's decoder: JPEGs the model's decode rule shrinks go through the same wasm
+ * libjpeg-turbo with DCT-domain scaling as Workers and the browser (sharp's shrink-on-load
+ * resizes after its own shrink, so its pixels would differ from theirs); everything else, and
+ * every image of a model without the rule, goes through sharp at full size as before.
+ */
+export async function decodeUpload(
+  bytes: Uint8Array,
+  header: ImageHeader,
+  rule: DecodeRule | undefined,
+  maxPixels: number,
+): Promise<Image> {
+  const denominator = jpegScaleDenominator(header.width, header.height, rule);
+  if (header.format === 'jpeg' && header.components !== 4 && denominator > 1) {
+    const decoder = await loadJpegDecoder();
+    if (decoder) {
+      const { width, height, data } = await decoder.decode(bytes, { denominator, strict: true });
+      return { width, height, channels: 3, data };
+    }
+  }
+  return decodeWithSharp(bytes, maxPixels);
+}
 
 /**
  * Node decodes with sharp (libvips), the decoder `ferry predict` and the trainer use, so the

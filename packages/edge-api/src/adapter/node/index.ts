@@ -3,11 +3,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { jpegWasmMissing } from '@ferry/codec-jpeg';
 import { serveStatic } from '@hono/node-server/serve-static';
 import * as ort from 'onnxruntime-node';
 import { type AppOptions, createApp, createModelLoader, type FerryApp, type LoadedModel } from '../../app.js';
 import { DEFAULT_LIMITS, type Limits } from '../../limits.js';
-import { decodeWithSharp } from './decode-sharp.js';
+import { decodeUpload } from './decode-sharp.js';
 
 export interface NodeAppOptions {
   /** Path of the ONNX file written by `ferry export`. */
@@ -44,7 +45,8 @@ export function createNodeApp(options: NodeAppOptions): FerryApp {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   return createApp({
     loadModel: options.loadModel ?? createNodeModelLoader(options.modelPath),
-    decodeImage: (bytes) => decodeWithSharp(bytes, limits.maxPixels),
+    decodeImage: (bytes, header, rule) => decodeUpload(bytes, header, rule, limits.maxPixels),
+    scalesJpeg: jpegWasmMissing === undefined,
     limits,
     log: options.log,
     runtime: 'node',
@@ -53,7 +55,7 @@ export function createNodeApp(options: NodeAppOptions): FerryApp {
   });
 }
 
-export { decodeWithSharp } from './decode-sharp.js';
+export { decodeUpload, decodeWithSharp } from './decode-sharp.js';
 export {
   type NodeServer,
   ServerOptionsError,

@@ -6,7 +6,7 @@
  *
  * Each flag falls back to an env var: FERRY_MODEL (default the demo run's runs/demo/model.onnx),
  * PORT (8787), HOST (127.0.0.1), FERRY_STATIC_DIR; limits from FERRY_MAX_BODY_BYTES,
- * FERRY_MAX_PIXELS, FERRY_DEFAULT_TOP_K. Prints one JSON `listening` line, then one per request.
+ * FERRY_MAX_PIXELS, FERRY_DEFAULT_TOP_K, FERRY_MAX_DECODES, FERRY_MAX_QUEUE, FERRY_MAX_QUEUED_BYTES. Prints one JSON `listening` line, then one per request.
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -4,11 +4,14 @@
  * one inference session per isolate, created on first use.
  */
 // wrangler's module collector resolves only relative paths, hence the path into node_modules.
+
+// @ferry/codec-jpeg's libjpeg-turbo with DCT scaling (undefined when its wasm was not built).
+import scaledJpegWasm from '@ferry/codec-jpeg/workers-module';
 import jpegWasm from '../../../../../node_modules/@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm';
 import webpWasm from '../../../../../node_modules/@jsquash/webp/codec/dec/webp_dec.wasm';
 import { createApp, createModelLoader, type FerryApp } from '../../app.js';
 import { createJsDecoder, initJpeg, initWebp } from '../../decoders/index.js';
-import { limitsFromEnv } from '../../limits.js';
+import { limitsFromEnv, WORKERS_DEFAULT_LIMITS } from '../../limits.js';
 import { setupOrt } from './ort-setup.js';
 
 export type WorkerEnv = Record<string, unknown>;
@@ -21,12 +24,12 @@ export interface WorkerHandler {
 export type ModelSource = ArrayBuffer | ((env: WorkerEnv) => Promise<ArrayBuffer>);
 
 export function createWorker(model: ModelSource): WorkerHandler {
-  initJpeg(jpegWasm);
+  initJpeg(jpegWasm, scaledJpegWasm);
   initWebp(webpWasm);
   // Bindings and vars are only known per request: build the app once per isolate, on the first.
   let app: FerryApp | undefined;
   const build = (env: WorkerEnv): FerryApp => {
-    const limits = limitsFromEnv(env);
+    const limits = limitsFromEnv(env, WORKERS_DEFAULT_LIMITS);
     const ort = setupOrt();
     const loadModel = createModelLoader({
       readBytes: async () => new Uint8Array(typeof model === 'function' ? await model(env) : model),
@@ -36,6 +39,8 @@ export function createWorker(model: ModelSource): WorkerHandler {
     return createApp({
       loadModel,
       decodeImage: createJsDecoder(limits.maxPixels),
+      scalesJpeg: scaledJpegWasm !== undefined,
+      clockAdvancesDuringCpu: false,
       limits,
       runtime: 'workerd',
     });

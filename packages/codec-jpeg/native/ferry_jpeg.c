@@ -1,0 +1,109 @@
+/*
+ * Ferry's JPEG decoder for WebAssembly: libjpeg-turbo's TurboJPEG API with its DCT-domain
+ * scaling (1/2, 1/4, 1/8), so a 12-megapixel photo decodes straight to the size the model
+ * needs without a full-resolution frame ever existing. Built by scripts/build-wasm.mjs.
+ *
+ * One decoder per wasm instance; callers serialise decodes (JS is single-threaded and every
+ * call below is synchronous). Buffers are kept between calls and only grow, so a steady stream
+ * of uploads reuses the same wasm memory instead of fragmenting it.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <emscripten/emscripten.h>
+#include "turbojpeg.h"
+
+static tjhandle handle = NULL;
+static unsigned char *input = NULL;
+static unsigned long input_capacity = 0;
+static unsigned char *output = NULL;
+static unsigned long output_capacity = 0;
+/* width, height, subsampling, colorspace of the last header; width, height of the last decode. */
+static int info[6];
+static char message[256]; /* JMSG_LENGTH_MAX is 200 */
+
+/*
+ * Records why a call failed. TurboJPEG leaves the decompressor mid-stream after an error (its
+ * header path returns before jpeg_abort), so the handle is dropped and the next call starts a
+ * fresh one rather than reading the next upload as the rest of this one.
+ */
+static int fail(const char *text) {
+  strncpy(message, text, sizeof(message) - 1);
+  message[sizeof(message) - 1] = 0;
+  if (handle) {
+    tjDestroy(handle);
+    handle = NULL;
+  }
+  return -1;
+}
+
+static int ensure_handle(void) {
+  if (handle) return 0;
+  handle = tjInitDecompress();
+  return handle ? 0 : fail(tjGetErrorStr2(NULL));
+}
+
+/* Returns a buffer of `size` bytes for the caller to copy the JPEG into (NULL when out of memory). */
+EMSCRIPTEN_KEEPALIVE unsigned char *ferry_jpeg_input(unsigned long size) {
+  if (size > input_capacity) {
+    free(input);
+    input = (unsigned char *)malloc(size);
+    input_capacity = input ? size : 0;
+  }
+  return input;
+}
+
+EMSCRIPTEN_KEEPALIVE int *ferry_jpeg_info(void) { return info; }
+EMSCRIPTEN_KEEPALIVE const char *ferry_jpeg_message(void) { return message; }
+
+/* Reads the header of the `size` bytes in the input buffer into info[0..3]. 0 on success. */
+EMSCRIPTEN_KEEPALIVE int ferry_jpeg_header(unsigned long size) {
+  if (ensure_handle()) return -1;
+  if (tjDecompressHeader3(handle, input, size, &info[0], &info[1], &info[2], &info[3]))
+    return fail(tjGetErrorStr2(handle));
+  return 0;
+}
+
+/*
+ * Decodes the input buffer to interleaved 8-bit RGB at 1/denominator scale (denominator 1, 2,
+ * 4 or 8; libjpeg rounds each scaled side up). `strict` stops at the first libjpeg warning
+ * (truncated or corrupt data) instead of returning grey-filled pixels. Returns the output
+ * pointer (width and height in info[4], info[5]) or NULL with the reason in the message buffer.
+ */
+EMSCRIPTEN_KEEPALIVE unsigned char *ferry_jpeg_decode(unsigned long size, int denominator, int strict) {
+  if (denominator != 1 && denominator != 2 && denominator != 4 && denominator != 8) {
+    fail("scale denominator must be 1, 2, 4 or 8");
+    return NULL;
+  }
+  if (ferry_jpeg_header(size)) return NULL;
+  tjscalingfactor factor = {1, denominator};
+  int width = TJSCALED(info[0], factor);
+  int height = TJSCALED(info[1], factor);
+  unsigned long needed = (unsigned long)width * (unsigned long)height * 3;
+  if (needed > output_capacity) {
+    free(output);
+    output = (unsigned char *)malloc(needed);
+    output_capacity = output ? needed : 0;
+    if (!output) {
+      fail("out of memory for the decoded image");
+      return NULL;
+    }
+  }
+  int flags = TJFLAG_ACCURATEDCT | TJFLAG_LIMITSCANS | (strict ? TJFLAG_STOPONWARNING : 0);
+  if (tjDecompress2(handle, input, size, output, width, 0, height, TJPF_RGB, flags)) {
+    if (strict || tjGetErrorCode(handle) != TJERR_WARNING) {
+      fail(tjGetErrorStr2(handle));
+      return NULL;
+    }
+  }
+  info[4] = width;
+  info[5] = height;
+  return output;
+}
+
+/* Frees the buffers (the next decode allocates them again). */
+EMSCRIPTEN_KEEPALIVE void ferry_jpeg_release(void) {
+  free(input);
+  free(output);
+  input = output = NULL;
+  input_capacity = output_capacity = 0;
+}

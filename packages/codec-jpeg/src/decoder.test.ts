@@ -1,0 +1,135 @@
+/**
+ * The wasm decoder against two independent builds of the same libjpeg-turbo: sharp (libvips) at
+ * full size and Pillow's `draft()` (Debian's libjpeg-turbo 2.1.5, python3-pil) at 1/2, 1/4 and
+ * 1/8 — the pixels must be identical, so "decode at reduced scale" means the same thing here as
+ * in the Python world. Plus: errors never poison the next decode, and a 12-MP photo decoded at
+ * 1/8 never grows wasm memory to a full frame.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { JpegDecodeError, type JpegDecoder, jpegWasmMissing, loadJpegDecoder } from './node.js';
+
+const PYTHON = '/usr/bin/python3';
+const hasPillow = spawnSync(PYTHON, ['-c', 'import PIL'], { stdio: 'ignore' }).status === 0;
+const requireAll = process.env.FERRY_REQUIRE_REAL_DATA === '1';
+
+/** Smooth gradients plus noise: real texture for the IDCT and chroma upsampling to get right. */
+function photo(width: number, height: number, seed = 1) {
+  const data = Buffer.alloc(width * height * 3);
+  let state = seed;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      state = (state * 1103515245 + 12345) >>> 0;
+      const noise = (state >>> 24) / 8;
+      const i = (y * width + x) * 3;
+      data[i] = Math.min(255, (x * 255) / width + noise);
+      data[i + 1] = Math.min(255, (y * 255) / height + noise);
+      data[i + 2] = Math.min(255, 128 + Math.sin(x / 9) * 60 + noise);
+    }
+  }
+  return sharp(data, { raw: { width, height, channels: 3 } });
+}
+
+function maxDiff(a: Uint8Array, b: Uint8Array): number {
+  expect(a.length).toBe(b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+  return max;
+}
+
+if (jpegWasmMissing) {
+  if (requireAll)
+    throw new Error(`FERRY_REQUIRE_REAL_DATA=1 but the JPEG wasm is missing: ${jpegWasmMissing}`);
+  console.warn(`SKIPPING codec-jpeg tests: ${jpegWasmMissing}`);
+}
+
+describe.skipIf(!!jpegWasmMissing)('ferry-jpeg.wasm', () => {
+  let decoder: JpegDecoder;
+  beforeAll(async () => {
+    decoder = (await loadJpegDecoder())!;
+  });
+
+  it('decodes at full size to exactly the pixels sharp gives (4:2:0, 4:4:4, progressive, grey)', async () => {
+    const variants = {
+      '4:2:0': photo(203, 117).jpeg({ quality: 90 }),
+      '4:4:4': photo(203, 117, 2).jpeg({ quality: 90, chromaSubsampling: '4:4:4' }),
+      progressive: photo(203, 117, 3).jpeg({ quality: 85, progressive: true }),
+      grey: photo(203, 117, 4).grayscale().jpeg({ quality: 90 }),
+    };
+    for (const [name, image] of Object.entries(variants)) {
+      const bytes = new Uint8Array(await image.toBuffer());
+      const ours = await decoder.decode(bytes);
+      const ref = await sharp(bytes)
+        .toColourspace('srgb')
+        .removeAlpha()
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      expect([ours.width, ours.height], name).toEqual([ref.info.width, ref.info.height]);
+      expect(maxDiff(ours.data, ref.data), name).toBe(0);
+    }
+  });
+
+  it.skipIf(!hasPillow)("decodes at 1/2, 1/4, 1/8 to exactly Pillow's draft() pixels", async () => {
+    if (!hasPillow && requireAll) throw new Error('python3-pil is required');
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-jpeg-'));
+    const files = {
+      '4:2:0': await photo(1021, 766).jpeg({ quality: 90 }).toBuffer(),
+      '4:4:4': await photo(1021, 766, 5).jpeg({ quality: 92, chromaSubsampling: '4:4:4' }).toBuffer(),
+    };
+    for (const [name, bytes] of Object.entries(files)) {
+      const path = join(dir, `${name.replace(':', '').replace(':', '')}.jpg`);
+      writeFileSync(path, bytes);
+      for (const denominator of [2, 4, 8] as const) {
+        const ours = await decoder.decode(new Uint8Array(bytes), { denominator });
+        expect([ours.width, ours.height]).toEqual([
+          Math.ceil(1021 / denominator),
+          Math.ceil(766 / denominator),
+        ]);
+        const script = `import sys
+from PIL import Image
+im = Image.open(sys.argv[1]); w, h = im.size; d = int(sys.argv[2])
+im.draft('RGB', (w // d, h // d))  # draft picks scale = min(w // size_w, h // size_h)
+sys.stdout.buffer.write(im.convert('RGB').tobytes())`;
+        const pillow = execFileSync(PYTHON, ['-c', script, path, String(denominator)], {
+          maxBuffer: 2 ** 26,
+        });
+        expect(maxDiff(ours.data, new Uint8Array(pillow)), `${name} 1/${denominator}`).toBe(0);
+      }
+    }
+  });
+
+  it('refuses truncated and corrupt data, and the next decode is unaffected', async () => {
+    const good = new Uint8Array(await photo(160, 120).jpeg().toBuffer());
+    const expected = await decoder.decode(good);
+    await expect(decoder.decode(good.subarray(0, 200))).rejects.toThrow(JpegDecodeError);
+    await expect(decoder.decode(good.subarray(0, Math.floor(good.length * 0.6)))).rejects.toThrow(
+      /premature end/i,
+    );
+    const corrupt = good.slice();
+    corrupt.set([0xff, 0x6c], Math.floor(good.length / 2));
+    await expect(decoder.decode(corrupt, { denominator: 2 })).rejects.toThrow(/corrupt JPEG data/i);
+    // Lenient mode (the trainer's, like sharp's failOn 'error') keeps libjpeg's best effort.
+    expect((await decoder.decode(corrupt, { strict: false })).width).toBe(160);
+    await expect(decoder.decode(new Uint8Array([1, 2, 3]))).rejects.toThrow(JpegDecodeError);
+    expect(maxDiff((await decoder.decode(good)).data, expected.data)).toBe(0);
+  });
+
+  it('decodes a 4032x3024 photo at 1/8 without ever holding a full-size frame', async () => {
+    const bytes = new Uint8Array(await photo(4032, 3024).jpeg({ quality: 90 }).toBuffer());
+    const fresh = (await import('./index.js')).createJpegDecoder;
+    const { readFile } = await import('node:fs/promises');
+    const module = await WebAssembly.compile(
+      await readFile(new URL('../wasm/ferry-jpeg.wasm', import.meta.url)),
+    );
+    const own = await fresh(module);
+    const small = await own.decode(bytes, { denominator: 8 });
+    expect([small.width, small.height]).toEqual([504, 378]);
+    // The JPEG bytes plus libjpeg's row buffers and the 0.6 MB output: far below the 36 MB frame.
+    expect(own.memoryBytes()).toBeLessThan(bytes.byteLength + 8 * 2 ** 20);
+    expect((await own.header(bytes)).width).toBe(4032);
+  });
+});

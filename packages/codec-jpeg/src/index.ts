@@ -1,0 +1,143 @@
+/**
+ * libjpeg-turbo's TurboJPEG decoder in WebAssembly, with DCT-domain scaling: a 4032x3024 photo
+ * decodes at 1/8 scale straight to 504x378 RGB, so no full-resolution frame is ever allocated.
+ * The same wasm runs in Workers, the browser page and Node (server, `ferry predict`, trainer),
+ * so a JPEG becomes the same pixels everywhere. Which scale to use is core's decode rule
+ * (`jpegScaleDenominator`); this package only decodes.
+ *
+ * Each runtime hands over the compiled module its own way: Workers import it (wrangler
+ * CompiledWasm, `@ferry/codec-jpeg/workers-module`), Node reads the file (`@ferry/codec-jpeg/node`),
+ * bundlers copy it (`@ferry/codec-jpeg/wasm-url`). When the wasm was not built (no emscripten),
+ * those entries give `undefined` and `jpegWasmMissing` says why.
+ */
+import createFerryJpeg, { type FerryJpegModule, notBuilt } from '../wasm/ferry-jpeg.js';
+
+export type ScaleDenominator = 1 | 2 | 4 | 8;
+
+export interface DecodedJpeg {
+  width: number;
+  height: number;
+  channels: 3;
+  data: Uint8Array;
+  /** The scale the pixels were decoded at: 1/denominator of the stored size. */
+  denominator: ScaleDenominator;
+}
+
+export interface JpegHeader {
+  width: number;
+  height: number;
+  /** TurboJPEG's TJSAMP_* value (0 4:4:4, 1 4:2:2, 2 4:2:0, 3 grey, ...). */
+  subsampling: number;
+  /** TurboJPEG's TJCS_* value (0 RGB, 1 YCbCr, 2 grey, 3 CMYK, 4 YCCK). */
+  colorspace: number;
+}
+
+export interface DecodeOptions {
+  denominator?: ScaleDenominator;
+  /**
+   * Refuse any libjpeg warning (truncated or corrupt data) instead of returning grey-filled
+   * pixels — what sharp's `failOn: 'warning'` does. Default true.
+   */
+  strict?: boolean;
+}
+
+export interface JpegDecoder {
+  /** Decodes to interleaved RGB at 1/denominator scale; the pixels are a copy the caller owns. */
+  decode(bytes: Uint8Array, options?: DecodeOptions): Promise<DecodedJpeg>;
+  header(bytes: Uint8Array): Promise<JpegHeader>;
+  /** Bytes of wasm memory the decoder holds now (wasm memory grows and never shrinks). */
+  memoryBytes(): number;
+}
+
+export class JpegDecodeError extends Error {
+  override name = 'JpegDecodeError';
+}
+
+/** Why the wasm decoder is unavailable in this install, or undefined when it was built. */
+export const jpegWasmMissing: string | undefined = createFerryJpeg
+  ? undefined
+  : (notBuilt ?? 'ferry-jpeg.wasm was not built');
+
+/** TJCS_CMYK and TJCS_YCCK: libjpeg cannot turn these into RGB. */
+export const isCmyk = (header: JpegHeader): boolean => header.colorspace === 3 || header.colorspace === 4;
+
+function instantiate(module: WebAssembly.Module): Promise<FerryJpegModule> {
+  if (!createFerryJpeg) throw new JpegDecodeError(`JPEG wasm decoder unavailable: ${jpegWasmMissing}`);
+  return createFerryJpeg({
+    // Never used to fetch (instantiateWasm below), but its presence keeps the glue from
+    // building a URL from import.meta.url, which is not a valid base in workerd.
+    locateFile: (path) => path,
+    instantiateWasm(imports, done) {
+      const instance = new WebAssembly.Instance(module, imports);
+      done(instance);
+      return instance.exports;
+    },
+    // TurboJPEG reports through return codes; nothing should print, and nothing may reach stdout.
+    print: () => {},
+    printErr: () => {},
+  });
+}
+
+/**
+ * A decoder around one wasm instance. Calls are serialised by construction: everything between
+ * copying the bytes in and copying the pixels out is synchronous. If the instance ever traps
+ * (e.g. memory cannot grow), it is replaced before the next decode.
+ */
+export async function createJpegDecoder(module: WebAssembly.Module): Promise<JpegDecoder> {
+  let wasm = await instantiate(module);
+  let broken = false;
+
+  const cString = (pointer: number): string => {
+    const heap = wasm.HEAPU8;
+    let end = pointer;
+    while (heap[end] !== 0 && end < heap.length) end++;
+    return new TextDecoder().decode(heap.subarray(pointer, end));
+  };
+  const load = async (bytes: Uint8Array): Promise<number> => {
+    if (broken) {
+      wasm = await instantiate(module);
+      broken = false;
+    }
+    const input = wasm._ferry_jpeg_input(bytes.byteLength);
+    if (input === 0) throw new JpegDecodeError('out of memory for the JPEG bytes');
+    wasm.HEAPU8.set(bytes, input);
+    return bytes.byteLength;
+  };
+  const guarded = <T>(body: () => T): T => {
+    try {
+      return body();
+    } catch (error) {
+      if (error instanceof JpegDecodeError) throw error;
+      broken = true;
+      throw new JpegDecodeError(`JPEG decoder trapped: ${(error as Error).message ?? error}`);
+    }
+  };
+  const info = (): Int32Array =>
+    wasm.HEAP32.subarray(wasm._ferry_jpeg_info() >> 2, (wasm._ferry_jpeg_info() >> 2) + 6);
+
+  return {
+    async header(bytes) {
+      const size = await load(bytes);
+      return guarded(() => {
+        if (wasm._ferry_jpeg_header(size) !== 0)
+          throw new JpegDecodeError(cString(wasm._ferry_jpeg_message()));
+        const [width, height, subsampling, colorspace] = info();
+        return { width: width!, height: height!, subsampling: subsampling!, colorspace: colorspace! };
+      });
+    },
+    async decode(bytes, options = {}) {
+      const denominator = options.denominator ?? 1;
+      const size = await load(bytes);
+      return guarded(() => {
+        const pointer = wasm._ferry_jpeg_decode(size, denominator, options.strict === false ? 0 : 1);
+        if (pointer === 0) throw new JpegDecodeError(cString(wasm._ferry_jpeg_message()));
+        const values = info();
+        const width = values[4]!;
+        const height = values[5]!;
+        const data = wasm.HEAPU8.slice(pointer, pointer + width * height * 3);
+        return { width, height, channels: 3, data, denominator };
+      });
+    },
+    memoryBytes: () => wasm.HEAPU8.byteLength,
+  };
+}

@@ -1,0 +1,24 @@
+// Types of the emscripten glue scripts/build-wasm.mjs writes (or of its stub when not built).
+export interface FerryJpegModule {
+  HEAPU8: Uint8Array;
+  HEAP32: Int32Array;
+  _ferry_jpeg_input(size: number): number;
+  _ferry_jpeg_info(): number;
+  _ferry_jpeg_message(): number;
+  _ferry_jpeg_header(size: number): number;
+  _ferry_jpeg_decode(size: number, denominator: number, strict: number): number;
+  _ferry_jpeg_release(): void;
+}
+export interface FerryJpegOverrides {
+  instantiateWasm(
+    imports: WebAssembly.Imports,
+    done: (instance: WebAssembly.Instance) => void,
+  ): WebAssembly.Exports;
+  locateFile?(path: string): string;
+  print?(line: string): void;
+  printErr?(line: string): void;
+}
+/** Why the wasm is missing (stub only). */
+export const notBuilt: string | undefined;
+declare const createFerryJpeg: ((overrides: FerryJpegOverrides) => Promise<FerryJpegModule>) | undefined;
+export default createFerryJpeg;
