@@ -27,7 +27,7 @@ describe('decodeImageBuffer', () => {
     const { loadJpegDecoder } = await import('@ferry/codec-jpeg/node');
     const decoder = await loadJpegDecoder();
     if (!decoder) {
-      if (process.env.FERRY_REQUIRE_REAL_DATA === '1') throw new Error('the JPEG wasm is not built');
+      if (process.env.FERRY_REQUIRE_JPEG_WASM === '1') throw new Error('the JPEG wasm is not built');
       console.warn('SKIPPING scaled-decode check: @ferry/codec-jpeg wasm not built');
       return;
     }
