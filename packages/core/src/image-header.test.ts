@@ -60,6 +60,11 @@ im.save(f'{d}/img.png'); im.save(f'{d}/img.gif'); im.save(f'{d}/lossy.webp', los
       expect(read(file)).toMatchObject({ width: 321, height: 123, ...expected });
     });
 
+    it('marks progressive JPEGs (Pillow writes SOF2) and only them', () => {
+      expect(read('plain.jpg')?.progressive).toBe(true);
+      expect(read('rotated.jpg')?.progressive).toBeUndefined();
+    });
+
     it('returns null for a JPEG cut before its frame header', () => {
       expect(readImageHeader(readFileSync(join(dir, 'rotated.jpg')).subarray(0, 30))).toBeNull();
     });

@@ -13,6 +13,11 @@ export interface ImageHeader {
   /** JPEG component count (3 YCbCr, 1 grey, 4 CMYK/YCCK) or PNG bit depth; informative. */
   components?: number;
   bitDepth?: number;
+  /**
+   * JPEG coded progressively (SOF2/6/10/14): libjpeg then holds every DCT coefficient of the
+   * full-size image until the last scan, whatever the output scale (2 bytes per coefficient).
+   */
+  progressive?: boolean;
 }
 
 export const IMAGE_MIME_TYPES: Record<ImageFormat, string> = {
@@ -89,6 +94,7 @@ function jpegHeader(b: Uint8Array): ImageHeader | null {
         width: u16be(b, segment + 3),
         components: b[segment + 5]!,
         orientation,
+        ...((marker & 0x03) === 0x02 ? { progressive: true } : {}),
       };
     }
     if (marker === 0xda || marker === 0xd9) return null;

@@ -147,6 +147,15 @@ describe('the app under load', () => {
     expect(((await png.json()) as { error: { message: string } }).error.message).toBe(
       'image is 1200x1000 pixels, 1.2 megapixels to decode; this server decodes at most 1 megapixels (1000000 pixels, FERRY_MAX_PIXELS)',
     );
+    // A progressive JPEG gets no scaling credit: libjpeg holds its full-size coefficients.
+    const progressive = await send(
+      new Uint8Array(await photo(1600, 1200).jpeg({ quality: 80, progressive: true }).toBuffer()),
+      'image/jpeg',
+    );
+    expect(progressive.status).toBe(413);
+    expect(((await progressive.json()) as { error: { message: string } }).error.message).toMatch(
+      /^image is 1600x1200 pixels \(progressive JPEG: decoded from full-size coefficients\), 1.9 megapixels/,
+    );
     const big = await send(new Uint8Array(5 * 2 ** 20), 'image/png');
     expect(big.status).toBe(413);
     expect(((await big.json()) as { error: { message: string } }).error.message).toBe(

@@ -9,13 +9,17 @@ import {
 import { HttpError } from './errors.js';
 import { formatPixels } from './limits.js';
 
-/** The frame a decoder will hold for this image: JPEGs at the decode rule's DCT scale. */
+/**
+ * The frame a decoder will hold for this image: baseline JPEGs at the decode rule's DCT scale.
+ * A progressive JPEG counts at full size even so: libjpeg keeps all its full-size coefficients
+ * (2 bytes each, 3-6 bytes per pixel) until the last scan, so scaling saves no memory there.
+ */
 export function decodedSize(
   header: ImageHeader,
   rule: DecodeRule | undefined,
   scalesJpeg: boolean,
 ): { width: number; height: number } {
-  if (header.format !== 'jpeg' || header.components === 4 || !scalesJpeg) return header;
+  if (header.format !== 'jpeg' || header.components === 4 || header.progressive || !scalesJpeg) return header;
   const denominator = jpegScaleDenominator(header.width, header.height, rule);
   return jpegScaledSize(header.width, header.height, denominator);
 }
@@ -43,7 +47,12 @@ export function inspectImage(
   const decoded = decodedSize(header, rule, scalesJpeg);
   const pixels = decoded.width * decoded.height;
   if (pixels > maxPixels) {
-    const scaled = decoded.width !== header.width ? ` (decoded at ${decoded.width}x${decoded.height})` : '';
+    const scaled =
+      decoded.width !== header.width
+        ? ` (decoded at ${decoded.width}x${decoded.height})`
+        : header.progressive
+          ? ' (progressive JPEG: decoded from full-size coefficients)'
+          : '';
     throw new HttpError(
       413,
       'image_too_large',
