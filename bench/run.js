@@ -14,6 +14,9 @@
  *              the physical floor (train-floor.mjs) beside them
  *   inference  bench/inference.mjs on the Ferry default run (batch 1 and 32, four runtimes)
  *   edge       bench/edge-load.mjs on that run's model.onnx (workerd: cold start, p50/p99, memory)
+ *   uploads    bench/real-uploads.mjs on that model: 12/24-MP JPEGs (a real mate-backgrounds photo
+ *              when installed, upscaled val photos) and a 12-MP PNG through workerd, the Node
+ *              server and the `ferry predict` path (p50/p99); memory under 16 concurrent 12-MP uploads
  *   memory     bench/train-memory.mjs when present (peak RSS of training runs)
  *   export     bench/export-precision.mjs: fp32/fp16/int8 sizes and val accuracy
  *
@@ -57,7 +60,7 @@ const PEER = join(HERE, 'peer-pytorch');
 const PYTHON = '/usr/bin/python3';
 /** Paths in the report are relative to the repository, so it names no one's machine. */
 const shownPath = (path) => (path ? relative(ROOT, path) || '.' : path);
-const PARTS = ['training', 'peers', 'inference', 'edge', 'memory', 'export'];
+const PARTS = ['training', 'peers', 'inference', 'edge', 'uploads', 'memory', 'export'];
 
 const { values: args } = parseArgs({
   options: {
@@ -732,6 +735,31 @@ async function edge() {
   writeJson('edge', { ...result, loadavg_before: before, loadavg_after: load() });
 }
 
+async function uploads() {
+  const model = join(defaultRun(), 'model.onnx');
+  step(`uploads: bench/real-uploads.mjs on ${model} (workerd, Node server, ferry predict path)`);
+  const before = load();
+  const t = Date.now();
+  const r = await runChild(
+    process.execPath,
+    [join(HERE, 'real-uploads.mjs'), ...(QUICK ? ['--repeat', '3'] : [])],
+    {
+      env: { FERRY_MODEL: model, FERRY_DATA_DIR: dirname(FULL_DATA) },
+      label: 'real-uploads',
+    },
+  );
+  const own = join(HERE, 'out/real-uploads.json');
+  let result;
+  if (r.code === 0 && existsSync(own)) {
+    const parsed = JSON.parse(readFileSync(own, 'utf8'));
+    result =
+      Date.parse(parsed.date) >= t - 1000
+        ? parsed
+        : { error: 'real-uploads.mjs did not write a fresh result' };
+  } else result = { error: errorOf(r) };
+  writeJson('uploads', { ...result, loadavg_before: before, loadavg_after: load() });
+}
+
 async function memory() {
   const script = join(HERE, 'train-memory.mjs');
   if (!existsSync(script)) {
@@ -1122,6 +1150,60 @@ function edgeSection(e) {
   ].join('\n');
 }
 
+function uploadsSection(u) {
+  if (!u) return '_Not run yet (`node bench/run.js --only uploads`)._';
+  if (u.error) return `Real uploads failed: ${u.error}`;
+  const ms = (x) =>
+    x?.end_to_end_ms
+      ? `${fmt(x.end_to_end_ms.p50)} / ${fmt(x.end_to_end_ms.p99)}`
+      : `HTTP ${x?.status}: ${x?.error ?? ''}`;
+  const split = (x) =>
+    x?.server_p50_ms
+      ? Object.values(x.server_p50_ms)
+          .map((v) => fmt(v))
+          .join(' / ')
+      : '–';
+  const rows = Object.entries(u.latency).map(([name, r]) => [
+    name,
+    `${u.inputs.find((i) => i.name === name)?.bytes ?? '–'}`,
+    ms(r.workerd),
+    split(r.workerd),
+    ms(r.node),
+    split(r.node),
+    ms(r.ferry_predict_path),
+    r.chromium_page?.end_to_end_ms ? ms(r.chromium_page) : `skipped: ${r.chromium_page?.skipped}`,
+    [r.workerd?.top1, r.node?.top1, r.chromium_page?.top1, r.ferry_predict_path?.top1].every(
+      (x) => x && x === r.ferry_predict_path.top1,
+    )
+      ? 'yes'
+      : 'NO',
+  ]);
+  const mem = (x) =>
+    x
+      ? `${fmt(x.rss_idle_with_model_mib)} → ${fmt(x.rss_peak_mib)} MiB (+${fmt(x.above_idle_mib)}); statuses ${JSON.stringify(x.statuses)}`
+      : '–';
+  return [
+    `Measured ${u.date}, model ${shownPath(u.model)} (decode rule ${JSON.stringify(u.decode_rule)}), ${u.repeat} sequential requests per input after 2 warm-ups; p99 of ${u.repeat} is their maximum. Latency servers ran with ${JSON.stringify(u.latency_limits)} so the 12-MP PNG (over the Workers default of 8 MP) is timed too. ${loadNote(u)}`,
+    '',
+    table(
+      [
+        'input',
+        'bytes',
+        'workerd p50 / p99 ms',
+        'workerd inside p50: decode / preprocess / inference',
+        'Node p50 / p99 ms',
+        'Node inside p50',
+        '`ferry predict` path p50 / p99 ms',
+        'Chromium page p50 / p99 ms (decode + classify in the page)',
+        'same top-1 (all four)',
+      ],
+      rows,
+    ),
+    '',
+    `16 concurrent 12-MP uploads (${u.memory.workerd?.input}) with the default limits, process RSS (workerd does not report one isolate's heap): workerd ${mem(u.memory.workerd)}; Node server ${mem(u.memory.node)}.`,
+  ].join('\n');
+}
+
 function memorySection(m, t) {
   const lines = [];
   if (t?.runs) {
@@ -1250,6 +1332,10 @@ function writeReport() {
     '',
     edgeSection(e),
     '',
+    '## 4b. Real uploads: phone-camera photos',
+    '',
+    uploadsSection(readJson('uploads')),
+    '',
     '## 5. Memory',
     '',
     memorySection(mem, t),
@@ -1265,7 +1351,7 @@ function writeReport() {
 
 // ---------------------------------------------------------------------------------------------
 
-const run = { training, peers: peersPart, inference, edge, memory, export: exportPart };
+const run = { training, peers: peersPart, inference, edge, uploads, memory, export: exportPart };
 step(`bench${QUICK ? ' --quick' : ''}: parts ${only.join(', ')}; output ${OUT}`);
 if (!args.report) writeJson('machine', machine());
 let failed = 0;

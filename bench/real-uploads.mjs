@@ -1,0 +1,344 @@
+#!/usr/bin/env node
+/**
+ * Real uploads: phone-camera-sized photos through every runtime, made at bench time (never
+ * committed). Inputs: a real large photo (Debian's mate-backgrounds, Elephants_5640x3172.jpg, as
+ * shipped and resized to 12 and 24 MP), val photos upscaled to 12 and 24 MP (quality 90), a
+ * 12-MP PNG, and a 500x375 val JPEG as the baseline. For each: sequential requests to local
+ * workerd and the Node server (p50/p99 end to end, and the server's own timing split), and the
+ * `ferry predict` path in-process (decodeImageFile with the model's decode rule + onnxruntime-node),
+ * and the web page in Chromium (the site built for the model with Vite, served by the Node server;
+ * in the page: the file fetched as a Blob, then its own decodeImage + classify, timed in the page).
+ * Then memory: workerd and Node server RSS with the model loaded, and the peak while 16 12-MP
+ * uploads arrive at once, with the default limits (and the statuses they got).
+ *
+ * Usage: FERRY_MODEL=run/model.onnx FERRY_DATA_DIR=... node bench/real-uploads.mjs [--repeat 15]
+ * Prints one JSON object and writes bench/out/real-uploads.json. The 12-MP PNG is over the Workers
+ * default FERRY_MAX_PIXELS (8 MP: PNGs decode whole), so the latency servers run with
+ * FERRY_MAX_PIXELS=25000000 and a 64 MiB body limit to time every input (recorded in the output);
+ * the memory burst uses the defaults.
+ */
+import { execFileSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createClassifier, readModelSpecFromOnnx } from '@ferry/core';
+import { startNodeServer } from '@ferry/edge-api/node';
+import { startNode, startWorkerd } from '@ferry/edge-api/testing';
+import { decodeImageFile } from '@ferry/trainer';
+import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
+
+const CHROMIUM = process.env.FERRY_CHROMIUM ?? '/usr/bin/chromium';
+const WEB_DEMO = join(dirname(fileURLToPath(import.meta.url)), '../packages/web-demo');
+
+const here = dirname(fileURLToPath(import.meta.url));
+const { values } = parseArgs({ options: { repeat: { type: 'string', default: '15' } } });
+const repeat = Number(values.repeat);
+const modelPath = resolve(process.env.FERRY_MODEL ?? join(here, '../runs/demo/model.onnx'));
+const valRoot = process.env.FERRY_DATA_DIR && join(process.env.FERRY_DATA_DIR, 'hymenoptera_data/val');
+if (!existsSync(modelPath) || !valRoot || !existsSync(valRoot)) {
+  console.error(
+    'real-uploads: needs FERRY_MODEL (a ferry-exported .onnx) and FERRY_DATA_DIR/hymenoptera_data',
+  );
+  process.exit(2);
+}
+const MATE = '/usr/share/backgrounds/mate/abstract/Elephants_5640x3172.jpg';
+
+const round = (x) => Math.round(x * 100) / 100;
+const percentile = (sorted, p) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+const summary = (ms) => {
+  const s = [...ms].sort((a, b) => a - b);
+  return { n: s.length, p50: round(percentile(s, 50)), p99: round(percentile(s, 99)) };
+};
+
+/** RSS (MiB) of the largest process of a kind started under this one. */
+function childRssMiB(match) {
+  const out = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,rss=,args='], { encoding: 'utf8' });
+  const rows = out
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/));
+  const children = new Set([String(process.pid)]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, ppid] of rows)
+      if (children.has(ppid) && !children.has(pid)) {
+        children.add(pid);
+        grew = true;
+      }
+  }
+  let best = 0;
+  for (const [pid, , rss, ...args] of rows)
+    if (children.has(pid) && pid !== String(process.pid) && match(args.join(' ')))
+      best = Math.max(best, Number(rss));
+  return best / 1024;
+}
+
+async function makeInputs(dir) {
+  const val = join(valRoot, 'bees');
+  const valPhoto = join(val, readdirSync(val).sort()[5]);
+  const baseline = join(valRoot, 'ants', readdirSync(join(valRoot, 'ants')).sort()[0]);
+  const inputs = [{ name: '500x375 val JPEG (baseline)', path: baseline, type: 'image/jpeg' }];
+  const write = async (name, file, type, image) => {
+    const path = join(dir, file);
+    writeFileSync(path, await image.toBuffer());
+    inputs.push({ name, path, type });
+  };
+  if (existsSync(MATE)) {
+    inputs.push({
+      name: 'real photo 5640x3172 JPEG as shipped (mate-backgrounds)',
+      path: MATE,
+      type: 'image/jpeg',
+    });
+    await write(
+      'real photo -> 4032x3024 JPEG q90 (12 MP)',
+      'real-12mp.jpg',
+      'image/jpeg',
+      sharp(MATE).resize(4032, 3024).jpeg({ quality: 90 }),
+    );
+    await write(
+      'real photo -> 6000x4000 JPEG q90 (24 MP)',
+      'real-24mp.jpg',
+      'image/jpeg',
+      sharp(MATE).resize(6000, 4000).jpeg({ quality: 90 }),
+    );
+  }
+  await write(
+    'val photo upscaled 4032x3024 JPEG q90 (12 MP)',
+    'val-12mp.jpg',
+    'image/jpeg',
+    sharp(valPhoto).resize(4032, 3024, { fit: 'fill' }).jpeg({ quality: 90 }),
+  );
+  await write(
+    'val photo upscaled 6000x4000 JPEG q90 (24 MP)',
+    'val-24mp.jpg',
+    'image/jpeg',
+    sharp(valPhoto).resize(6000, 4000, { fit: 'fill' }).jpeg({ quality: 90 }),
+  );
+  await write(
+    'val photo upscaled 4032x3024 PNG (12 MP)',
+    'val-12mp.png',
+    'image/png',
+    sharp(valPhoto).resize(4032, 3024, { fit: 'fill' }).png({ compressionLevel: 6 }),
+  );
+  for (const input of inputs) input.bytes = readFileSync(input.path);
+  return inputs;
+}
+
+async function post(url, input) {
+  const t0 = performance.now();
+  const res = await fetch(`${url}/v1/classify`, {
+    method: 'POST',
+    headers: { 'content-type': input.type },
+    body: input.bytes,
+  });
+  const body = await res.json();
+  return { ms: performance.now() - t0, status: res.status, body };
+}
+
+async function timeServer(url, input) {
+  for (let i = 0; i < 2; i++) await post(url, input); // warm: JIT, wasm tiers, buffers grown
+  const ms = [];
+  const split = { decode: [], preprocess: [], inference: [] };
+  let status = 200;
+  let top1;
+  for (let i = 0; i < repeat; i++) {
+    const r = await post(url, input);
+    status = r.status;
+    if (r.status !== 200) return { status, error: r.body.error?.message };
+    ms.push(r.ms);
+    top1 = r.body.predictions[0].label;
+    for (const k of Object.keys(split)) split[k].push(r.body.timing_ms[k]);
+  }
+  return {
+    status,
+    top1,
+    end_to_end_ms: summary(ms),
+    server_p50_ms: Object.fromEntries(Object.entries(split).map(([k, v]) => [k, summary(v).p50])),
+  };
+}
+
+async function timePredictPath(input, classifier, rule) {
+  const once = async () => {
+    const t0 = performance.now();
+    const { image } = await decodeImageFile(input.path, rule);
+    const result = await classifier.classify(image, { topK: 1 });
+    return { ms: performance.now() - t0, top1: result.predictions[0].label };
+  };
+  for (let i = 0; i < 2; i++) await once();
+  const ms = [];
+  let top1;
+  for (let i = 0; i < repeat; i++) {
+    const r = await once();
+    ms.push(r.ms);
+    top1 = r.top1;
+  }
+  return { top1, end_to_end_ms: summary(ms) };
+}
+
+/** The demo page built for the model, in headless Chromium: decode + classify timed in the page. */
+async function startPage(inputs) {
+  if (!existsSync(CHROMIUM)) return { skipped: `${CHROMIUM} not found` };
+  const { build } = await import('vite');
+  const { chromium } = await import('playwright-core');
+  const siteDir = mkdtempSync(join(tmpdir(), 'ferry-real-uploads-site-'));
+  process.env.FERRY_MODEL = modelPath;
+  await build({
+    root: WEB_DEMO,
+    configFile: join(WEB_DEMO, 'vite.config.ts'),
+    logLevel: 'warn',
+    build: { outDir: siteDir, emptyOutDir: true },
+  });
+  mkdirSync(join(siteDir, 'inputs'));
+  inputs.forEach((input, i) => writeFileSync(join(siteDir, 'inputs', String(i)), input.bytes));
+  const server = await startNodeServer({ modelPath, port: 0, staticDir: siteDir, log: () => {} });
+  const profile = mkdtempSync(join(tmpdir(), 'ferry-real-uploads-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--no-first-run',
+    ],
+  });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/?mode=local`);
+  await page.waitForSelector('body[data-model="ready"]', { timeout: 120_000 });
+  return {
+    async time(index) {
+      return page.evaluate(
+        async ({ index, repeat }) => {
+          const demo = globalThis.ferryDemo;
+          const model = await demo.modelReady;
+          const blob = await (await fetch(`inputs/${index}`)).blob();
+          const once = async () => {
+            const t0 = performance.now();
+            const image = await demo.decodeImage(blob, 'photo', model.spec.decode);
+            const result = await model.classifier.classify(image, { topK: 1 });
+            return { ms: performance.now() - t0, top1: result.predictions[0].label };
+          };
+          for (let i = 0; i < 2; i++) await once();
+          const ms = [];
+          let top1;
+          for (let i = 0; i < repeat; i++) {
+            const r = await once();
+            ms.push(r.ms);
+            top1 = r.top1;
+          }
+          return { ms, top1 };
+        },
+        { index, repeat },
+      );
+    },
+    async close() {
+      await context.close();
+      await server.close();
+    },
+  };
+}
+
+async function burst(server, match, input, n = 16) {
+  await post(server.url, input); // model loaded, buffers grown: this is the idle baseline
+  const idle = childRssMiB(match);
+  let peak = idle;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, childRssMiB(match));
+  }, 20);
+  const results = await Promise.all(Array.from({ length: n }, () => post(server.url, input)));
+  clearInterval(timer);
+  peak = Math.max(peak, childRssMiB(match));
+  const statuses = {};
+  for (const r of results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+  return {
+    rss_idle_with_model_mib: round(idle),
+    rss_peak_mib: round(peak),
+    above_idle_mib: round(peak - idle),
+    statuses,
+  };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'ferry-real-uploads-'));
+const inputs = await makeInputs(dir);
+const big = { FERRY_MAX_PIXELS: '25000000', FERRY_MAX_BODY_BYTES: String(64 * 2 ** 20) };
+const modelBytes = new Uint8Array(readFileSync(modelPath));
+const spec = readModelSpecFromOnnx(modelBytes);
+const session = await ort.InferenceSession.create(modelBytes);
+const classifier = createClassifier(session, spec, { Tensor: ort.Tensor });
+
+const result = {
+  date: new Date().toISOString(),
+  machine: {
+    cpus: (await import('node:os')).cpus().length,
+    model: (await import('node:os')).cpus()[0]?.model,
+  },
+  model: modelPath,
+  decode_rule: spec.decode ?? null,
+  repeat,
+  latency_limits: big,
+  inputs: inputs.map(({ name, bytes }) => ({ name, bytes: bytes.length })),
+  latency: {},
+  memory: {},
+};
+
+let workerd = await startWorkerd(modelPath, { vars: big });
+let node = await startNode(modelPath, big);
+const page = await startPage(inputs);
+try {
+  for (const [index, input] of inputs.entries()) {
+    let chromiumPage = { skipped: page.skipped };
+    if (!page.skipped) {
+      const r = await page.time(index);
+      chromiumPage = { top1: r.top1, end_to_end_ms: summary(r.ms) };
+    }
+    result.latency[input.name] = {
+      workerd: await timeServer(workerd.url, input),
+      node: await timeServer(node.url, input),
+      ferry_predict_path: await timePredictPath(input, classifier, spec.decode),
+      chromium_page: chromiumPage,
+    };
+    console.error(`real-uploads: ${input.name}: ${JSON.stringify(result.latency[input.name])}`);
+  }
+} finally {
+  await Promise.all([workerd.stop(), node.stop(), page.skipped ? undefined : page.close()]);
+}
+
+// Memory with the default limits, 16 concurrent 12-MP uploads (the real photo when present).
+const twelve =
+  inputs.find((i) => i.name.startsWith('real photo -> 4032')) ??
+  inputs.find((i) => i.name.includes('4032x3024 JPEG'));
+workerd = await startWorkerd(modelPath);
+try {
+  result.memory.workerd = {
+    input: twelve.name,
+    ...(await burst(workerd, (a) => a.includes('workerd'), twelve)),
+  };
+} finally {
+  await workerd.stop();
+}
+node = await startNode(modelPath);
+try {
+  result.memory.node = { input: twelve.name, ...(await burst(node, (a) => a.includes('server.js'), twelve)) };
+} finally {
+  await node.stop();
+}
+await session.release();
+
+mkdirSync(join(here, 'out'), { recursive: true });
+const out = join(here, 'out/real-uploads.json');
+writeFileSync(`${out}.tmp`, `${JSON.stringify(result, null, 2)}\n`);
+renameSync(`${out}.tmp`, out);
+console.log(JSON.stringify(result));
