@@ -1,5 +1,6 @@
 import { Tensor as CommonTensor } from 'onnxruntime-common';
 import { assertImage, type Image, toRgb } from './image.js';
+import { isUnknown } from './open-set/answer.js';
 import { type Prediction, softmax, topK as takeTopK } from './postprocess.js';
 import type { ModelSpec } from './spec/model-spec.js';
 import { applyTransforms } from './transforms/pipeline.js';
@@ -23,8 +24,15 @@ export interface ClassifierOptions {
 
 export interface Classification {
   predictions: Prediction[];
-  /** Probabilities for every label, in spec.labels order. */
+  /**
+   * Probabilities for every label, in spec.labels order: temperature-calibrated when the model
+   * has an open-set output (spec.openSet), the plain softmax otherwise.
+   */
   probabilities: Float32Array;
+  /** Open-set models only: true when the photo looks like none of the labels. */
+  unknown?: boolean;
+  /** Open-set models only: the score behind `unknown` (higher = less like the training photos). */
+  oodScore?: number;
   timing_ms: { preprocess: number; inference: number };
 }
 
@@ -54,6 +62,13 @@ export function createClassifier(
       `model has neither "${spec.output.probabilities}" nor "${spec.output.logits}" outputs (outputs: ${session.outputNames.join(', ')})`,
     );
   }
+  // Models exported before open-set support have no score output: they answer as they always did.
+  const openSet =
+    spec.openSet &&
+    session.outputNames.includes(spec.openSet.scoreOutput) &&
+    session.outputNames.includes(spec.openSet.probabilitiesOutput)
+      ? spec.openSet
+      : undefined;
   const perImage = width * height * 3;
   const defaultTopK = options.topK ?? 5;
 
@@ -78,7 +93,11 @@ export function createClassifier(
     for (let i = 0; i < images.length; i++) preprocess(images[i]!, batch, i * perImage);
     const dims = layout === 'NHWC' ? [images.length, height, width, 3] : [images.length, 3, height, width];
     const t1 = now();
-    const outputName = hasProbabilities ? spec.output.probabilities : spec.output.logits;
+    const outputName = openSet
+      ? openSet.probabilitiesOutput
+      : hasProbabilities
+        ? spec.output.probabilities
+        : spec.output.logits;
     const results = await session.run({ [inputName]: new Tensor('float32', batch, dims) });
     const t2 = now();
     const output = results[outputName];
@@ -90,14 +109,26 @@ export function createClassifier(
         `model output has ${data.length} values, expected ${images.length} x ${classes} labels`,
       );
     }
+    let scores: Float32Array | undefined;
+    if (openSet) {
+      scores = results[openSet.scoreOutput]?.data as Float32Array | undefined;
+      if (!scores || scores.length !== images.length)
+        throw new Error(`model output "${openSet.scoreOutput}" has no score per image`);
+    }
     return images.map((_, i) => {
       const row = data.subarray(i * classes, (i + 1) * classes);
-      const probabilities = hasProbabilities ? Float32Array.from(row) : Float32Array.from(softmax(row));
-      return {
+      const probabilities =
+        hasProbabilities || openSet ? Float32Array.from(row) : Float32Array.from(softmax(row));
+      const classification: Classification = {
         predictions: takeTopK(probabilities, spec.labels, opts.topK ?? defaultTopK),
         probabilities,
         timing_ms: { preprocess: (t1 - t0) / images.length, inference: (t2 - t1) / images.length },
       };
+      if (openSet && scores) {
+        classification.oodScore = scores[i] as number;
+        classification.unknown = isUnknown(classification.oodScore, openSet);
+      }
+      return classification;
     });
   };
 

@@ -37,6 +37,7 @@ export {
   WORKERS_MAX_QUEUED_BYTES,
 } from './limits.js';
 export { readModelSpecFromOnnx, readOnnxMetadata } from './onnx-metadata.js';
+export * from './open-set/index.js';
 export { argmax, type Prediction, softmax, topK } from './postprocess.js';
 export { createRandom, type Random, shuffleInPlace } from './random.js';
 export * from './spec/index.js';

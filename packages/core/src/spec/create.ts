@@ -8,6 +8,7 @@ import {
   MODEL_SPEC_FORMAT,
   MODEL_SPEC_VERSION,
   type ModelSpec,
+  type OpenSetSpec,
   type TrainingProvenance,
 } from './model-spec.js';
 import { parseModelSpec } from './parse.js';
@@ -25,6 +26,7 @@ export interface CreateModelSpecOptions {
   backbone?: BackboneSpec;
   head?: HeadSpec;
   training?: TrainingProvenance;
+  openSet?: OpenSetSpec;
 }
 
 /** Builds a valid spec with Ferry's defaults (NHWC, torchvision-style eval pipeline). */
@@ -54,5 +56,6 @@ export function createModelSpec(options: CreateModelSpecOptions): ModelSpec {
   if (options.backbone) spec.backbone = options.backbone;
   if (options.head) spec.head = options.head;
   if (options.training) spec.training = options.training;
+  if (options.openSet) spec.openSet = options.openSet;
   return parseModelSpec(spec);
 }

@@ -9,6 +9,9 @@ export {
   type ModelInputSpec,
   type ModelSpec,
   ONNX_METADATA_KEYS,
+  OPEN_SET_METHODS,
+  type OpenSetMethod,
+  type OpenSetSpec,
   type TrainingProvenance,
 } from './model-spec.js';
 export {

@@ -16,7 +16,49 @@ export const ONNX_METADATA_KEYS = {
 } as const;
 
 /** Names of the graph inputs/outputs every exported classifier has. */
-export const DEFAULT_IO_NAMES = { input: 'input', logits: 'logits', probabilities: 'probabilities' } as const;
+export const DEFAULT_IO_NAMES = {
+  input: 'input',
+  logits: 'logits',
+  probabilities: 'probabilities',
+  oodScore: 'ood_score',
+  calibratedProbabilities: 'calibrated_probabilities',
+} as const;
+
+/**
+ * How an open-set score is computed from the pooled backbone features (or the logits, for the
+ * baselines). Higher always means "less like the training photos".
+ * - `knn-cosine`: 1 - cosine similarity to the k-th nearest training photo;
+ * - `mahalanobis`: distance to the nearest class mean under a shared, shrunk covariance;
+ * - `centroid-cosine`: 1 - cosine similarity to the nearest class mean;
+ * - `max-softmax`: 1 - the top calibrated probability; `energy`: -T logsumexp(logits / T).
+ */
+export const OPEN_SET_METHODS = [
+  'knn-cosine',
+  'mahalanobis',
+  'centroid-cosine',
+  'max-softmax',
+  'energy',
+] as const;
+export type OpenSetMethod = (typeof OPEN_SET_METHODS)[number];
+
+export interface OpenSetSpec {
+  method: OpenSetMethod;
+  /** Graph output [batch] with the score (higher = less like the training photos). */
+  scoreOutput: string;
+  /** Graph output [batch, classes] with softmax(logits / temperature). */
+  probabilitiesOutput: string;
+  /** score > threshold: the photo is none of the labels. Calibrated on val (see valRejected). */
+  threshold: number;
+  /** Temperature fitted on val (temperature scaling); the calibrated output divides logits by it. */
+  temperature: number;
+  /** Share of val photos the threshold rejects (the budget was at most 5 %). */
+  valRejected?: number;
+  /** Expected calibration error on val before / after temperature scaling. */
+  eceBefore?: number;
+  eceAfter?: number;
+  /** Neighbour rank for knn-cosine. */
+  k?: number;
+}
 
 export interface ModelInputSpec {
   /** Graph input name. */
@@ -91,4 +133,6 @@ export interface ModelSpec {
   backbone?: BackboneSpec;
   head?: HeadSpec;
   training?: TrainingProvenance;
+  /** Open-set answer and calibrated confidence; absent in models exported before Ferry had them. */
+  openSet?: OpenSetSpec;
 }

@@ -1,5 +1,11 @@
 import { isRandomPipeline, pipelineOutputSize, type TransformStep } from '../transforms/pipeline.js';
-import { MODEL_SPEC_FORMAT, MODEL_SPEC_VERSION, type ModelSpec } from './model-spec.js';
+import {
+  MODEL_SPEC_FORMAT,
+  MODEL_SPEC_VERSION,
+  type ModelSpec,
+  OPEN_SET_METHODS,
+  type OpenSetSpec,
+} from './model-spec.js';
 
 /** A malformed spec; `field` is the dotted path of the first bad field (e.g. `input.width`). */
 export class ModelSpecError extends Error {
@@ -155,6 +161,7 @@ export function parseModelSpec(document: unknown): ModelSpec {
     'backbone',
     'head',
     'training',
+    'openSet',
   ]);
   for (const key of Object.keys(o)) if (!known.has(key)) throw new ModelSpecError(key, 'unknown field');
   if (o.format !== MODEL_SPEC_FORMAT)
@@ -268,7 +275,39 @@ export function parseModelSpec(document: unknown): ModelSpec {
     if (t.mode !== undefined) oneOf(t.mode, 'training.mode', ['features', 'freeze', 'finetune'] as const);
     spec.training = t as ModelSpec['training'];
   }
+  if (o.openSet !== undefined) spec.openSet = parseOpenSet(o.openSet);
   return spec;
+}
+
+function parseOpenSet(v: unknown): OpenSetSpec {
+  const o = object(v, 'openSet');
+  const known = new Set([
+    'method',
+    'scoreOutput',
+    'probabilitiesOutput',
+    'threshold',
+    'temperature',
+    'valRejected',
+    'eceBefore',
+    'eceAfter',
+    'k',
+  ]);
+  for (const key of Object.keys(o))
+    if (!known.has(key)) throw new ModelSpecError(`openSet.${key}`, 'unknown field');
+  const share = (x: unknown, f: string) =>
+    number(x, `openSet.${f}`, (n) => n >= 0 && n <= 1, 'a number in [0, 1]');
+  const out: OpenSetSpec = {
+    method: oneOf(o.method, 'openSet.method', OPEN_SET_METHODS),
+    scoreOutput: string(o.scoreOutput, 'openSet.scoreOutput'),
+    probabilitiesOutput: string(o.probabilitiesOutput, 'openSet.probabilitiesOutput'),
+    threshold: number(o.threshold, 'openSet.threshold'),
+    temperature: number(o.temperature, 'openSet.temperature', (n) => n > 0, 'a positive number'),
+  };
+  if (o.valRejected !== undefined) out.valRejected = share(o.valRejected, 'valRejected');
+  if (o.eceBefore !== undefined) out.eceBefore = share(o.eceBefore, 'eceBefore');
+  if (o.eceAfter !== undefined) out.eceAfter = share(o.eceAfter, 'eceAfter');
+  if (o.k !== undefined) out.k = positiveInt(o.k, 'openSet.k');
+  return out;
 }
 
 export function serializeModelSpec(spec: ModelSpec): string {
