@@ -166,3 +166,45 @@ describe('ferry predict', () => {
     }
   });
 });
+
+describe('ferry predict with an open-set model', () => {
+  it('marks photos above the threshold "unknown (closest: ...)" and --json carries unknown and ood_score', async () => {
+    const openRun = join(root, 'open-run');
+    await createTinyRun(openRun, { labels, seed: 8, openSet: 'knn-cosine' });
+    // Two files from one run: every photo known (threshold +inf) and every photo unknown (-1).
+    const spec = JSON.parse(await readFile(join(openRun, 'spec.json'), 'utf8'));
+    const model = (threshold: number, name: string) => {
+      writeFileSync(
+        join(openRun, 'spec.json'),
+        JSON.stringify({ ...spec, openSet: { ...spec.openSet, threshold } }),
+      );
+      const out = join(root, name);
+      expect(ferry('export', '--run', openRun, '--out', out).code).toBe(0);
+      return out;
+    };
+    const known = model(1e9, 'known.onnx');
+    const unknown = model(-1, 'unknown.onnx');
+    const photo = join(dataDir, 'val', 'red', '0.jpg');
+
+    const text = ferry('predict', '--model', unknown, photo);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^ {2}unknown \(closest: (red|blue) \d{1,3} %\)$/m);
+    expect(ferry('predict', '--model', known, photo).stdout).not.toMatch(/unknown/);
+
+    for (const [file, expected] of [
+      [known, false],
+      [unknown, true],
+    ] as const) {
+      const line = JSON.parse(ferry('predict', '--model', file, '--json', photo).stdout.trim());
+      expect(line.unknown).toBe(expected);
+      expect(typeof line.ood_score).toBe('number');
+      expect(line.predictions).toHaveLength(2);
+    }
+    // A model without the open-set answer: neither field.
+    const plain = JSON.parse(
+      ferry('predict', '--model', join(runDir, 'model.onnx'), '--json', photo).stdout.trim(),
+    );
+    expect('unknown' in plain).toBe(false);
+    expect('ood_score' in plain).toBe(false);
+  });
+});

@@ -16,7 +16,12 @@ written by \`ferry export\` / \`ferry train\`. Preprocessing and labels come fro
 Options:
   --model FILE   exported .onnx model (required)
   --top-k N      predictions per image (default 5, at most the number of labels)
-  --json         one JSON object per image on stdout: {path, predictions} or {path, error}
+  --json         one JSON object per image on stdout: {path, predictions} or {path, error};
+                 models with an open-set answer add unknown (true|false) and ood_score
+
+A model trained by this Ferry also knows when a photo is none of its labels: its score is above
+the threshold fitted on val (at most 5 % of val photos rejected), and the image is marked
+"unknown (closest: LABEL P %)". Probabilities are then temperature-calibrated.
 
 Exit status: 0 when every image was classified, 1 when some could not be read, 2 on misuse.`;
 
@@ -46,10 +51,17 @@ function bar(p: number, width = 24): string {
   return '█'.repeat(full) + (full < width ? partial.trim() : '');
 }
 
-function formatPredictions(path: string, predictions: Prediction[]): string {
+/** "unknown (closest: bees 73 %)": the open-set verdict with the label it would have said. */
+export function describeUnknown(predictions: readonly Prediction[]): string {
+  const top = predictions[0];
+  return top ? `unknown (closest: ${top.label} ${Math.round(top.probability * 100)} %)` : 'unknown';
+}
+
+function formatPredictions(path: string, predictions: Prediction[], unknown?: boolean): string {
   const width = Math.max(...predictions.map((p) => p.label.length));
   return [
     path,
+    ...(unknown ? [`  ${describeUnknown(predictions)}`] : []),
     ...predictions.map(
       (p) => `  ${p.label.padEnd(width)}  ${p.probability.toFixed(4)}  ${bar(p.probability)}`,
     ),
@@ -113,11 +125,14 @@ export async function run(argv: string[]): Promise<number> {
         else process.stderr.write(`ferry predict: ${path}: ${decoded.reason}\n`);
         continue;
       }
-      const { predictions, timing_ms } = await model.classifier.classify(decoded, { topK });
+      const { predictions, timing_ms, unknown, oodScore } = await model.classifier.classify(decoded, {
+        topK,
+      });
       if (values.json) {
-        process.stdout.write(`${JSON.stringify({ path, predictions, timing_ms })}\n`);
+        const openSet = unknown === undefined ? {} : { unknown, ood_score: oodScore };
+        process.stdout.write(`${JSON.stringify({ path, predictions, ...openSet, timing_ms })}\n`);
       } else {
-        process.stdout.write(`${formatPredictions(path, predictions)}\n`);
+        process.stdout.write(`${formatPredictions(path, predictions, unknown)}\n`);
       }
     }
   } finally {

@@ -12,10 +12,12 @@ import {
   serializeModelSpec,
 } from '@ferry/core';
 import type * as tfTypes from '@tensorflow/tfjs';
+import type { OpenSetParams } from '../ood/methods.js';
 import { attr, type GraphTensor, OnnxGraphBuilder, toKerasOrder } from './graph-builder.js';
 import { getLayerConverter, supportedLayerClasses } from './layers/registry.js';
 import { type LayerContext, type LayerWeight, UnsupportedLayerError } from './layers/types.js';
 import { encodeOnnxModel, irVersionForOpset, OnnxDataType, type ValueInfoProtoObject } from './onnx-proto.js';
+import { addOpenSetOutputs } from './open-set-graph.js';
 import { foldBatchNormIntoConv } from './passes/fold-batch-norm.js';
 import { foldPadIntoConv } from './passes/fold-pad.js';
 import { guardPadBeforeMaxPool } from './passes/guard-pad-max-pool.js';
@@ -41,7 +43,17 @@ export interface ConvertOptions {
   inputName?: string;
   /** Extra metadata_props entries. */
   metadata?: Record<string, string>;
+  /**
+   * Open-set parameters fitted at training time (run dir `open-set/`); with `spec.openSet` they
+   * add the `ood_score` and `calibrated_probabilities` outputs.
+   */
+  openSet?: OpenSetParams;
+  /** Also output the pooled backbone features [batch, dim] under this name (bench, diagnostics). */
+  featuresOutput?: string;
 }
+
+/** The classifier's pooling layer (model/classifier.ts): its output is what the open-set score reads. */
+export const POOLED_FEATURES_LAYER = 'ferry_pool';
 
 export interface ConversionStats {
   nodes: number;
@@ -106,6 +118,7 @@ function convertContainer(
   b: OnnxGraphBuilder,
   container: ContainerLike,
   inputs: GraphTensor[],
+  taps?: Map<string, GraphTensor[]>,
 ): GraphTensor[] {
   const known = new Map<number, GraphTensor>();
   container.inputs.forEach((t, i) => {
@@ -128,8 +141,9 @@ function convertContainer(
           layer.getClassName() === 'InputLayer'
             ? ins
             : isContainer(layer)
-              ? convertContainer(b, layer, ins)
+              ? convertContainer(b, layer, ins, taps)
               : convertLayer(b, layer, ins, node);
+        taps?.set(layer.name, outs);
         node.outputTensors.forEach((t, i) => {
           const out = outs[i];
           if (!out) throw new ExportError(`layer "${layer.name}" produced fewer outputs than Keras expects`);
@@ -263,7 +277,8 @@ export function convertLayersModelToOnnx(
           shape: imageShape,
         };
 
-  let [out] = convertContainer(b, root, [first]) as [GraphTensor];
+  const taps = new Map<string, GraphTensor[]>();
+  let [out] = convertContainer(b, root, [first], taps) as [GraphTensor];
   const graphOutputs: ValueInfoProtoObject[] = [];
   if (kind === 'classifier') {
     // A model ending in softmax (Keras' usual `activation: 'softmax'`) exports its input as logits.
@@ -294,6 +309,33 @@ export function convertLayersModelToOnnx(
       tensorValueInfo(logitsName, ['batch', classes]),
       tensorValueInfo(probabilitiesName, ['batch', classes]),
     );
+    const pooled = taps.get(POOLED_FEATURES_LAYER)?.[0];
+    const needsPooled = Boolean(options.featuresOutput || (spec?.openSet && options.openSet));
+    if (needsPooled && (pooled?.shape.length !== 2 || pooled.layout !== 'plain')) {
+      throw new ExportError(
+        `the open-set score reads the pooled features of layer "${POOLED_FEATURES_LAYER}", which this model lacks`,
+      );
+    }
+    if (spec?.openSet) {
+      if (!options.openSet) {
+        throw new ExportError(
+          'the spec has an openSet section but no open-set parameters were given (run dir open-set/ missing?)',
+        );
+      }
+      const os = spec.openSet;
+      b.reserve(os.scoreOutput);
+      b.reserve(os.probabilitiesOutput);
+      addOpenSetOutputs(b, { features: pooled!.name, logits: logitsName, spec: os, params: options.openSet });
+      graphOutputs.push(
+        tensorValueInfo(os.scoreOutput, ['batch']),
+        tensorValueInfo(os.probabilitiesOutput, ['batch', classes]),
+      );
+    }
+    if (options.featuresOutput && pooled) {
+      b.reserve(options.featuresOutput);
+      b.addNode('Identity', [pooled.name], { outputs: [options.featuresOutput] });
+      graphOutputs.push(tensorValueInfo(options.featuresOutput, ['batch', pooled.shape[1] ?? 'dim']));
+    }
   } else {
     // Feature outputs keep Keras' (NHWC) order so they compare 1:1 with tfjs.
     out = toKerasOrder(b, out, 'features');

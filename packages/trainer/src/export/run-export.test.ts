@@ -226,52 +226,64 @@ describe('broken runs: a clear ExportError and no output file', () => {
 });
 
 describe('--format hf', () => {
-  it('transformers.js loads the folder offline and gives the same probabilities as onnxruntime-node + core', async () => {
-    const runDir = join(root, 'hf-run');
-    await createTinyRun(runDir, { labels, seed: 11, size: 32 });
-    const result = await exportRunToOnnx({ runDir, format: 'hf' });
-    expect(result.path).toBe(join(runDir, 'hf'));
-    const config = JSON.parse(await readFile(join(result.path, 'config.json'), 'utf8'));
-    expect(config.id2label).toEqual({ 0: 'cat', 1: 'dog', 2: 'fox' });
-    expect(config.label2id).toEqual({ cat: 0, dog: 1, fox: 2 });
-    expect(readdirSync(join(runDir))).not.toContain('.hf.tmp');
+  it.each([
+    ['without', undefined],
+    ['with', 'knn-cosine'],
+  ] as const)(
+    'transformers.js loads the folder (%s open set) offline and gives the same probabilities as onnxruntime-node + core',
+    async (_, openSet) => {
+      const runDir = join(root, `hf-run-${openSet ?? 'plain'}`);
+      await createTinyRun(runDir, { labels, seed: 11, size: 32, ...(openSet ? { openSet } : {}) });
+      const result = await exportRunToOnnx({ runDir, format: 'hf' });
+      expect(result.path).toBe(join(runDir, 'hf'));
+      const config = JSON.parse(await readFile(join(result.path, 'config.json'), 'utf8'));
+      expect(config.id2label).toEqual({ 0: 'cat', 1: 'dog', 2: 'fox' });
+      expect(config.label2id).toEqual({ cat: 0, dog: 1, fox: 2 });
+      expect(readdirSync(join(runDir))).not.toContain('.hf.tmp');
 
-    // Flat colours: every resize implementation agrees on them, so any difference is the model.
-    const colours: Array<[number, number, number]> = [
-      [230, 40, 30],
-      [20, 160, 220],
-      [250, 250, 250],
-    ];
-    const files = await Promise.all(
-      colours.map(async ([r, g, b], i) => {
-        const path = join(root, `colour-${i}.png`);
-        await sharp({ create: { width: 50, height: 40, channels: 3, background: { r, g, b } } })
-          .png()
-          .toFile(path);
-        return path;
-      }),
-    );
-
-    const { env, pipeline } = await import('@huggingface/transformers');
-    env.allowRemoteModels = false;
-    env.allowLocalModels = true;
-    env.localModelPath = `${runDir}/`;
-    const classify = await pipeline('image-classification', 'hf', { dtype: 'fp32', device: 'cpu' });
-    const ours = await loadOnnxClassifier(result.modelPath);
-    for (const [i, path] of files.entries()) {
-      const hf = (await classify(path, { top_k: 3 })) as Array<{ label: string; score: number }>;
-      const [r, g, b] = colours[i]!;
-      const flat = new Uint8Array(50 * 40 * 3).map((_, k) => [r, g, b][k % 3]!);
-      const mine = await ours.classifier.classify(
-        { width: 50, height: 40, channels: 3, data: flat },
-        { topK: 3 },
+      // Flat colours: every resize implementation agrees on them, so any difference is the model.
+      const colours: Array<[number, number, number]> = [
+        [230, 40, 30],
+        [20, 160, 220],
+        [250, 250, 250],
+      ];
+      const files = await Promise.all(
+        colours.map(async ([r, g, b], i) => {
+          const path = join(root, `colour-${i}.png`);
+          await sharp({ create: { width: 50, height: 40, channels: 3, background: { r, g, b } } })
+            .png()
+            .toFile(path);
+          return path;
+        }),
       );
-      expect(hf.map((p) => p.label)).toEqual(mine.predictions.map((p) => p.label));
-      for (const [k, p] of hf.entries()) expect(p.score).toBeCloseTo(mine.predictions[k]!.probability, 4);
-    }
-    await ours.release();
-    await classify.dispose();
-  });
+
+      const { env, pipeline } = await import('@huggingface/transformers');
+      env.allowRemoteModels = false;
+      env.allowLocalModels = true;
+      env.localModelPath = `${runDir}/`;
+      const classify = await pipeline('image-classification', 'hf', { dtype: 'fp32', device: 'cpu' });
+      const ours = await loadOnnxClassifier(result.modelPath);
+      for (const [i, path] of files.entries()) {
+        const hf = (await classify(path, { top_k: 3 })) as Array<{ label: string; score: number }>;
+        const [r, g, b] = colours[i]!;
+        const flat = new Uint8Array(50 * 40 * 3).map((_, k) => [r, g, b][k % 3]!);
+        const mine = await ours.classifier.classify(
+          { width: 50, height: 40, channels: 3, data: flat },
+          { topK: 3 },
+        );
+        expect(hf.map((p) => p.label)).toEqual(mine.predictions.map((p) => p.label));
+        // transformers.js reads the logits (softmax at T = 1); an open-set model reports
+        // softmax(logits / T), so undo the temperature: softmax(T * log p) = softmax(logits).
+        const T = ours.spec.openSet?.temperature ?? 1;
+        const plain = softmax(Float32Array.from(mine.probabilities, (p) => T * Math.log(p)));
+        for (const [k, p] of hf.entries())
+          expect(p.score).toBeCloseTo(plain[labels.indexOf(mine.predictions[k]!.label)]!, 4);
+        if (openSet) expect(typeof mine.oodScore).toBe('number');
+      }
+      await ours.release();
+      await classify.dispose();
+    },
+  );
 
   it('refuses an eval pipeline transformers.js cannot express', async () => {
     const runDir = join(root, 'hf-square');

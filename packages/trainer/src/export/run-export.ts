@@ -5,6 +5,7 @@ import { type ModelSpec, ModelSpecError, parseModelSpec } from '@ferry/core';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { loadLayersModelFromDir, ModelFileError } from '../io/layers-model-io.js';
+import { OpenSetParamsError, readOpenSetParams } from '../ood/store.js';
 import { type ConversionStats, convertLayersModelToOnnx, DEFAULT_OPSET, ExportError } from './convert.js';
 import { hfConfigs, hfModelSpec, writeHfFolder } from './hf-folder.js';
 import { PRECISIONS, type Precision } from './precision/weight-precision.js';
@@ -84,6 +85,15 @@ export async function exportRunToOnnx(options: ExportRunOptions): Promise<Export
   const spec = format === 'hf' ? hfModelSpec(runSpec) : runSpec;
   // Fail on an inexpressible pipeline before the (slow) conversion.
   if (format === 'hf') hfConfigs(spec);
+  let openSet: Awaited<ReturnType<typeof readOpenSetParams>>;
+  try {
+    openSet = spec.openSet ? await readOpenSetParams(runDir) : undefined;
+  } catch (error) {
+    if (error instanceof OpenSetParamsError) throw new ExportError(error.message);
+    throw error;
+  }
+  if (spec.openSet && !openSet)
+    throw new ExportError(`${runDir}/spec.json has an openSet section but ${runDir}/open-set/ is missing`);
   const tf = await loadTfForExport();
   let model: tfTypes.LayersModel;
   try {
@@ -93,7 +103,12 @@ export async function exportRunToOnnx(options: ExportRunOptions): Promise<Export
     throw error;
   }
   try {
-    const { bytes, stats } = convertLayersModelToOnnx(model, { spec, opset, precision });
+    const { bytes, stats } = convertLayersModelToOnnx(model, {
+      spec,
+      opset,
+      precision,
+      ...(openSet ? { openSet } : {}),
+    });
     if (format === 'hf') {
       const path = resolve(options.out ?? join(runDir, 'hf'));
       await writeHfFolder(path, spec, bytes);

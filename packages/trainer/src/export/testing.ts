@@ -5,10 +5,12 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createModelSpec, type ModelSpec } from '@ferry/core';
+import { createModelSpec, type ModelSpec, type OpenSetMethod } from '@ferry/core';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { saveLayersModelToDir } from '../io/layers-model-io.js';
+import { fitOpenSet } from '../ood/fit.js';
+import { writeOpenSetParams } from '../ood/store.js';
 import { loadTfForExport } from './run-export.js';
 
 export interface TinyRunOptions {
@@ -17,6 +19,11 @@ export interface TinyRunOptions {
   /** Square input size in pixels (default 32). */
   size?: number;
   name?: string;
+  /**
+   * Fit an open-set answer with this method, as `ferry train` does, on the pooled features of
+   * seeded random "photos" (default: none, i.e. a model from before open-set support).
+   */
+  openSet?: OpenSetMethod;
 }
 
 export interface TinyRun {
@@ -72,6 +79,34 @@ export async function createTinyRun(runDir: string, options: TinyRunOptions): Pr
     training: { mode: 'features', seed, valAccuracy: 0, ferryVersion: 'test' },
   });
   await mkdir(join(runDir, 'checkpoint'), { recursive: true });
+  if (options.openSet) {
+    // Train and val "photos": seeded noise, labels round-robin; features and logits from the model.
+    const pooledModel = tf.model({ inputs: input, outputs: [x, logits] });
+    const photos = (n: number, s: number) => {
+      const t = tf.randomUniform([n, size, size, 3], -1, 1, 'float32', seed * 7 + s);
+      const [f, l] = pooledModel.predict(t) as tfTypes.Tensor[];
+      const out = {
+        features: { data: f!.dataSync() as Float32Array, rows: n, dim: f!.shape[1] as number },
+        logits: l!.arraySync() as number[][],
+        labels: Array.from({ length: n }, (_, i) => i % options.labels.length),
+      };
+      tf.dispose([t, f!, l!]);
+      return out;
+    };
+    const tr = photos(24, 1);
+    const va = photos(20, 2);
+    const fit = fitOpenSet({
+      train: tr.features,
+      trainLabels: tr.labels,
+      classes: options.labels.length,
+      val: va.features,
+      valLogits: va.logits,
+      valLabels: va.labels,
+      method: options.openSet,
+    });
+    await writeOpenSetParams(runDir, fit.params);
+    spec.openSet = fit.spec;
+  }
   await saveLayersModelToDir(model, join(runDir, 'checkpoint'));
   await writeFileAtomic(join(runDir, 'spec.json'), `${JSON.stringify(spec, null, 2)}\n`);
   model.dispose();

@@ -1,4 +1,6 @@
 /** Training options, their defaults, and validation shared by the CLI and the programmatic API. */
+
+import { OPEN_SET_METHODS, type OpenSetMethod } from '@ferry/core';
 import type { DownloadProgress } from '../backbones/download.js';
 import type { BackendName } from '../backend/index.js';
 import type { OptimizerName } from './optimizer.js';
@@ -92,6 +94,8 @@ export interface TrainOptions {
   exportOnnx?: boolean;
   /** Write report.html (default true). */
   report?: boolean;
+  /** Open-set scorer fitted at the end (default: ood/fit.ts DEFAULT_OPEN_SET_METHOD). */
+  openSetMethod?: OpenSetMethod;
   onProgress?: (event: TrainEvent) => void;
   /** Backbone download progress (the CLI draws a bar on a TTY). */
   onDownload?: (progress: DownloadProgress) => void;
@@ -100,9 +104,15 @@ export interface TrainOptions {
 }
 
 export type ResolvedTrainOptions = Required<
-  Omit<TrainOptions, 'data' | 'csv' | 'featureLayer' | 'onProgress' | 'onDownload' | 'signal' | 'backboneLr'>
+  Omit<
+    TrainOptions,
+    'data' | 'csv' | 'featureLayer' | 'onProgress' | 'onDownload' | 'signal' | 'backboneLr' | 'openSetMethod'
+  >
 > &
-  Pick<TrainOptions, 'data' | 'csv' | 'featureLayer' | 'onProgress' | 'onDownload' | 'signal'> & {
+  Pick<
+    TrainOptions,
+    'data' | 'csv' | 'featureLayer' | 'onProgress' | 'onDownload' | 'signal' | 'openSetMethod'
+  > & {
     backboneLr: number;
   };
 
@@ -183,6 +193,10 @@ export function resolveTrainOptions(o: TrainOptions): ResolvedTrainOptions {
     if (!(Number.isFinite(v) && v > 0))
       throw new TrainOptionsError(`${name} must be a positive number, got ${v}`);
   };
+  if (r.openSetMethod !== undefined && !OPEN_SET_METHODS.includes(r.openSetMethod))
+    throw new TrainOptionsError(
+      `--ood-method must be one of ${OPEN_SET_METHODS.join(', ')}, got "${r.openSetMethod}"`,
+    );
   if (!['features', 'freeze', 'finetune'].includes(r.mode))
     throw new TrainOptionsError(`--mode must be features, freeze or finetune, got "${r.mode}"`);
   if (!['sgd', 'adam', 'adamw'].includes(r.optimizer))

@@ -9,6 +9,7 @@
  */
 import { attr, type OnnxGraphBuilder } from '../graph-builder.js';
 import { OnnxDataType } from '../onnx-proto.js';
+import { OPEN_SET_PREFIX } from '../open-set-graph.js';
 import { toFloat16Array } from './float16.js';
 
 export type Precision = 'fp32' | 'fp16' | 'int8';
@@ -77,6 +78,9 @@ function toInt8(b: OnnxGraphBuilder): void {
       const axis = weightAxis(node.opType, index, Number(transB));
       const init = axis === undefined ? undefined : b.floatInitializer(input);
       if (axis === undefined || !init || init.data.length < MIN_INT8_ELEMENTS || init.dims.length < 2) return;
+      // Open-set banks and whitening matrices feed a distance, not a logit: per-channel int8
+      // rounding moves every score by a different amount, so they keep fp16 (see toFp16).
+      if (init.name.startsWith(OPEN_SET_PREFIX)) return;
       if (b.consumersOf(init.name).length !== 1) return;
       const { q, scales } = quantizePerChannel(init.data as Float32Array, init.dims, axis);
       const channels = init.dims[axis] as number;

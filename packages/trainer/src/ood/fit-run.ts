@@ -1,0 +1,86 @@
+/**
+ * The training flow's one call into open-set fitting: picks where the features come from
+ * (features mode: the cached plain-view features it already holds; freeze and finetune: the
+ * final checkpoint run over train and val), fits (fit.ts), and writes the parameters into the
+ * run directory for the exporter.
+ */
+import type { ModelSpec, OpenSetMethod, OpenSetSpec } from '@ferry/core';
+import type * as tfTypes from '@tensorflow/tfjs';
+import type { Sample } from '../data/dataset.js';
+import { openPhotoScorer } from './collect.js';
+import { fitOpenSet } from './fit.js';
+import type { FeatureMatrix } from './methods.js';
+import { writeOpenSetParams } from './store.js';
+
+/** features mode's in-memory features: every view of every train photo, and the val rows. */
+export interface CachedRunFeatures {
+  /** Row-major [rows, dim], rows ordered as `trainLabels` / `trainViews`. */
+  train: Float32Array;
+  trainLabels: readonly number[];
+  /** View index per row: 0 = plain eval view, the only one the scorer is fitted on. */
+  trainViews: readonly number[];
+  dim: number;
+  val: Float32Array;
+  /** Val rows' probabilities (softmax of the logits), same order as `val`. */
+  valProbabilities: readonly (readonly number[])[];
+  valLabels: readonly number[];
+}
+
+export interface FitRunOpenSetOptions {
+  tf: typeof tfTypes;
+  runDir: string;
+  /** The run's spec (without openSet); input and preprocess describe the checkpoint. */
+  spec: ModelSpec;
+  train: readonly Sample[];
+  val: readonly Sample[];
+  cached?: CachedRunFeatures;
+  method?: OpenSetMethod;
+}
+
+function plainViewRows(c: CachedRunFeatures): { train: FeatureMatrix; labels: number[] } {
+  const rows: number[] = [];
+  c.trainViews.forEach((v, i) => {
+    if (v === 0) rows.push(i);
+  });
+  const data = new Float32Array(rows.length * c.dim);
+  rows.forEach((r, i) => data.set(c.train.subarray(r * c.dim, (r + 1) * c.dim), i * c.dim));
+  return { train: { data, rows: rows.length, dim: c.dim }, labels: rows.map((r) => c.trainLabels[r]!) };
+}
+
+export async function fitRunOpenSet(o: FitRunOpenSetOptions): Promise<OpenSetSpec> {
+  let fit: ReturnType<typeof fitOpenSet>;
+  const classes = o.spec.labels.length;
+  if (o.cached) {
+    const c = o.cached;
+    const { train, labels } = plainViewRows(c);
+    fit = fitOpenSet({
+      train,
+      trainLabels: labels,
+      classes,
+      val: { data: c.val, rows: c.valLabels.length, dim: c.dim },
+      // log p is the logits up to a per-row constant, which softmax(. / T) ignores.
+      valLogits: c.valProbabilities.map((p) => p.map((x) => Math.log(Math.max(x, 1e-30)))),
+      valLabels: c.valLabels,
+      ...(o.method ? { method: o.method } : {}),
+    });
+  } else {
+    const scorer = await openPhotoScorer(o.runDir, o.spec, { tf: o.tf });
+    try {
+      const tr = await scorer.collect(o.train);
+      const va = await scorer.collect(o.val);
+      fit = fitOpenSet({
+        train: tr.features,
+        trainLabels: tr.samples.map((s) => s.label),
+        classes,
+        val: va.features,
+        valLogits: va.logits,
+        valLabels: va.samples.map((s) => s.label),
+        ...(o.method ? { method: o.method } : {}),
+      });
+    } finally {
+      await scorer.dispose();
+    }
+  }
+  await writeOpenSetParams(o.runDir, fit.params);
+  return fit.spec;
+}

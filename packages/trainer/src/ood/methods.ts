@@ -1,0 +1,243 @@
+/**
+ * Open-set scorers fitted on the pooled backbone features of the training photos. Each one maps
+ * features (and, for the baselines, logits) to a score where higher means "less like the
+ * training photos". Math is float64 here; the ONNX graph (export/open-set-graph.ts) computes the
+ * same formulas in float32 from the parameters these fits produce.
+ */
+import { type OpenSetMethod, softmaxWithTemperature } from '@ferry/core';
+
+/** Rows of a row-major [n, dim] matrix. */
+export interface FeatureMatrix {
+  data: Float32Array;
+  rows: number;
+  dim: number;
+}
+
+export interface OpenSetParams {
+  method: OpenSetMethod;
+  dim: number;
+  classes: number;
+  /** knn-cosine: L2-normalised training features [n, dim]. */
+  bank?: Float32Array;
+  k?: number;
+  /** mahalanobis: class means [classes, dim] (centroid-cosine: L2-normalised means). */
+  means?: Float32Array;
+  /** mahalanobis: A = L^-1 Xc with L L^T = Xc Xc^T + lambda I ([rank, dim]); see fitMahalanobis. */
+  whiten?: Float32Array;
+  rank?: number;
+  lambda?: number;
+}
+
+/** Default neighbour rank of knn-cosine (see fitOpenSet for why). */
+export const DEFAULT_KNN_K = 1;
+
+function l2Normalize(v: Float32Array | Float64Array, out: Float32Array, offset: number): void {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += (v[i] as number) * (v[i] as number);
+  const inv = 1 / Math.max(Math.sqrt(s), 1e-12);
+  for (let i = 0; i < v.length; i++) out[offset + i] = (v[i] as number) * inv;
+}
+
+export function normalizeRows(m: FeatureMatrix): Float32Array {
+  const out = new Float32Array(m.rows * m.dim);
+  for (let r = 0; r < m.rows; r++) l2Normalize(m.data.subarray(r * m.dim, (r + 1) * m.dim), out, r * m.dim);
+  return out;
+}
+
+function classMeans(m: FeatureMatrix, labels: readonly number[], classes: number): Float64Array {
+  const sums = new Float64Array(classes * m.dim);
+  const counts = new Float64Array(classes);
+  for (let r = 0; r < m.rows; r++) {
+    const c = labels[r] as number;
+    counts[c]!++;
+    for (let j = 0; j < m.dim; j++) sums[c * m.dim + j]! += m.data[r * m.dim + j] as number;
+  }
+  for (let c = 0; c < classes; c++)
+    for (let j = 0; j < m.dim; j++) sums[c * m.dim + j]! /= Math.max(1, counts[c] as number);
+  return sums;
+}
+
+/** In-place Cholesky of a symmetric positive-definite [n, n] matrix (lower triangle). */
+function cholesky(a: Float64Array, n: number): void {
+  for (let j = 0; j < n; j++) {
+    let d = a[j * n + j] as number;
+    for (let k = 0; k < j; k++) d -= (a[j * n + k] as number) ** 2;
+    if (!(d > 0)) throw new Error('open set: covariance is not positive definite');
+    const ljj = Math.sqrt(d);
+    a[j * n + j] = ljj;
+    for (let i = j + 1; i < n; i++) {
+      let s = a[i * n + j] as number;
+      for (let k = 0; k < j; k++) s -= (a[i * n + k] as number) * (a[j * n + k] as number);
+      a[i * n + j] = s / ljj;
+    }
+    for (let k = j + 1; k < n; k++) a[j * n + k] = 0;
+  }
+}
+
+/**
+ * Class-conditional Gaussians with one shared covariance S = Xc^T Xc / n (Xc: features minus
+ * their class mean), shrunk to S + lambda I with lambda = shrinkage * trace(S) / dim: with a few
+ * hundred photos and 1280 dimensions S alone is singular. Woodbury turns the [dim, dim] inverse
+ * into an [n, n] one: (Xc^T Xc / n + lambda I)^-1 = (I - A^T A) / lambda with
+ * A = L^-1 Xc / sqrt(n), L L^T = Xc Xc^T / n + lambda I. The squared distance to class c is then
+ * (|f - mu_c|^2 - |A (f - mu_c)|^2) / lambda: two norms and one [n, dim] matrix in the graph.
+ */
+export function fitMahalanobis(
+  m: FeatureMatrix,
+  labels: readonly number[],
+  classes: number,
+  shrinkage = 0.1,
+): OpenSetParams {
+  const { rows: n, dim } = m;
+  const means = classMeans(m, labels, classes);
+  const xc = new Float64Array(n * dim);
+  let trace = 0;
+  const scale = 1 / Math.sqrt(n);
+  for (let r = 0; r < n; r++) {
+    const c = labels[r] as number;
+    for (let j = 0; j < dim; j++) {
+      const v = ((m.data[r * dim + j] as number) - (means[c * dim + j] as number)) * scale;
+      xc[r * dim + j] = v;
+      trace += v * v;
+    }
+  }
+  const lambda = (shrinkage * trace) / dim;
+  const g = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k <= i; k++) {
+      let s = 0;
+      for (let j = 0; j < dim; j++) s += (xc[i * dim + j] as number) * (xc[k * dim + j] as number);
+      g[i * n + k] = s;
+      g[k * n + i] = s;
+    }
+    g[i * n + i]! += lambda;
+  }
+  cholesky(g, n);
+  // Forward substitution, row by row: A[i] = (Xc[i] - sum_k L[i,k] A[k]) / L[i,i].
+  const a = new Float64Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < dim; j++) {
+      let s = xc[i * dim + j] as number;
+      for (let k = 0; k < i; k++) s -= (g[i * n + k] as number) * (a[k * dim + j] as number);
+      a[i * dim + j] = s / (g[i * n + i] as number);
+    }
+  }
+  return {
+    method: 'mahalanobis',
+    dim,
+    classes,
+    means: Float32Array.from(means),
+    whiten: Float32Array.from(a),
+    rank: n,
+    lambda,
+  };
+}
+
+export function fitKnnCosine(m: FeatureMatrix, k = DEFAULT_KNN_K): OpenSetParams {
+  return {
+    method: 'knn-cosine',
+    dim: m.dim,
+    classes: 0,
+    bank: normalizeRows(m),
+    k: Math.min(k, m.rows),
+  };
+}
+
+export function fitCentroidCosine(
+  m: FeatureMatrix,
+  labels: readonly number[],
+  classes: number,
+): OpenSetParams {
+  const means = classMeans(m, labels, classes);
+  const out = new Float32Array(classes * m.dim);
+  for (let c = 0; c < classes; c++) l2Normalize(means.subarray(c * m.dim, (c + 1) * m.dim), out, c * m.dim);
+  return { method: 'centroid-cosine', dim: m.dim, classes, means: out };
+}
+
+export function fitOpenSetMethod(
+  method: OpenSetMethod,
+  train: FeatureMatrix,
+  labels: readonly number[],
+  classes: number,
+  options: { k?: number } = {},
+): OpenSetParams {
+  switch (method) {
+    case 'knn-cosine':
+      return fitKnnCosine(train, options.k);
+    case 'mahalanobis':
+      return fitMahalanobis(train, labels, classes);
+    case 'centroid-cosine':
+      return fitCentroidCosine(train, labels, classes);
+    case 'max-softmax':
+    case 'energy':
+      return { method, dim: train.dim, classes };
+  }
+}
+
+function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += (a[ao + i] as number) * (b[bo + i] as number);
+  return s;
+}
+
+/**
+ * Scores for every row of `features` (and its `logits` row, for the baselines). `temperature`
+ * applies to max-softmax and energy, as the exported graph applies it.
+ */
+export function scoreOpenSet(
+  p: OpenSetParams,
+  features: FeatureMatrix,
+  logits: readonly ArrayLike<number>[],
+  temperature = 1,
+): Float64Array {
+  const out = new Float64Array(features.rows);
+  const { dim } = p;
+  if (p.method === 'max-softmax' || p.method === 'energy') {
+    logits.forEach((row, r) => {
+      if (p.method === 'max-softmax') out[r] = 1 - Math.max(...softmaxWithTemperature(row, temperature));
+      else {
+        let max = Number.NEGATIVE_INFINITY;
+        for (let i = 0; i < row.length; i++) max = Math.max(max, (row[i] as number) / temperature);
+        let s = 0;
+        for (let i = 0; i < row.length; i++) s += Math.exp((row[i] as number) / temperature - max);
+        out[r] = -temperature * (max + Math.log(s));
+      }
+    });
+    return out;
+  }
+  const f = normalizeRows(features);
+  const raw = features.data;
+  for (let r = 0; r < features.rows; r++) {
+    if (p.method === 'knn-cosine') {
+      const bank = p.bank as Float32Array;
+      const n = bank.length / dim;
+      const sims = new Float64Array(n);
+      for (let i = 0; i < n; i++) sims[i] = dot(f, r * dim, bank, i * dim, dim);
+      sims.sort();
+      out[r] = 1 - (sims[n - (p.k ?? 1)] as number);
+    } else if (p.method === 'centroid-cosine') {
+      const means = p.means as Float32Array;
+      let best = Number.NEGATIVE_INFINITY;
+      for (let c = 0; c < p.classes; c++) best = Math.max(best, dot(f, r * dim, means, c * dim, dim));
+      out[r] = 1 - best;
+    } else {
+      const means = p.means as Float32Array;
+      const a = p.whiten as Float32Array;
+      const rank = p.rank as number;
+      let best = Number.POSITIVE_INFINITY;
+      const v = new Float32Array(dim);
+      for (let c = 0; c < p.classes; c++) {
+        let norm = 0;
+        for (let j = 0; j < dim; j++) {
+          v[j] = (raw[r * dim + j] as number) - (means[c * dim + j] as number);
+          norm += (v[j] as number) ** 2;
+        }
+        let proj = 0;
+        for (let i = 0; i < rank; i++) proj += dot(a, i * dim, v, 0, dim) ** 2;
+        best = Math.min(best, (norm - proj) / (p.lambda as number));
+      }
+      out[r] = Math.sqrt(Math.max(0, best));
+    }
+  }
+  return out;
+}
