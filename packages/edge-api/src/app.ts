@@ -173,6 +173,9 @@ export function createApp(options: AppOptions) {
       const answer: ClassifyResponse = {
         model: { name: model.spec.name, sha256: model.sha256, labels: model.spec.labels },
         predictions: result.predictions,
+        // Open-set models (spec.openSet) also say whether the photo is none of their labels; the
+        // top-k above is still the closest labels. Models exported before answer without them.
+        ...(result.unknown === undefined ? {} : { unknown: result.unknown, ood_score: result.oodScore }),
         timing_ms,
       };
       if (frozenClock)

@@ -22,6 +22,8 @@ export interface Reference {
   spec: ModelSpec;
   /** Probabilities in label order. */
   probabilities(bytes: Uint8Array): Promise<Float32Array>;
+  /** Open-set models: the score and verdict (undefined for models without one). */
+  openSet(bytes: Uint8Array): Promise<{ unknown?: boolean; oodScore?: number }>;
   /** Raw onnxruntime-node inference time for one preprocessed image, in ms. */
   inferenceMs(bytes: Uint8Array): Promise<number>;
 }
@@ -44,6 +46,10 @@ export async function createReference(modelPath: string, decodeRaw: Decode = nod
     labels: spec.labels,
     spec,
     probabilities: async (image) => (await classifier.classify(await decode(image))).probabilities,
+    openSet: async (image) => {
+      const { unknown, oodScore } = await classifier.classify(await decode(image));
+      return { unknown, oodScore };
+    },
     inferenceMs: async (image) => (await classifier.classify(await decode(image))).timing_ms.inference,
   };
 }

@@ -6,15 +6,21 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { OpenSetMethod } from '@ferry/core';
 import { exportRunToOnnx } from '@ferry/trainer/export';
 import { createTinyRun } from '@ferry/trainer/testing';
 
 export const TINY_LABELS = ['ants', 'bees', 'wasps'];
 
-export async function makeTinyModel(labels = TINY_LABELS, seed = 7): Promise<string> {
+/** `openSet`: fit an open-set answer with that method (default none: a model from before it existed). */
+export async function makeTinyModel(
+  labels = TINY_LABELS,
+  seed = 7,
+  openSet?: OpenSetMethod,
+): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'ferry-edge-tiny-'));
   const runDir = join(dir, 'run');
-  await createTinyRun(runDir, { labels, seed });
+  await createTinyRun(runDir, { labels, seed, ...(openSet ? { openSet } : {}) });
   const out = join(dir, 'model.onnx');
   const result = await exportRunToOnnx({ runDir, out });
   return result.path;
