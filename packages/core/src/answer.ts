@@ -9,8 +9,12 @@ export type { Prediction };
 
 export interface ClassifyResponse {
   model: { name: string; sha256: string; labels: string[] };
-  /** Most probable first. */
+  /** Most probable first (for an unknown photo: the closest labels). */
   predictions: Prediction[];
+  /** Open-set models only (spec.openSet): the photo looks like none of the labels. */
+  unknown?: boolean;
+  /** Open-set models only: the score behind `unknown` (higher = less like the training photos). */
+  ood_score?: number;
   /**
    * Where each millisecond went; null where the clock does not advance during CPU work
    * (deployed Workers), with `timing_note` saying so.

@@ -111,6 +111,9 @@ async function classifyLocally(file: File, bytes: Uint8Array): Promise<ResultVie
     mode: 'local',
     predictions: result.predictions,
     probabilities: result.probabilities,
+    ...(result.unknown === undefined
+      ? {}
+      : { unknown: result.unknown, oodScore: result.oodScore, labels: model.spec.labels }),
     totalMs: decodeMs + preprocess + inference,
     breakdown: `decode ${formatMs(decodeMs)} · preprocess ${formatMs(preprocess)} · inference ${formatMs(inference)} (${model.backend})`,
   };
@@ -132,6 +135,9 @@ async function classifyRemotely(file: File, bytes: Uint8Array): Promise<ResultVi
   return {
     mode: 'edge',
     predictions: response.predictions.slice(0, 5),
+    ...(typeof response.unknown === 'boolean'
+      ? { unknown: response.unknown, oodScore: response.ood_score, labels: response.model?.labels ?? [] }
+      : {}),
     totalMs: roundTripMs,
     breakdown: `server: ${parts.join(' · ') || 'no timing'}${model}`,
   };

@@ -55,6 +55,17 @@ export function renderModelCard(card: HTMLElement, model: LocalModel): void {
   items.push(
     ...row('Val accuracy', accuracy === undefined ? 'not recorded' : `${(accuracy * 100).toFixed(1)}%`),
   );
+  const os = spec.openSet;
+  items.push(
+    ...row(
+      'Unknown photos',
+      os
+        ? `“not one of these” when the ${os.method} score is above ${+os.threshold.toPrecision(4)} (${
+            os.valRejected === undefined ? 'threshold' : `${(os.valRejected * 100).toFixed(1)}% of val photos`
+          } rejected) · confidence calibrated at temperature ${+os.temperature.toPrecision(3)}`
+        : 'not detected (model exported before open-set support)',
+    ),
+  );
   if (spec.training?.epochs !== undefined) {
     const mode = spec.training.mode ? ` (${spec.training.mode})` : '';
     items.push(
@@ -76,6 +87,7 @@ export function renderModelCard(card: HTMLElement, model: LocalModel): void {
   card.dataset.state = 'ready';
   card.dataset.labels = JSON.stringify(spec.labels);
   card.dataset.backend = model.backend;
+  if (os) card.dataset.oodThreshold = String(os.threshold);
 }
 
 export function renderModelError(card: HTMLElement, message: string): void {

@@ -10,9 +10,24 @@ export interface ResultView {
   predictions: Prediction[];
   /** Every label's probability in spec order (in-browser mode only: the API sends top-k). */
   probabilities?: ArrayLike<number>;
+  /** Open-set models: the photo looks like none of `labels` (the model's own class names). */
+  unknown?: boolean;
+  oodScore?: number;
+  labels?: readonly string[];
   /** Headline latency, and the breakdown shown under it. */
   totalMs: number;
   breakdown: string;
+}
+
+/**
+ * The card's question for a photo the model thinks is none of its classes, in the model's own
+ * class names: "Not ants or bees?", "Not daisy, iris or tulip?"; past four names, a count.
+ */
+export function unknownHeadline(labels: readonly string[]): string {
+  if (labels.length === 0) return 'Not something this model knows?';
+  if (labels.length > 4) return `None of the ${labels.length} things this model knows?`;
+  if (labels.length === 1) return `Not ${labels[0]}?`;
+  return `Not ${labels.slice(0, -1).join(', ')} or ${labels[labels.length - 1]}?`;
 }
 
 export interface ResultCard {
@@ -55,7 +70,17 @@ export function createResultCard(name: string, previewUrl: string | null): Resul
       element.dataset.top1 = best?.label ?? '';
       element.dataset.predictions = JSON.stringify(view.predictions);
       if (view.probabilities) element.dataset.probabilities = JSON.stringify(Array.from(view.probabilities));
+      if (view.unknown !== undefined) element.dataset.unknown = String(view.unknown);
+      if (view.oodScore !== undefined) element.dataset.oodScore = String(view.oodScore);
       top.textContent = best ? `${best.label} · ${percent(best.probability)}` : 'no prediction';
+      if (view.unknown) {
+        top.classList.add('result-unknown');
+        top.textContent = unknownHeadline(view.labels ?? []);
+        if (best)
+          top.append(
+            h('span', { class: 'result-closest' }, ` Closest: ${best.label} · ${percent(best.probability)}`),
+          );
+      }
       const bars = h(
         'ol',
         { class: 'bars', 'aria-label': 'Top predictions' },

@@ -38,7 +38,8 @@ describe.runIf(haveChromium(TEST))(TEST, () => {
   beforeAll(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'ferry-web-demo-'));
     mkdirSync(ARTIFACTS, { recursive: true });
-    modelPath = await tinyExportedModel(scratch);
+    // An open-set model (what `ferry train` writes now): calibrated probabilities + ood_score.
+    modelPath = await tinyExportedModel(scratch, undefined, 1, 'tiny-web-demo', 'knn-cosine');
     labels = readModelSpecFromOnnx(readFileSync(modelPath)).labels;
     photos = await photoSet(scratch, TEST);
     console.log(
@@ -109,6 +110,46 @@ describe.runIf(haveChromium(TEST))(TEST, () => {
     expect(await columns()).toBe(1);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await page.screenshot({ path: join(ARTIFACTS, 'results-phone.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('open set: each card says "Not ants or bees?" with the closest label when the score is over the threshold, in-browser and via the edge API; PNG scores within 1e-4 of onnxruntime-node', async () => {
+    const spec = readModelSpecFromOnnx(readFileSync(modelPath));
+    const threshold = spec.openSet!.threshold;
+    // Lossless photos: the browser's decoder gives sharp's pixels, so any score difference is the runtime.
+    const pngs = await Promise.all(
+      (await syntheticPhotos(join(scratch, 'open-set'), 4)).map(async (jpeg) => {
+        const png = jpeg.replace(/\.jpg$/, '.png');
+        await sharp(jpeg).png().toFile(png);
+        return png;
+      }),
+    );
+    const refs = await referenceAnswers(modelPath, pngs);
+    const page = await newPage();
+    await openDemo(page, site.url);
+    const card = (await page.textContent('#model-card')) ?? '';
+    expect(card).toContain('Unknown photos');
+    expect(card).toContain(String(+threshold.toPrecision(4)));
+    for (const mode of ['local', 'edge'] as const) {
+      if (mode === 'edge') await useMode(page, 'edge', edge.url);
+      const shown = await upload(page, pngs);
+      let unknown = 0;
+      for (const [i, result] of shown.entries()) {
+        const ref = refs.get(pngs[i]!)!;
+        const name = `${mode} ${basename(pngs[i]!)}`;
+        expect(result.status, name).toBe('done');
+        expect(Math.abs(result.oodScore! - ref.oodScore!), name).toBeLessThan(1e-4);
+        expect(result.unknown, name).toBe(ref.unknown);
+        if (result.unknown) {
+          unknown++;
+          expect(result.headline, name).toMatch(/^Not ants or bees\? Closest: (ants|bees) · \d/);
+        } else expect(result.headline, name).not.toMatch(/^Not /);
+      }
+      console.log(
+        `${TEST}: open set, ${mode}: ${unknown}/${shown.length} PNG photos unknown (threshold ${threshold})`,
+      );
+    }
+    await page.screenshot({ path: join(ARTIFACTS, 'open-set.png') });
     await page.close();
   });
 

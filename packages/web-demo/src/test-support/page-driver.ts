@@ -10,6 +10,10 @@ export interface ShownResult {
   top1?: string;
   probabilities?: number[];
   predictions?: Prediction[];
+  /** Open-set models: the card's verdict and score, and its headline text. */
+  unknown?: boolean;
+  oodScore?: number;
+  headline?: string;
   error?: string;
 }
 
@@ -36,6 +40,9 @@ export async function readResults(page: Page): Promise<ShownResult[]> {
         top1: d.top1,
         probabilities: d.probabilities ? (JSON.parse(d.probabilities) as number[]) : undefined,
         predictions: d.predictions ? JSON.parse(d.predictions) : undefined,
+        unknown: d.unknown === undefined ? undefined : d.unknown === 'true',
+        oodScore: d.oodScore === undefined ? undefined : Number(d.oodScore),
+        headline: card.querySelector('.result-top')?.textContent ?? undefined,
         error: d.error,
       };
     }),

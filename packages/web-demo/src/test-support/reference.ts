@@ -13,6 +13,9 @@ export interface Reference {
   top1: string;
   /** Probabilities in the model's label order. */
   probabilities: number[];
+  /** Open-set models only. */
+  unknown?: boolean;
+  oodScore?: number;
 }
 
 export async function referenceAnswers(
@@ -35,7 +38,11 @@ export async function referenceAnswers(
         header.orientation,
       );
       const result = await classifier.classify(image, { topK: 1 });
-      out.set(file, { top1: result.predictions[0]!.label, probabilities: Array.from(result.probabilities) });
+      out.set(file, {
+        top1: result.predictions[0]!.label,
+        probabilities: Array.from(result.probabilities),
+        ...(result.unknown === undefined ? {} : { unknown: result.unknown, oodScore: result.oodScore }),
+      });
     }
   } finally {
     await session.release();

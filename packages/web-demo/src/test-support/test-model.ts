@@ -4,6 +4,7 @@
  * is tested on exactly the kind of file `ferry export` writes.
  */
 import { join } from 'node:path';
+import type { OpenSetMethod } from '@ferry/core';
 import { exportRunToOnnx } from '@ferry/trainer/export';
 import { createTinyRun } from '@ferry/trainer/testing';
 
@@ -15,10 +16,11 @@ export async function tinyExportedModel(
   labels = TEST_LABELS,
   seed = 1,
   name = 'tiny-web-demo',
+  openSet?: OpenSetMethod,
 ): Promise<string> {
   const runDir = join(dir, `tiny-run-${seed}`);
   // 64 px rather than the default 32: the resize/crop path still does real work on photos.
-  await createTinyRun(runDir, { labels, seed, size: 64, name });
+  await createTinyRun(runDir, { labels, seed, size: 64, name, ...(openSet ? { openSet } : {}) });
   const { path } = await exportRunToOnnx({ runDir, out: join(runDir, 'model.onnx') });
   return path;
 }
