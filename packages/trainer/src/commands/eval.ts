@@ -4,17 +4,23 @@ import type { BackendName } from '../backend/index.js';
 import { CliError } from '../cli-support.js';
 import { DatasetError } from '../data/dataset.js';
 import { ModelFileError } from '../io/layers-model-io.js';
+import { evaluateOpenSet, formatOpenSetEvaluation } from '../ood/evaluate-ood.js';
 import { evaluateRun } from '../train/evaluate.js';
 import { formatMetrics } from '../train/metrics.js';
 import { RunDirError } from '../train/train.js';
 
-export const usage = `Usage: ferry eval --run RUN_DIR --data DIR [--backend B] [--json]
+export const usage = `Usage: ferry eval --run RUN_DIR --data DIR [--ood OOD_DIR] [--backend B] [--json]
 
 Classifies DIR/<label>/* (DIR/val/<label>/* when DIR has train/ and val/) with the run's
-checkpoint and spec, and prints accuracy, per-class precision/recall/F1 and the confusion matrix.`;
+checkpoint and spec, and prints accuracy, per-class precision/recall/F1 and the confusion matrix.
+
+--ood OOD_DIR  also runs the run's model.onnx on every image under OOD_DIR (photos of none of
+               the model's classes) and on DIR's photos, and reports how its open-set answer
+               separates them: AUROC, FPR at 95 % TPR, the share of each set answered "unknown"
+               and the accuracy on the known photos it accepts.`;
 
 export async function run(argv: string[]): Promise<number> {
-  let values: { run?: string; data?: string; backend?: string; json?: boolean };
+  let values: { run?: string; data?: string; ood?: string; backend?: string; json?: boolean };
   try {
     values = parseArgs({
       args: argv,
@@ -22,6 +28,7 @@ export async function run(argv: string[]): Promise<number> {
       options: {
         run: { type: 'string' },
         data: { type: 'string' },
+        ood: { type: 'string' },
         backend: { type: 'string' },
         json: { type: 'boolean' },
       },
@@ -37,7 +44,31 @@ export async function run(argv: string[]): Promise<number> {
       data: values.data,
       backend: (values.backend ?? 'auto') as BackendName,
     });
+    const ood = values.ood
+      ? await evaluateOpenSet({
+          runDir: values.run,
+          known: result.predictions.map((p) => ({ path: p.path, label: p.label })),
+          oodDir: values.ood,
+        })
+      : undefined;
     if (values.json) {
+      const oodJson = ood
+        ? {
+            ood: {
+              method: ood.openSet.method,
+              threshold: ood.openSet.threshold,
+              auroc: ood.auroc,
+              fpr95: ood.fpr95,
+              unknownRejected: ood.unknownRejected,
+              knownRejected: ood.knownRejected,
+              acceptedAccuracy: ood.acceptedAccuracy,
+              overallAccuracy: ood.overallAccuracy,
+              unknown: ood.unknown,
+              known: ood.known,
+              skipped: ood.skipped,
+            },
+          }
+        : {};
       process.stdout.write(
         `${JSON.stringify({
           accuracy: result.metrics.accuracy,
@@ -47,11 +78,16 @@ export async function run(argv: string[]): Promise<number> {
           labels: result.labels,
           count: result.metrics.count,
           skipped: result.skipped,
+          ...oodJson,
         })}\n`,
       );
     } else {
       process.stdout.write(`${formatMetrics(result.labels, result.metrics)}\n`);
       for (const s of result.skipped) process.stdout.write(`skipped ${s.path}: ${s.reason}\n`);
+      if (ood) {
+        process.stdout.write(`\n${formatOpenSetEvaluation(ood)}\n`);
+        for (const s of ood.skipped) process.stdout.write(`skipped ${s.path}: ${s.reason}\n`);
+      }
     }
     return 0;
   } catch (error) {

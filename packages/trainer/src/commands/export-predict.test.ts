@@ -208,3 +208,35 @@ describe('ferry predict with an open-set model', () => {
     expect('ood_score' in plain).toBe(false);
   });
 });
+
+describe('ferry eval --ood', () => {
+  it('reports AUROC, FPR at 95 % TPR and the share answered unknown for the run model, as text and JSON', async () => {
+    const openRun = join(root, 'eval-open-run');
+    await createTinyRun(openRun, { labels, seed: 9, openSet: 'knn-cosine' });
+    expect(ferry('export', '--run', openRun).code).toBe(0);
+    const oodDir = join(root, 'ood', 'nested');
+    await mkdir(oodDir, { recursive: true });
+    for (let i = 0; i < 3; i++)
+      await writeFile(join(oodDir, `other-${i}.jpg`), await syntheticJpeg(i % 2, 50 + i, 40, 56));
+    const text = ferry('eval', '--run', openRun, '--data', join(dataDir, 'val'), '--ood', join(root, 'ood'));
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^open set: knn-cosine, unknown when the score is above /m);
+    expect(text.stdout).toMatch(/unknown photos answered "unknown" +\d+\.\d % {2}\(3 photos\)/);
+    expect(text.stdout).toMatch(/known photos answered "unknown" +\d+\.\d % {2}\(6 photos\)/);
+    expect(text.stdout).toMatch(/AUROC +(0|1)\.\d{4}/);
+
+    const json = JSON.parse(
+      ferry('eval', '--run', openRun, '--data', join(dataDir, 'val'), '--ood', join(root, 'ood'), '--json')
+        .stdout,
+    );
+    expect(json.ood).toMatchObject({ method: 'knn-cosine', unknown: 3, known: 6 });
+    for (const key of ['auroc', 'fpr95', 'unknownRejected', 'knownRejected'])
+      expect(json.ood[key], key).toBeGreaterThanOrEqual(0);
+
+    // A model exported before open-set support: a clear error, not a crash.
+    expect(ferry('export', '--run', runDir).code).toBe(0);
+    const old = ferry('eval', '--run', runDir, '--data', join(dataDir, 'val'), '--ood', join(root, 'ood'));
+    expect(old.code).toBe(1);
+    expect(old.stderr).toMatch(/has no open-set answer/);
+  });
+});

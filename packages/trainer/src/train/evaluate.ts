@@ -42,7 +42,7 @@ async function readSpec(runDir: string): Promise<ModelSpec> {
 }
 
 /** Samples of DIR/<label>/* (or DIR/val/<label>/* when DIR has train/ and val/) for known labels. */
-async function listEvalSamples(dir: string, labels: string[]): Promise<Sample[]> {
+export async function listEvalSamples(dir: string, labels: string[]): Promise<Sample[]> {
   let root = resolve(dir);
   if (!existsSync(root)) throw new DatasetError(`data directory ${root} does not exist`);
   if (existsSync(join(root, 'val')) && existsSync(join(root, 'train'))) root = join(root, 'val');
