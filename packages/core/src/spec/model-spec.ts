@@ -30,7 +30,10 @@ export const DEFAULT_IO_NAMES = {
  * - `knn-cosine`: 1 - cosine similarity to the k-th nearest training photo;
  * - `mahalanobis`: distance to the nearest class mean under a shared, shrunk covariance;
  * - `centroid-cosine`: 1 - cosine similarity to the nearest class mean;
- * - `max-softmax`: 1 - the top calibrated probability; `energy`: -T logsumexp(logits / T).
+ * - `max-softmax`: 1 - the top calibrated probability; `energy`: -T logsumexp(logits / T);
+ * - `knn-cosine+max-softmax`, `knn-cosine+energy`: the sum of the two scores, each standardised
+ *   by its mean and standard deviation on the in-distribution val photos (the feature distance
+ *   sees unrelated photos, the logits see near classes the features alone cannot tell apart).
  */
 export const OPEN_SET_METHODS = [
   'knn-cosine',
@@ -38,6 +41,8 @@ export const OPEN_SET_METHODS = [
   'centroid-cosine',
   'max-softmax',
   'energy',
+  'knn-cosine+max-softmax',
+  'knn-cosine+energy',
 ] as const;
 export type OpenSetMethod = (typeof OPEN_SET_METHODS)[number];
 

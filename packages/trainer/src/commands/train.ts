@@ -3,6 +3,7 @@
  * otherwise, JSON lines with --json), Ctrl-C saves the last finished epoch and exits 130.
  */
 import { parseArgs } from 'node:util';
+import type { OpenSetMethod } from '@ferry/core';
 import { progressBar } from '../backbones/download.js';
 import { BackboneError } from '../backbones/resolve.js';
 import { BACKEND_NAMES, type BackendName, isBackendName } from '../backend/index.js';
@@ -58,6 +59,11 @@ Training
   --seed N                default 42; same seed, same metrics
   --backend B             auto (default) | wasm | cpu | tensorflow | tensorflow-gpu | webgpu
                           (GPU set-up: docs/gpu.md)
+Open set (every mode: a score for "none of these labels" and a temperature, fitted on the
+training photos' features and calibrated on val so at most 5 % of val photos are rejected)
+  --ood-method M          knn-cosine+energy (default) | knn-cosine | knn-cosine+max-softmax |
+                          centroid-cosine | mahalanobis | max-softmax | energy
+Run
   --resume                continue the interrupted run in --out
   --no-export             skip writing model.onnx
   --json                  JSON lines on stdout instead of human output
@@ -104,6 +110,7 @@ export function parseTrainArgs(argv: string[]) {
         'aug-views': { type: 'string' },
         'no-mirror-view': { type: 'boolean' },
         patience: { type: 'string' },
+        'ood-method': { type: 'string' },
         'val-split': { type: 'string' },
         seed: { type: 'string' },
         backend: { type: 'string' },
@@ -157,6 +164,7 @@ export function parseTrainArgs(argv: string[]) {
     augViews: num('--aug-views', v['aug-views']),
     mirrorView: v['no-mirror-view'] ? false : undefined,
     patience: num('--patience', v.patience),
+    openSetMethod: v['ood-method'] as OpenSetMethod | undefined,
     valSplit: num('--val-split', v['val-split']),
     seed: num('--seed', v.seed),
     backend: v.backend as BackendName | undefined,

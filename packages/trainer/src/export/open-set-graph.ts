@@ -8,7 +8,7 @@
  * (see precision/weight-precision.ts) because the score is a distance, not a logit.
  */
 import type { OpenSetSpec } from '@ferry/core';
-import type { OpenSetParams } from '../ood/methods.js';
+import { hybridParts, type OpenSetParams, type SingleMethod } from '../ood/methods.js';
 import { attr, type OnnxGraphBuilder } from './graph-builder.js';
 
 export const OPEN_SET_PREFIX = 'open_set/';
@@ -64,23 +64,55 @@ export interface OpenSetGraphInput {
   params: OpenSetParams;
 }
 
-/** Appends both outputs; returns [scoreOutput, probabilitiesOutput] (graph-unique, reserved). */
+/** Appends both outputs: `spec.probabilitiesOutput` and `spec.scoreOutput`. */
 export function addOpenSetOutputs(b: OnnxGraphBuilder, o: OpenSetGraphInput): void {
   const { spec, params } = o;
-  const one = () => scalar(b, 'one', 1);
   const scaled = b.op('Div', [o.logits, scalar(b, 'temperature', spec.temperature)], 'open_set/scale_logits');
   b.addNode('Softmax', [scaled], {
     name: 'open_set/calibrated',
     outputs: [spec.probabilitiesOutput],
     attributes: [attr.int('axis', 1)],
   });
-  const out = (op: string, inputs: string[]) =>
-    b.addNode(op, inputs, { name: 'open_set/score', outputs: [spec.scoreOutput] });
-  switch (params.method) {
-    case 'max-softmax': {
-      out('Sub', [one(), rowExtreme(b, spec.probabilitiesOutput, true, 'open_set/top')]);
-      return;
-    }
+  const parts = hybridParts(params.method);
+  let score: string;
+  if (!parts) score = singleScore(b, params.method as SingleMethod, o, scaled);
+  else {
+    if (!params.standardize)
+      throw new Error(`open set: ${params.method} parameters lack their standardisation`);
+    const [ma, sa, mb, sb] = params.standardize;
+    // (a - ma) + (sa / sb) (b - mb), as ood/methods.ts scoreOpenSet.
+    const a = b.op(
+      'Sub',
+      [singleScore(b, parts[0], o, scaled), scalar(b, 'feature_mean', ma)],
+      'open_set/feature_centered',
+    );
+    const l = b.op(
+      'Sub',
+      [singleScore(b, parts[1], o, scaled), scalar(b, 'logit_mean', mb)],
+      'open_set/logit_centered',
+    );
+    const weighted = b.op('Mul', [l, scalar(b, 'logit_weight', sa / sb)], 'open_set/logit_weighted');
+    score = b.op('Add', [a, weighted], 'open_set/sum');
+  }
+  b.addNode('Identity', [score], { name: 'open_set/score', outputs: [spec.scoreOutput] });
+}
+
+/** One scorer's [batch] score tensor. */
+function singleScore(
+  b: OnnxGraphBuilder,
+  method: SingleMethod,
+  o: OpenSetGraphInput,
+  scaled: string,
+): string {
+  const { spec, params } = o;
+  const one = () => scalar(b, 'one', 1);
+  switch (method) {
+    case 'max-softmax':
+      return b.op(
+        'Sub',
+        [one(), rowExtreme(b, spec.probabilitiesOutput, true, 'open_set/top')],
+        'open_set/msp',
+      );
     case 'energy': {
       // logsumexp = m + log(sum(exp(z - m))), m the row max, so no exp overflows.
       const m = rowExtreme(b, scaled, true, 'open_set/max');
@@ -88,11 +120,10 @@ export function addOpenSetOutputs(b: OnnxGraphBuilder, o: OpenSetGraphInput): vo
       const e = b.op('Exp', [b.op('Sub', [scaled, m2], 'open_set/shift')], 'open_set/exp');
       const lse = b.op(
         'Add',
-        [m, b.op('Log', [reduceSum(b, e, 1, false, 'open_set/sum')], 'open_set/log')],
+        [m, b.op('Log', [reduceSum(b, e, 1, false, 'open_set/sum_exp')], 'open_set/log')],
         'open_set/logsumexp',
       );
-      out('Mul', [lse, scalar(b, 'minus_temperature', -spec.temperature)]);
-      return;
+      return b.op('Mul', [lse, scalar(b, 'minus_temperature', -spec.temperature)], 'open_set/energy');
     }
     case 'knn-cosine': {
       const bank = params.bank as Float32Array;
@@ -120,8 +151,7 @@ export function addOpenSetOutputs(b: OnnxGraphBuilder, o: OpenSetGraphInput): vo
         );
         kth = reduceSum(b, last, 1, false, 'open_set/kth_value');
       }
-      out('Sub', [one(), kth]);
-      return;
+      return b.op('Sub', [one(), kth], 'open_set/knn');
     }
     case 'centroid-cosine': {
       const meansT = b.addFloats(
@@ -130,8 +160,7 @@ export function addOpenSetOutputs(b: OnnxGraphBuilder, o: OpenSetGraphInput): vo
         [params.dim, params.classes],
       );
       const sims = b.op('MatMul', [l2Normalize(b, o.features), meansT], 'open_set/similarities');
-      out('Sub', [one(), rowExtreme(b, sims, true, 'open_set/nearest')]);
-      return;
+      return b.op('Sub', [one(), rowExtreme(b, sims, true, 'open_set/nearest')], 'open_set/centroid');
     }
     case 'mahalanobis': {
       const rank = params.rank as number;
@@ -156,8 +185,11 @@ export function addOpenSetOutputs(b: OnnxGraphBuilder, o: OpenSetGraphInput): vo
         'open_set/d2',
       );
       const nearest = rowExtreme(b, d2, false, 'open_set/nearest');
-      out('Sqrt', [b.op('Max', [nearest, scalar(b, 'zero', 0)], 'open_set/clamp')]);
-      return;
+      return b.op(
+        'Sqrt',
+        [b.op('Max', [nearest, scalar(b, 'zero', 0)], 'open_set/clamp')],
+        'open_set/mahalanobis',
+      );
     }
   }
 }

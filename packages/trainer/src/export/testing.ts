@@ -83,7 +83,12 @@ export async function createTinyRun(runDir: string, options: TinyRunOptions): Pr
     // Train and val "photos": seeded noise, labels round-robin; features and logits from the model.
     const pooledModel = tf.model({ inputs: input, outputs: [x, logits] });
     const photos = (n: number, s: number) => {
-      const t = tf.randomUniform([n, size, size, 3], -1, 1, 'float32', seed * 7 + s);
+      // A colour per photo plus texture: plain noise pools to near-identical features.
+      const t = tf.tidy(() =>
+        tf
+          .randomUniform([n, 1, 1, 3], -0.9, 0.9, 'float32', seed * 7 + s)
+          .add(tf.randomUniform([n, size, size, 3], -0.1, 0.1, 'float32', seed * 11 + s)),
+      );
       const [f, l] = pooledModel.predict(t) as tfTypes.Tensor[];
       const out = {
         features: { data: f!.dataSync() as Float32Array, rows: n, dim: f!.shape[1] as number },

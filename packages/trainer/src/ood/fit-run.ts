@@ -35,6 +35,8 @@ export interface FitRunOpenSetOptions {
   val: readonly Sample[];
   cached?: CachedRunFeatures;
   method?: OpenSetMethod;
+  /** One summary line (method, threshold, val rejected, ECE before/after, time taken). */
+  log?: (message: string) => void;
 }
 
 function plainViewRows(c: CachedRunFeatures): { train: FeatureMatrix; labels: number[] } {
@@ -48,6 +50,7 @@ function plainViewRows(c: CachedRunFeatures): { train: FeatureMatrix; labels: nu
 }
 
 export async function fitRunOpenSet(o: FitRunOpenSetOptions): Promise<OpenSetSpec> {
+  const started = performance.now();
   let fit: ReturnType<typeof fitOpenSet>;
   const classes = o.spec.labels.length;
   if (o.cached) {
@@ -82,5 +85,10 @@ export async function fitRunOpenSet(o: FitRunOpenSetOptions): Promise<OpenSetSpe
     }
   }
   await writeOpenSetParams(o.runDir, fit.params);
-  return fit.spec;
+  const os = fit.spec;
+  const pct = (x = 0) => `${(x * 100).toFixed(1)}%`;
+  o.log?.(
+    `open set: ${os.method}, unknown above ${os.threshold.toPrecision(4)} (${pct(os.valRejected)} of val); temperature ${os.temperature.toPrecision(3)}, val ECE ${os.eceBefore?.toFixed(3)} -> ${os.eceAfter?.toFixed(3)} (${Math.round(performance.now() - started)} ms)`,
+  );
+  return os;
 }

@@ -26,6 +26,45 @@ export interface OpenSetParams {
   whiten?: Float32Array;
   rank?: number;
   lambda?: number;
+  /**
+   * Hybrid methods (`knn-cosine+...`): [mean, std] of the feature score then of the logit score
+   * on the in-distribution val photos; the score is the sum of both standardised scores, times
+   * the feature score's std (same ranking, the feature score's units).
+   */
+  standardize?: [number, number, number, number];
+}
+
+export type SingleMethod = 'knn-cosine' | 'mahalanobis' | 'centroid-cosine' | 'max-softmax' | 'energy';
+
+/** A hybrid's two parts: the feature-space scorer and the logit baseline it is summed with. */
+export function hybridParts(method: OpenSetMethod): [SingleMethod, SingleMethod] | undefined {
+  if (method === 'knn-cosine+max-softmax') return ['knn-cosine', 'max-softmax'];
+  if (method === 'knn-cosine+energy') return ['knn-cosine', 'energy'];
+  return undefined;
+}
+
+function meanStd(xs: ArrayLike<number>): [number, number] {
+  let m = 0;
+  for (let i = 0; i < xs.length; i++) m += xs[i] as number;
+  m /= Math.max(1, xs.length);
+  let v = 0;
+  for (let i = 0; i < xs.length; i++) v += ((xs[i] as number) - m) ** 2;
+  const sd = Math.sqrt(v / Math.max(1, xs.length));
+  return [m, sd > 1e-12 ? sd : 1];
+}
+
+/** Hybrids: the standardisation of both parts from in-distribution (val) features and logits. */
+export function fitStandardization(
+  p: OpenSetParams,
+  features: FeatureMatrix,
+  logits: readonly ArrayLike<number>[],
+  temperature: number,
+): OpenSetParams {
+  const parts = hybridParts(p.method);
+  if (!parts) return p;
+  const a = meanStd(scoreSingle(parts[0], p, features, logits, temperature));
+  const b = meanStd(scoreSingle(parts[1], p, features, logits, temperature));
+  return { ...p, standardize: [a[0], a[1], b[0], b[1]] };
 }
 
 /** Default neighbour rank of knn-cosine (see fitOpenSet for why). */
@@ -164,6 +203,10 @@ export function fitOpenSetMethod(
   switch (method) {
     case 'knn-cosine':
       return fitKnnCosine(train, options.k);
+    case 'knn-cosine+max-softmax':
+    case 'knn-cosine+energy':
+      // The standardisation comes later, from val (fitStandardization).
+      return { ...fitKnnCosine(train, options.k), method };
     case 'mahalanobis':
       return fitMahalanobis(train, labels, classes);
     case 'centroid-cosine':
@@ -190,11 +233,29 @@ export function scoreOpenSet(
   logits: readonly ArrayLike<number>[],
   temperature = 1,
 ): Float64Array {
+  const parts = hybridParts(p.method);
+  if (!parts) return scoreSingle(p.method as SingleMethod, p, features, logits, temperature);
+  if (!p.standardize) throw new Error(`open set: ${p.method} needs its standardisation (fitStandardization)`);
+  const [ma, sa, mb, sb] = p.standardize;
+  const a = scoreSingle(parts[0], p, features, logits, temperature);
+  const b = scoreSingle(parts[1], p, features, logits, temperature);
+  // sa * (za + zb): the standardised sum, kept in the feature score's units so float32 errors
+  // of either part are not magnified by 1/sa (runtimes agree on the score as on its parts).
+  return a.map((x, i) => x - ma + (sa / sb) * ((b[i] as number) - mb));
+}
+
+function scoreSingle(
+  method: SingleMethod,
+  p: OpenSetParams,
+  features: FeatureMatrix,
+  logits: readonly ArrayLike<number>[],
+  temperature: number,
+): Float64Array {
   const out = new Float64Array(features.rows);
   const { dim } = p;
-  if (p.method === 'max-softmax' || p.method === 'energy') {
+  if (method === 'max-softmax' || method === 'energy') {
     logits.forEach((row, r) => {
-      if (p.method === 'max-softmax') out[r] = 1 - Math.max(...softmaxWithTemperature(row, temperature));
+      if (method === 'max-softmax') out[r] = 1 - Math.max(...softmaxWithTemperature(row, temperature));
       else {
         let max = Number.NEGATIVE_INFINITY;
         for (let i = 0; i < row.length; i++) max = Math.max(max, (row[i] as number) / temperature);
@@ -208,14 +269,14 @@ export function scoreOpenSet(
   const f = normalizeRows(features);
   const raw = features.data;
   for (let r = 0; r < features.rows; r++) {
-    if (p.method === 'knn-cosine') {
+    if (method === 'knn-cosine') {
       const bank = p.bank as Float32Array;
       const n = bank.length / dim;
       const sims = new Float64Array(n);
       for (let i = 0; i < n; i++) sims[i] = dot(f, r * dim, bank, i * dim, dim);
       sims.sort();
       out[r] = 1 - (sims[n - (p.k ?? 1)] as number);
-    } else if (p.method === 'centroid-cosine') {
+    } else if (method === 'centroid-cosine') {
       const means = p.means as Float32Array;
       let best = Number.NEGATIVE_INFINITY;
       for (let c = 0; c < p.classes; c++) best = Math.max(best, dot(f, r * dim, means, c * dim, dim));

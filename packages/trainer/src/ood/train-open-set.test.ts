@@ -16,6 +16,7 @@ import { useTrainFixture } from '../test-support/train-fixture.js';
 import type { TrainMode } from '../train/options.js';
 import { train } from '../train/train.js';
 import { openPhotoScorer } from './collect.js';
+import { DEFAULT_OPEN_SET_METHOD } from './fit.js';
 import { scoreOpenSet } from './methods.js';
 import { readOpenSetParams } from './store.js';
 
@@ -49,7 +50,7 @@ describe.each([['features'], ['freeze']] as [TrainMode][])(
       const spec = parseModelSpec(JSON.parse(await readFile(join(out, 'spec.json'), 'utf8')));
       const os = spec.openSet!;
       expect(os).toMatchObject({
-        method: 'knn-cosine',
+        method: DEFAULT_OPEN_SET_METHOD,
         scoreOutput: 'ood_score',
         probabilitiesOutput: 'calibrated_probabilities',
       });
