@@ -37,6 +37,7 @@ export async function fitRun(run: TrainRun): Promise<void> {
       },
       run.progress,
     );
+    run.openSetFeatures = strategy.openSetFeatures?.();
   } finally {
     strategy.dispose();
   }

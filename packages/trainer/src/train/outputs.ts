@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createModelSpec, FERRY_VERSION, type ModelSpec } from '@ferry/core';
 import { type Dataset, describeBalance, displayPath } from '../data/dataset.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { fitRunOpenSet } from '../ood/fit-for-run.js';
 import { writeReport } from '../report/report-html.js';
 import { removeStateWeights } from './checkpoints.js';
 import { computeMetrics } from './metrics.js';
@@ -96,6 +97,17 @@ export async function writeRunOutputs(run: TrainRun): Promise<{ result: TrainRes
   if (result.interrupted) return { result, finished: false };
   if (result.bestEpoch === 0) throw new RunDirError('training finished no epoch');
   const spec = runSpec(run, result);
+  // The open-set answer and temperature (ood/), fitted on the best model's features.
+  spec.openSet = await fitRunOpenSet({
+    tf: run.models.tf,
+    runDir: run.runDir,
+    spec,
+    train: run.dataset.train,
+    val: run.dataset.val,
+    log: run.log,
+    ...(run.openSetFeatures ? { held: run.openSetFeatures, valAnswers: result.predictions } : {}),
+    ...(run.options.openSetMethod ? { method: run.options.openSetMethod } : {}),
+  });
   for (const output of RUN_OUTPUTS) await output.write({ run, result, spec });
   await saveProgress(run, result.epochsRun, true);
   await removeStateWeights(run.runDir);

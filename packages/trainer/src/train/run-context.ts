@@ -3,7 +3,9 @@
  * data, the models, the fit progress (fresh, or a resumed run's with its weights restored) and
  * the best weights so far. `saveProgress` is what --resume reads back.
  */
+
 import { defaultConcurrency } from '../data/loader.js';
+import type { HeldFeatures } from '../ood/fit-for-run.js';
 import { BestWeights, restoreResumedWeights, saveLastWeights } from './checkpoints.js';
 import type { ExtractStats } from './features.js';
 import { type FitProgress, freshProgress } from './fit.js';
@@ -27,6 +29,8 @@ export interface TrainRun extends ResolvedRun, RunData {
   phase?: TrainPhase;
   warmStart?: WarmStartSummary;
   featureCache?: ExtractStats;
+  /** features mode: the features the strategy held, kept for the open-set fit (ood/). */
+  openSetFeatures?: HeldFeatures;
   /** Frees the models and the best weights (the run is over, or failed). */
   dispose(): void;
 }

@@ -142,6 +142,7 @@ export async function createFeaturesStrategy(
   );
   const dim = featureDim(extractor);
   const trainLabels = extracted.train.map((row) => row.sample.label);
+  const trainViews = extracted.train.map((row) => row.view);
   const trainX = packRows(extracted.train, dim);
   const valSamples: Sample[] = extracted.val.map((row) => row.sample);
   const valFlat = packRows(extracted.val, dim);
@@ -225,6 +226,14 @@ export async function createFeaturesStrategy(
         valSamples,
       );
     },
+    openSetFeatures: () => ({
+      train: trainX,
+      trainLabels,
+      trainViews,
+      dim,
+      val: valFlat,
+      valSamples,
+    }),
     dispose: () => valX?.dispose(),
   };
 }

@@ -6,6 +6,7 @@
 import { argmax, softmax } from '@ferry/core';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { Dataset, Sample } from '../../data/dataset.js';
+import type { HeldFeatures } from '../../ood/fit-for-run.js';
 import type { SkipLog } from '../load-data.js';
 import type { RunModels } from '../load-models.js';
 import type { TrainEvent } from '../options.js';
@@ -48,6 +49,11 @@ export interface ModeStrategy {
    * (features mode's TypeScript linear head). Its weights must be in `head` after evaluate().
    */
   createStep?(plan: StepPlan): TrainStep;
+  /**
+   * The pooled features it already holds (features mode's cache), for the open-set fit; modes
+   * without them leave it out and the fit runs the final checkpoint over the photos instead.
+   */
+  openSetFeatures?(): HeldFeatures;
   dispose(): void;
 }
 

@@ -13,17 +13,23 @@ import type { FeatureMatrix } from './methods.js';
 import { writeOpenSetParams } from './store.js';
 
 /** features mode's in-memory features: every view of every train photo, and the val rows. */
-export interface CachedRunFeatures {
+export interface HeldFeatures {
   /** Row-major [rows, dim], rows ordered as `trainLabels` / `trainViews`. */
   train: Float32Array;
   trainLabels: readonly number[];
   /** View index per row: 0 = plain eval view, the only one the scorer is fitted on. */
   trainViews: readonly number[];
   dim: number;
+  /** Row-major [valSamples.length, dim]. */
   val: Float32Array;
-  /** Val rows' probabilities (softmax of the logits), same order as `val`. */
-  valProbabilities: readonly (readonly number[])[];
-  valLabels: readonly number[];
+  valSamples: readonly Sample[];
+}
+
+/** A val photo's answer at the best epoch (train/results.ts ValPrediction). */
+export interface ValAnswer {
+  path: string;
+  label: number;
+  probabilities: readonly number[];
 }
 
 export interface FitRunOpenSetOptions {
@@ -33,13 +39,15 @@ export interface FitRunOpenSetOptions {
   spec: ModelSpec;
   train: readonly Sample[];
   val: readonly Sample[];
-  cached?: CachedRunFeatures;
+  /** features mode: what its strategy held; with `valAnswers` in the same val order. */
+  held?: HeldFeatures;
+  valAnswers?: readonly ValAnswer[];
   method?: OpenSetMethod;
   /** One summary line (method, threshold, val rejected, ECE before/after, time taken). */
   log?: (message: string) => void;
 }
 
-function plainViewRows(c: CachedRunFeatures): { train: FeatureMatrix; labels: number[] } {
+function plainViewRows(c: HeldFeatures): { train: FeatureMatrix; labels: number[] } {
   const rows: number[] = [];
   c.trainViews.forEach((v, i) => {
     if (v === 0) rows.push(i);
@@ -53,17 +61,23 @@ export async function fitRunOpenSet(o: FitRunOpenSetOptions): Promise<OpenSetSpe
   const started = performance.now();
   let fit: ReturnType<typeof fitOpenSet>;
   const classes = o.spec.labels.length;
-  if (o.cached) {
-    const c = o.cached;
-    const { train, labels } = plainViewRows(c);
+  const held = o.held;
+  const answers = o.valAnswers;
+  // The held val rows and the best epoch's answers must be the same photos in the same order.
+  const aligned =
+    held &&
+    answers?.length === held.valSamples.length &&
+    answers.every((a, i) => a.path === held.valSamples[i]!.path);
+  if (held && answers && aligned) {
+    const { train, labels } = plainViewRows(held);
     fit = fitOpenSet({
       train,
       trainLabels: labels,
       classes,
-      val: { data: c.val, rows: c.valLabels.length, dim: c.dim },
+      val: { data: held.val, rows: held.valSamples.length, dim: held.dim },
       // log p is the logits up to a per-row constant, which softmax(. / T) ignores.
-      valLogits: c.valProbabilities.map((p) => p.map((x) => Math.log(Math.max(x, 1e-30)))),
-      valLabels: c.valLabels,
+      valLogits: answers.map((a) => a.probabilities.map((x) => Math.log(Math.max(x, 1e-30)))),
+      valLabels: answers.map((a) => a.label),
       ...(o.method ? { method: o.method } : {}),
     });
   } else {
