@@ -1,10 +1,12 @@
 /** `ferry eval --run RUN_DIR --data DIR`: the training metrics for any labelled folder. */
 import { parseArgs } from 'node:util';
+import { softmaxWithTemperature } from '@ferry/core';
 import type { BackendName } from '../backend/index.js';
 import { CliError } from '../cli-support.js';
 import { DatasetError } from '../data/dataset.js';
 import { ModelFileError } from '../io/layers-model-io.js';
 import { evaluateOpenSet, formatOpenSetEvaluation } from '../ood/evaluate-ood.js';
+import { openSetSection, updateReportOpenSet } from '../report/report-html.js';
 import { evaluateRun } from '../train/evaluate.js';
 import { formatMetrics } from '../train/metrics.js';
 import { RunDirError } from '../train/train.js';
@@ -51,6 +53,25 @@ export async function run(argv: string[]): Promise<number> {
           oodDir: values.ood,
         })
       : undefined;
+    // report.html's open-set section gets the unknown photos' score distribution beside the known.
+    const reportUpdated = ood
+      ? await updateReportOpenSet(
+          values.run,
+          openSetSection(ood.openSet, {
+            knownScores: ood.knownScores,
+            unknownScores: ood.unknownScores,
+            labels: ood.knownLabels,
+            // The model reports softmax(logits / T); softmax(T log p) recovers the plain softmax.
+            before: ood.knownProbabilities.map((p) =>
+              softmaxWithTemperature(
+                p.map((x) => Math.log(Math.max(x, 1e-30))),
+                1 / ood.openSet.temperature,
+              ),
+            ),
+            after: ood.knownProbabilities,
+          }),
+        )
+      : false;
     if (values.json) {
       const oodJson = ood
         ? {
@@ -86,6 +107,7 @@ export async function run(argv: string[]): Promise<number> {
       for (const s of result.skipped) process.stdout.write(`skipped ${s.path}: ${s.reason}\n`);
       if (ood) {
         process.stdout.write(`\n${formatOpenSetEvaluation(ood)}\n`);
+        if (reportUpdated) process.stdout.write(`report.html: open-set section updated with these photos\n`);
         for (const s of ood.skipped) process.stdout.write(`skipped ${s.path}: ${s.reason}\n`);
       }
     }

@@ -218,12 +218,22 @@ describe('ferry eval --ood', () => {
     await mkdir(oodDir, { recursive: true });
     for (let i = 0; i < 3; i++)
       await writeFile(join(oodDir, `other-${i}.jpg`), await syntheticJpeg(i % 2, 50 + i, 40, 56));
+    // A report.html with the open-set section a training run writes: eval replaces that section.
+    writeFileSync(
+      join(openRun, 'report.html'),
+      '<html><body><h1>r</h1><!-- ferry:open-set --><h2>old</h2><!-- /ferry:open-set --><p>rest</p></body></html>',
+    );
     const text = ferry('eval', '--run', openRun, '--data', join(dataDir, 'val'), '--ood', join(root, 'ood'));
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^open set: knn-cosine, unknown when the score is above /m);
     expect(text.stdout).toMatch(/unknown photos answered "unknown" +\d+\.\d % {2}\(3 photos\)/);
     expect(text.stdout).toMatch(/known photos answered "unknown" +\d+\.\d % {2}\(6 photos\)/);
     expect(text.stdout).toMatch(/AUROC +(0|1)\.\d{4}/);
+    expect(text.stdout).toContain('report.html: open-set section updated');
+    const report = await readFile(join(openRun, 'report.html'), 'utf8');
+    expect(report).not.toContain('<h2>old</h2>');
+    expect(report).toContain('unknown photos (3)');
+    expect(report).toMatch(/<p>rest<\/p><\/body><\/html>$/);
 
     const json = JSON.parse(
       ferry('eval', '--run', openRun, '--data', join(dataDir, 'val'), '--ood', join(root, 'ood'), '--json')

@@ -28,6 +28,9 @@ export interface OpenSetEvaluation {
   overallAccuracy: number;
   knownScores: number[];
   unknownScores: number[];
+  /** Known photos: true labels and the model's (calibrated) probabilities, in spec label order. */
+  knownLabels: number[];
+  knownProbabilities: number[][];
   skipped: SkippedFile[];
 }
 
@@ -83,6 +86,8 @@ export async function evaluateOpenSet(options: {
   };
   const knownScores: number[] = [];
   const unknownScores: number[] = [];
+  const knownLabels: number[] = [];
+  const knownProbabilities: number[][] = [];
   let right = 0;
   let accepted = 0;
   let acceptedRight = 0;
@@ -91,6 +96,8 @@ export async function evaluateOpenSet(options: {
       const r = await score(s.path);
       if (!r) continue;
       knownScores.push(r.oodScore!);
+      knownLabels.push(s.label);
+      knownProbabilities.push(Array.from(r.probabilities));
       const ok = model.spec.labels.indexOf(r.predictions[0]!.label) === s.label;
       if (ok) right++;
       if (!r.unknown) {
@@ -119,6 +126,8 @@ export async function evaluateOpenSet(options: {
     overallAccuracy: knownScores.length ? right / knownScores.length : Number.NaN,
     knownScores,
     unknownScores,
+    knownLabels,
+    knownProbabilities,
     skipped,
   };
 }

@@ -57,7 +57,9 @@ function plainViewRows(c: HeldFeatures): { train: FeatureMatrix; labels: number[
   return { train: { data, rows: rows.length, dim: c.dim }, labels: rows.map((r) => c.trainLabels[r]!) };
 }
 
-export async function fitRunOpenSet(o: FitRunOpenSetOptions): Promise<OpenSetSpec> {
+export async function fitRunOpenSet(
+  o: FitRunOpenSetOptions,
+): Promise<{ spec: OpenSetSpec; valScores: number[] }> {
   const started = performance.now();
   let fit: ReturnType<typeof fitOpenSet>;
   const classes = o.spec.labels.length;
@@ -104,5 +106,5 @@ export async function fitRunOpenSet(o: FitRunOpenSetOptions): Promise<OpenSetSpe
   o.log?.(
     `open set: ${os.method}, unknown above ${os.threshold.toPrecision(4)} (${pct(os.valRejected)} of val); temperature ${os.temperature.toPrecision(3)}, val ECE ${os.eceBefore?.toFixed(3)} -> ${os.eceAfter?.toFixed(3)} (${Math.round(performance.now() - started)} ms)`,
   );
-  return os;
+  return { spec: os, valScores: Array.from(fit.valScores) };
 }

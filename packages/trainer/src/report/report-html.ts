@@ -3,15 +3,26 @@
  * loss/accuracy curves, the confusion matrix, per-class metrics, a grid of augmented training
  * samples and a grid of val predictions with the mistakes marked.
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { applyTransforms, createRandom, type Image, resize, type TransformStep } from '@ferry/core';
+import {
+  applyTransforms,
+  createRandom,
+  expectedCalibrationError,
+  type Image,
+  type OpenSetSpec,
+  reliabilityBins,
+  resize,
+  softmaxWithTemperature,
+  type TransformStep,
+} from '@ferry/core';
 import sharp from 'sharp';
 import { type Dataset, displayPath, type Sample } from '../data/dataset.js';
 import { decodeImageFile } from '../data/decode.js';
 import { type PlainView, pickPipeline } from '../data/loader.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import type { TrainResult } from '../train/results.js';
-import { escapeHtml, lineChart } from './svg-chart.js';
+import { escapeHtml, histogramChart, lineChart, reliabilityChart } from './svg-chart.js';
 
 const THUMB = 112;
 
@@ -53,6 +64,8 @@ export interface ReportInput {
   plainView?: PlainView;
   evalPipeline: readonly TransformStep[];
   seed: number;
+  /** The fitted open-set answer: report.html then shows the val score distribution and calibration. */
+  openSet?: OpenSetSpec;
   /** Images per grid (defaults keep the file around 1 MB). */
   augmentedSamples?: number;
   valSamples?: number;
@@ -137,6 +150,7 @@ export async function renderReport(o: ReportInput): Promise<string> {
       // See above.
     }
   }
+  const openSet = o.openSet ? openSetSection(o.openSet, trainingOpenSetData(result, o.openSet)) : '';
   const skippedList = result.skipped.length
     ? `<h2>Skipped files (${result.skipped.length})</h2><ul>${result.skipped
         .map(
@@ -161,11 +175,102 @@ figcaption .file{display:block;color:#666}figure.wrong{outline:3px solid #d62728
 <div class="charts">${loss}${acc}</div>
 <h2>Confusion matrix</h2>${confusionTable(dataset.labels, result.metrics.confusion)}
 <h2>Per class</h2><table><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>${perClass}</table>
+${openSet}
 <h2>Augmented training samples</h2><div class="grid">${aug.join('')}</div>
 <h2>Val predictions (mistakes first, outlined red)</h2><div class="grid">${val.join('')}</div>
 ${skippedList}
 </body></html>
 `;
+}
+
+export interface OpenSetReportData {
+  /** Scores of the in-distribution (val) photos. */
+  knownScores: readonly number[];
+  /** Scores of photos of none of the classes (`ferry eval --ood`), when measured. */
+  unknownScores?: readonly number[];
+  /** True labels of the known photos and their probabilities before / after temperature scaling. */
+  labels: readonly number[];
+  before: readonly (readonly number[])[];
+  after: readonly (readonly number[])[];
+}
+
+/** The training run's view: val scores from the fit, calibrated = softmax(log p / T). */
+export function trainingOpenSetData(result: TrainResult, openSet: OpenSetSpec): OpenSetReportData {
+  const { predictions } = result;
+  return {
+    knownScores: result.openSetValScores ?? [],
+    labels: predictions.map((p) => p.label),
+    before: predictions.map((p) => p.probabilities),
+    // softmax(log p / T) = softmax(logits / T): the calibrated probabilities the model reports.
+    after: predictions.map((p) =>
+      softmaxWithTemperature(
+        p.probabilities.map((x) => Math.log(Math.max(x, 1e-30))),
+        openSet.temperature,
+      ),
+    ),
+  };
+}
+
+export const OPEN_SET_SECTION = { start: '<!-- ferry:open-set -->', end: '<!-- /ferry:open-set -->' };
+
+/**
+ * "Unknown photos and calibration": the known photos' open-set scores against the threshold (and
+ * the unknown photos' once `ferry eval --ood` measured some), and the reliability diagram of the
+ * known photos before and after temperature scaling. Between markers, so eval can replace it.
+ */
+export function openSetSection(os: OpenSetSpec | undefined, d: OpenSetReportData): string {
+  if (!os) return '';
+  const histogram = histogramChart(
+    `${os.method} score`,
+    [
+      { name: 'known (val) photos', color: '#2ca02c', values: [...d.knownScores] },
+      ...(d.unknownScores
+        ? [{ name: 'unknown photos', color: '#d62728', values: [...d.unknownScores] }]
+        : []),
+    ],
+    { value: os.threshold, label: `threshold ${os.threshold.toPrecision(4)}` },
+  );
+  const reliability = reliabilityChart('val', [
+    {
+      name: `softmax (ECE ${expectedCalibrationError(d.before, d.labels).toFixed(3)})`,
+      color: '#1f77b4',
+      bins: reliabilityBins(d.before, d.labels),
+    },
+    {
+      name: `T = ${os.temperature.toPrecision(3)} (ECE ${expectedCalibrationError(d.after, d.labels).toFixed(3)})`,
+      color: '#ff7f0e',
+      bins: reliabilityBins(d.after, d.labels),
+    },
+  ]);
+  const rejected =
+    os.valRejected === undefined
+      ? ''
+      : ` It rejects ${(os.valRejected * 100).toFixed(1)} % of the val photos (budget 5 %).`;
+  const unknown = d.unknownScores
+    ? ` Of the ${d.unknownScores.length} unknown photos, ${((d.unknownScores.filter((s) => s > os.threshold).length / Math.max(1, d.unknownScores.length)) * 100).toFixed(1)} % are answered "unknown".`
+    : ' <code>ferry eval --run RUN --data DIR --ood OOD_DIR</code> adds the scores of photos of none of the classes here.';
+  return `${OPEN_SET_SECTION.start}<h2>Unknown photos and calibration</h2>
+<p>A photo is answered "unknown" when its ${escapeHtml(os.method)} score is above <b>${os.threshold.toPrecision(6)}</b>, the threshold fitted on val.${rejected} Probabilities are divided by the temperature <b>${os.temperature.toPrecision(4)}</b> fitted on val.${unknown}</p>
+<div class="charts">${histogram}${reliability}</div>${OPEN_SET_SECTION.end}`;
+}
+
+/**
+ * Replaces the open-set section of an existing report.html (`ferry eval --ood` adds the unknown
+ * photos' scores); false when the run has no report or the report has no such section.
+ */
+export async function updateReportOpenSet(runDir: string, section: string): Promise<boolean> {
+  const path = join(runDir, 'report.html');
+  let html: string;
+  try {
+    html = await readFile(path, 'utf8');
+  } catch {
+    return false;
+  }
+  const start = html.indexOf(OPEN_SET_SECTION.start);
+  const end = html.indexOf(OPEN_SET_SECTION.end);
+  if (start < 0 || end < start) return false;
+  await writeFileAtomic(path, html.slice(0, start) + section + html.slice(end + OPEN_SET_SECTION.end.length));
+  return true;
 }
 
 export async function writeReport(o: ReportInput): Promise<string> {

@@ -44,7 +44,7 @@ export const RUN_OUTPUTS: RunOutput[] = [
   },
   {
     name: 'report.html',
-    async write({ run, result }) {
+    async write({ run, result, spec }) {
       if (!run.options.report) return;
       const { trainPipeline, evalPipeline, plainView } = run.models.pipelines;
       await writeReport({
@@ -55,6 +55,7 @@ export const RUN_OUTPUTS: RunOutput[] = [
         ...(plainView ? { plainView } : {}),
         evalPipeline,
         seed: run.options.seed,
+        ...(spec.openSet ? { openSet: spec.openSet } : {}),
       });
     },
   },
@@ -98,7 +99,7 @@ export async function writeRunOutputs(run: TrainRun): Promise<{ result: TrainRes
   if (result.bestEpoch === 0) throw new RunDirError('training finished no epoch');
   const spec = runSpec(run, result);
   // The open-set answer and temperature (ood/), fitted on the best model's features.
-  spec.openSet = await fitRunOpenSet({
+  const openSet = await fitRunOpenSet({
     tf: run.models.tf,
     runDir: run.runDir,
     spec,
@@ -108,6 +109,8 @@ export async function writeRunOutputs(run: TrainRun): Promise<{ result: TrainRes
     ...(run.openSetFeatures ? { held: run.openSetFeatures, valAnswers: result.predictions } : {}),
     ...(run.options.openSetMethod ? { method: run.options.openSetMethod } : {}),
   });
+  spec.openSet = openSet.spec;
+  result.openSetValScores = openSet.valScores;
   for (const output of RUN_OUTPUTS) await output.write({ run, result, spec });
   await saveProgress(run, result.epochsRun, true);
   await removeStateWeights(run.runDir);

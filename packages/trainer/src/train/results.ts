@@ -58,4 +58,6 @@ export interface TrainResult {
   backend: string;
   interrupted: boolean;
   onnxPath?: string;
+  /** The open-set scores of the val photos under the fitted scorer (report.html's histogram). */
+  openSetValScores?: number[];
 }
