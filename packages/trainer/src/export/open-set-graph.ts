@@ -1,7 +1,7 @@
 /**
  * The open-set part of an exported classifier: from the pooled backbone features and the logits
  * the classifier graph already has, two more outputs built from standard ONNX ops only
- * (MatMul, Sub, Mul, Div, ReduceSum, TopK, Slice, Sqrt, Exp, Log, Softmax):
+ * (Gemm, MatMul, Sub, Mul, Div, ReduceSum, TopK, Slice, Sqrt, Exp, Log, Softmax):
  * - `calibrated_probabilities` [batch, classes] = Softmax(logits / temperature);
  * - `ood_score` [batch], the same formula as trainer/src/ood/methods.ts `scoreOpenSet`.
  * Parameters are initializers named `open_set/...`; weight compression keeps them out of int8
@@ -129,8 +129,11 @@ function singleScore(
       const bank = params.bank as Float32Array;
       const n = bank.length / params.dim;
       const k = params.k ?? 1;
-      const bankT = b.addFloats(`${OPEN_SET_PREFIX}bank`, transpose(bank, n, params.dim), [params.dim, n]);
-      const sims = b.op('MatMul', [l2Normalize(b, o.features), bankT], 'open_set/similarities');
+      // Gemm with transB reads the bank as stored, [n, dim]: no transposed copy at export.
+      const bankName = b.addFloats(`${OPEN_SET_PREFIX}bank`, bank, [n, params.dim]);
+      const sims = b.op('Gemm', [l2Normalize(b, o.features), bankName], 'open_set/similarities', [
+        attr.int('transB', 1),
+      ]);
       let kth: string;
       if (k === 1) kth = rowExtreme(b, sims, true, 'open_set/nearest');
       else {
@@ -154,12 +157,13 @@ function singleScore(
       return b.op('Sub', [one(), kth], 'open_set/knn');
     }
     case 'centroid-cosine': {
-      const meansT = b.addFloats(
-        `${OPEN_SET_PREFIX}centroids`,
-        transpose(params.means as Float32Array, params.classes, params.dim),
-        [params.dim, params.classes],
-      );
-      const sims = b.op('MatMul', [l2Normalize(b, o.features), meansT], 'open_set/similarities');
+      const centroids = b.addFloats(`${OPEN_SET_PREFIX}centroids`, params.means as Float32Array, [
+        params.classes,
+        params.dim,
+      ]);
+      const sims = b.op('Gemm', [l2Normalize(b, o.features), centroids], 'open_set/similarities', [
+        attr.int('transB', 1),
+      ]);
       return b.op('Sub', [one(), rowExtreme(b, sims, true, 'open_set/nearest')], 'open_set/centroid');
     }
     case 'mahalanobis': {

@@ -9,7 +9,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import type { Sample } from '../data/dataset.js';
 import { openPhotoScorer } from './collect.js';
 import { fitOpenSet } from './fit.js';
-import type { FeatureMatrix } from './methods.js';
+import type { FeatureMatrix, MatMulT } from './methods.js';
 import { writeOpenSetParams } from './store.js';
 
 /** features mode's in-memory features: every view of every train photo, and the val rows. */
@@ -61,6 +61,14 @@ export async function fitRunOpenSet(
   o: FitRunOpenSetOptions,
 ): Promise<{ spec: OpenSetSpec; valScores: number[] }> {
   const started = performance.now();
+  const { tf } = o;
+  const matMulT: MatMulT = (a, aRows, b, bRows, dim) =>
+    tf.tidy(
+      () =>
+        tf
+          .matMul(tf.tensor2d(a, [aRows, dim]), tf.tensor2d(b, [bRows, dim]), false, true)
+          .dataSync() as Float32Array,
+    );
   let fit: ReturnType<typeof fitOpenSet>;
   const classes = o.spec.labels.length;
   const held = o.held;
@@ -73,6 +81,7 @@ export async function fitRunOpenSet(
   if (held && answers && aligned) {
     const { train, labels } = plainViewRows(held);
     fit = fitOpenSet({
+      matMulT,
       train,
       trainLabels: labels,
       classes,
@@ -88,6 +97,7 @@ export async function fitRunOpenSet(
       const tr = await scorer.collect(o.train);
       const va = await scorer.collect(o.val);
       fit = fitOpenSet({
+        matMulT,
         train: tr.features,
         trainLabels: tr.samples.map((s) => s.label),
         classes,

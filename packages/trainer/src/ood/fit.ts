@@ -18,8 +18,8 @@ import {
   type FeatureMatrix,
   fitOpenSetMethod,
   fitStandardization,
+  type MatMulT,
   type OpenSetParams,
-  scoreOpenSet,
 } from './methods.js';
 
 /** The threshold's budget: at most this share of in-distribution val photos answered "unknown". */
@@ -55,6 +55,8 @@ export interface OpenSetFitInput {
   valLabels: readonly number[];
   method?: OpenSetMethod;
   k?: number;
+  /** A fast [a x b^T] for the kNN pass (the training's tfjs backend); plain JS without it. */
+  matMulT?: MatMulT;
 }
 
 export interface OpenSetFit {
@@ -69,13 +71,13 @@ export function fitOpenSet(input: OpenSetFitInput): OpenSetFit {
   const temperature = fitTemperature(input.valLogits, input.valLabels);
   const before = input.valLogits.map((l) => softmaxWithTemperature(l, 1));
   const after = input.valLogits.map((l) => softmaxWithTemperature(l, temperature));
-  const params = fitStandardization(
+  const { params, scores: valScores } = fitStandardization(
     fitOpenSetMethod(method, input.train, input.trainLabels, input.classes, { k: input.k ?? DEFAULT_KNN_K }),
     input.val,
     input.valLogits,
     temperature,
+    input.matMulT,
   );
-  const valScores = scoreOpenSet(params, input.val, input.valLogits, temperature);
   const scores = Array.from(valScores);
   const threshold = thresholdForRejectRate(scores, MAX_VAL_REJECTED);
   const spec: OpenSetSpec = {

@@ -59,13 +59,39 @@ export function fitStandardization(
   features: FeatureMatrix,
   logits: readonly ArrayLike<number>[],
   temperature: number,
-): OpenSetParams {
+  matMulT?: MatMulT,
+): { params: OpenSetParams; scores: Float64Array } {
   const parts = hybridParts(p.method);
-  if (!parts) return p;
-  const a = meanStd(scoreSingle(parts[0], p, features, logits, temperature));
-  const b = meanStd(scoreSingle(parts[1], p, features, logits, temperature));
-  return { ...p, standardize: [a[0], a[1], b[0], b[1]] };
+  if (!parts) return { params: p, scores: scoreOpenSet(p, features, logits, temperature, matMulT) };
+  // Each part scored once: the fit's cost is the kNN pass over val, not three of them.
+  const a = scoreSingle(parts[0], p, features, logits, temperature, matMulT);
+  const b = scoreSingle(parts[1], p, features, logits, temperature, matMulT);
+  const [ma, sa] = meanStd(a);
+  const [mb, sb] = meanStd(b);
+  const params: OpenSetParams = { ...p, standardize: [ma, sa, mb, sb] };
+  return { params, scores: combineParts(params, a, b) };
 }
+
+/** sa * (za + zb): see scoreOpenSet. */
+function combineParts(p: OpenSetParams, a: Float64Array, b: Float64Array): Float64Array {
+  const [ma, sa, mb, sb] = p.standardize!;
+  // The standardised sum, kept in the feature score's units so float32 errors of either part
+  // are not magnified by 1/sa (runtimes agree on the score as on its parts).
+  return a.map((x, i) => x - ma + (sa / sb) * ((b[i] as number) - mb));
+}
+
+/**
+ * a [aRows, dim] times b [bRows, dim] transposed -> [aRows, bRows], row-major. The training flow
+ * passes its tfjs backend's matMul (wasm, SIMD): the fit's kNN pass is every val photo against
+ * every training photo, 48 M multiply-adds for ants/bees, which plain JS loops do 10x slower.
+ */
+export type MatMulT = (
+  a: Float32Array,
+  aRows: number,
+  b: Float32Array,
+  bRows: number,
+  dim: number,
+) => Float32Array;
 
 /** Default neighbour rank of knn-cosine (see fitOpenSet for why). */
 export const DEFAULT_KNN_K = 1;
@@ -217,10 +243,21 @@ export function fitOpenSetMethod(
   }
 }
 
+/** Four running sums: the fit scores every val photo against every training photo (1280-d). */
 function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, n: number): number {
-  let s = 0;
-  for (let i = 0; i < n; i++) s += (a[ao + i] as number) * (b[bo + i] as number);
-  return s;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    s0 += (a[ao + i] as number) * (b[bo + i] as number);
+    s1 += (a[ao + i + 1] as number) * (b[bo + i + 1] as number);
+    s2 += (a[ao + i + 2] as number) * (b[bo + i + 2] as number);
+    s3 += (a[ao + i + 3] as number) * (b[bo + i + 3] as number);
+  }
+  for (; i < n; i++) s0 += (a[ao + i] as number) * (b[bo + i] as number);
+  return s0 + s1 + s2 + s3;
 }
 
 /**
@@ -232,16 +269,16 @@ export function scoreOpenSet(
   features: FeatureMatrix,
   logits: readonly ArrayLike<number>[],
   temperature = 1,
+  matMulT?: MatMulT,
 ): Float64Array {
   const parts = hybridParts(p.method);
-  if (!parts) return scoreSingle(p.method as SingleMethod, p, features, logits, temperature);
+  if (!parts) return scoreSingle(p.method as SingleMethod, p, features, logits, temperature, matMulT);
   if (!p.standardize) throw new Error(`open set: ${p.method} needs its standardisation (fitStandardization)`);
-  const [ma, sa, mb, sb] = p.standardize;
-  const a = scoreSingle(parts[0], p, features, logits, temperature);
-  const b = scoreSingle(parts[1], p, features, logits, temperature);
-  // sa * (za + zb): the standardised sum, kept in the feature score's units so float32 errors
-  // of either part are not magnified by 1/sa (runtimes agree on the score as on its parts).
-  return a.map((x, i) => x - ma + (sa / sb) * ((b[i] as number) - mb));
+  return combineParts(
+    p,
+    scoreSingle(parts[0], p, features, logits, temperature, matMulT),
+    scoreSingle(parts[1], p, features, logits, temperature, matMulT),
+  );
 }
 
 function scoreSingle(
@@ -250,6 +287,7 @@ function scoreSingle(
   features: FeatureMatrix,
   logits: readonly ArrayLike<number>[],
   temperature: number,
+  matMulT?: MatMulT,
 ): Float64Array {
   const out = new Float64Array(features.rows);
   const { dim } = p;
@@ -268,14 +306,32 @@ function scoreSingle(
   }
   const f = normalizeRows(features);
   const raw = features.data;
+  if (method === 'knn-cosine' && matMulT) {
+    const bank = p.bank as Float32Array;
+    const n = bank.length / dim;
+    const k = p.k ?? 1;
+    const sims = matMulT(f, features.rows, bank, n, dim);
+    for (let r = 0; r < features.rows; r++) {
+      const row = Float64Array.from(sims.subarray(r * n, (r + 1) * n)).sort();
+      out[r] = 1 - (row[n - k] as number);
+    }
+    return out;
+  }
   for (let r = 0; r < features.rows; r++) {
     if (method === 'knn-cosine') {
       const bank = p.bank as Float32Array;
       const n = bank.length / dim;
-      const sims = new Float64Array(n);
-      for (let i = 0; i < n; i++) sims[i] = dot(f, r * dim, bank, i * dim, dim);
-      sims.sort();
-      out[r] = 1 - (sims[n - (p.k ?? 1)] as number);
+      const k = p.k ?? 1;
+      if (k === 1) {
+        let best = Number.NEGATIVE_INFINITY;
+        for (let i = 0; i < n; i++) best = Math.max(best, dot(f, r * dim, bank, i * dim, dim));
+        out[r] = 1 - best;
+      } else {
+        const sims = new Float64Array(n);
+        for (let i = 0; i < n; i++) sims[i] = dot(f, r * dim, bank, i * dim, dim);
+        sims.sort();
+        out[r] = 1 - (sims[n - k] as number);
+      }
     } else if (method === 'centroid-cosine') {
       const means = p.means as Float32Array;
       let best = Number.NEGATIVE_INFINITY;
