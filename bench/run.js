@@ -19,6 +19,7 @@
  *              server and the `ferry predict` path (p50/p99); memory under 16 concurrent 12-MP uploads
  *   memory     bench/train-memory.mjs when present (peak RSS of training runs)
  *   export     bench/export-precision.mjs: fp32/fp16/int8 sizes and val accuracy
+ *   open-set   bench/open-set.mjs: open-set AUROC/FPR95/ECE per method (ants/bees, flowers LOCO)
  *
  * Usage: node bench/run.js [--only PART[,PART]] [--quick] [--peer-epochs N] [--report]
  *   --only PART      parts to (re)run; training:<run> reruns one training run and merges it into
@@ -60,7 +61,7 @@ const PEER = join(HERE, 'peer-pytorch');
 const PYTHON = '/usr/bin/python3';
 /** Paths in the report are relative to the repository, so it names no one's machine. */
 const shownPath = (path) => (path ? relative(ROOT, path) || '.' : path);
-const PARTS = ['training', 'peers', 'inference', 'edge', 'uploads', 'memory', 'export'];
+const PARTS = ['training', 'peers', 'inference', 'edge', 'uploads', 'memory', 'export', 'open-set'];
 
 const { values: args } = parseArgs({
   options: {
@@ -785,6 +786,30 @@ async function memory() {
   });
 }
 
+/**
+ * bench/open-set.mjs: default runs on ants/bees (vs unrelated photos and vs the flower photos) and
+ * on the 12 flower species left out one at a time; every open-set method on the same features.
+ */
+async function openSetPart() {
+  const data = dirname(FULL_DATA);
+  if (!existsSync(join(data, 'oxford_flowers12'))) {
+    writeJson('open-set', { date: new Date().toISOString(), skipped: `${data}/oxford_flowers12 not found` });
+    return;
+  }
+  step('open-set: default runs (ants/bees; flowers leave-one-class-out x 12), every OOD method');
+  const work = join(tmpdir(), 'ferry-bench-open-set');
+  const r = await runChild(
+    process.execPath,
+    [join(HERE, 'open-set.mjs'), data, work, ...(QUICK ? ['--quick'] : [])],
+    { label: 'open-set' },
+  );
+  rmSync(work, { recursive: true, force: true });
+  writeJson('open-set', {
+    date: new Date().toISOString(),
+    ...(r.code === 0 && r.json ? r.json : { error: errorOf(r) }),
+  });
+}
+
 async function exportPart() {
   const dir = defaultRun();
   step('export: fp32 / fp16 / int8 exports, val accuracy with onnxruntime-node');
@@ -1287,6 +1312,91 @@ function exportSection(x) {
   ].join('\n');
 }
 
+function openSetSection(o) {
+  if (!o) return '_Not run yet (`node bench/run.js --only open-set`)._';
+  if (o.error) return `Open set failed: ${o.error}`;
+  if (o.skipped) return `_Skipped: ${o.skipped}._`;
+  const a = o.antsBees;
+  const rows = (methods) =>
+    methods.map((m) => [
+      m.method === a.defaultOpenSet?.method || m.method === `${a.defaultOpenSet?.method} k=1`
+        ? `**${m.method}** (default)`
+        : m.method,
+      fmt(m.auroc, 3),
+      fmt(m.fpr95, 3),
+      pct(m.valRejected),
+      pct(m.unknownRejected),
+      pct(m.acceptedAccuracy),
+      `${m.fitAndScoreMs} ms`,
+    ]);
+  const head = [
+    'method',
+    'AUROC',
+    'FPR at 95 % TPR',
+    'val rejected',
+    'unknown rejected',
+    'accuracy on accepted val',
+    'fit + score',
+  ];
+  const u = a.sets.unrelated;
+  const f = a.sets.flowers;
+  const m0 = u.methods[0];
+  const src = a.unrelatedSources;
+  const loco = o.flowersLoco ?? [];
+  const names = loco[0]?.methods.map((m) => m.method) ?? [];
+  const beats = names.map(
+    (n) =>
+      loco.filter(
+        (r) =>
+          r.methods.find((m) => m.method === n).auroc >
+          r.methods.find((m) => m.method === 'max-softmax').auroc,
+      ).length,
+  );
+  const mean = names.map(
+    (n) =>
+      loco.reduce((s, r) => s + r.methods.find((m) => m.method === n).auroc, 0) / Math.max(1, loco.length),
+  );
+  const ece = loco.map((r) => [r.methods[0].eceBefore, r.methods[0].eceAfter]);
+  return [
+    `Measured ${o.date} by \`bench/open-set.mjs\`: default \`ferry train\` runs (features mode, seed 42); features and logits from each run's checkpoint converted to ONNX (what the exported graph computes). Each method is fitted on the training photos' plain-view features, its threshold calibrated to reject at most 5 % of the val photos; AUROC and FPR at 95 % TPR separate unknown photos from the val photos. Targets (issue 14): ants/bees AUROC >= 0.95 on unrelated photos, <= 5 % val rejected, accuracy on accepted >= overall, ECE <= 0.05 after scaling; flowers leave-one-class-out above max-softmax for most species.`,
+    '',
+    `### Ants/bees model (val accuracy ${pct(a.valAccuracy)}) vs ${u.count} unrelated photos`,
+    '',
+    `Unrelated photos: FERRY_IMAGES_DIR (${src.images}), mate-backgrounds nature photos (${src.mate}), ukui-wallpapers photos (${src.ukui}).`,
+    '',
+    table(head, rows(u.methods)),
+    '',
+    `### Ants/bees model vs the ${f.count} flower photos (near: bees are photographed on flowers)`,
+    '',
+    table(head, rows(f.methods)),
+    '',
+    `Calibration (val, 15 bins): ECE ${fmt(m0.eceBefore, 3)} before, ${fmt(m0.eceAfter, 3)} after temperature scaling (T = ${fmt(m0.temperature, 3)}); the temperature and threshold are fitted and measured on the same 153 val photos. Overall val accuracy ${pct(m0.overallAccuracy)}.`,
+    '',
+    '### Flowers, leave one class out (train on 11 species, the 12th is unknown): AUROC',
+    '',
+    table(
+      ['left out', 'val acc', ...names],
+      loco.map((r) => [
+        r.heldOut,
+        pct(r.valAccuracy),
+        ...names.map((n) => fmt(r.methods.find((m) => m.method === n).auroc, 3)),
+      ]),
+    ),
+    '',
+    table(
+      ['', ...names],
+      [
+        ['mean AUROC', ...mean.map((x) => fmt(x, 3))],
+        ['species above max-softmax', ...beats.map(String)],
+      ],
+    ),
+    '',
+    loco.length
+      ? `ECE before -> after temperature scaling per left-out run: ${ece.map(([b, c]) => `${fmt(b, 3)} -> ${fmt(c, 3)}`).join(', ')}.`
+      : '',
+  ].join('\n');
+}
+
 function writeReport() {
   const m = readJson('machine');
   const t = readJson('training');
@@ -1344,6 +1454,10 @@ function writeReport() {
     '',
     exportSection(x),
     '',
+    '## 7. Open set',
+    '',
+    openSetSection(readJson('open-set')),
+    '',
   ].join('\n');
   writeFileSync(`${REPORT}.${process.pid}.tmp`, md);
   renameSync(`${REPORT}.${process.pid}.tmp`, REPORT);
@@ -1351,7 +1465,16 @@ function writeReport() {
 
 // ---------------------------------------------------------------------------------------------
 
-const run = { training, peers: peersPart, inference, edge, uploads, memory, export: exportPart };
+const run = {
+  training,
+  peers: peersPart,
+  inference,
+  edge,
+  uploads,
+  memory,
+  export: exportPart,
+  'open-set': openSetPart,
+};
 step(`bench${QUICK ? ' --quick' : ''}: parts ${only.join(', ')}; output ${OUT}`);
 if (!args.report) writeJson('machine', machine());
 let failed = 0;
