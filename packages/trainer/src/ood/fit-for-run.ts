@@ -42,6 +42,12 @@ export interface FitRunOpenSetOptions {
   /** features mode: what its strategy held; with `valAnswers` in the same val order. */
   held?: HeldFeatures;
   valAnswers?: readonly ValAnswer[];
+  /**
+   * The best head on held features -> logits. Needed with `held`: energy is not invariant to the
+   * per-row constant that separates log-probabilities from logits, so the fit must see the
+   * logits the exported graph computes.
+   */
+  headLogits?: (features: Float32Array, rows: number) => number[][];
   method?: OpenSetMethod;
   /** One summary line (method, threshold, val rejected, ECE before/after, time taken). */
   log?: (message: string) => void;
@@ -78,7 +84,7 @@ export async function fitRunOpenSet(
     held &&
     answers?.length === held.valSamples.length &&
     answers.every((a, i) => a.path === held.valSamples[i]!.path);
-  if (held && answers && aligned) {
+  if (held && answers && aligned && o.headLogits) {
     const { train, labels } = plainViewRows(held);
     fit = fitOpenSet({
       matMulT,
@@ -86,8 +92,7 @@ export async function fitRunOpenSet(
       trainLabels: labels,
       classes,
       val: { data: held.val, rows: held.valSamples.length, dim: held.dim },
-      // log p is the logits up to a per-row constant, which softmax(. / T) ignores.
-      valLogits: answers.map((a) => a.probabilities.map((x) => Math.log(Math.max(x, 1e-30)))),
+      valLogits: o.headLogits(held.val, held.valSamples.length),
       valLabels: answers.map((a) => a.label),
       ...(o.method ? { method: o.method } : {}),
     });

@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { createModelSpec, FERRY_VERSION, type ModelSpec } from '@ferry/core';
+import type * as tfTypes from '@tensorflow/tfjs';
 import { type Dataset, describeBalance, displayPath } from '../data/dataset.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { fitRunOpenSet } from '../ood/fit-for-run.js';
@@ -106,7 +107,19 @@ export async function writeRunOutputs(run: TrainRun): Promise<{ result: TrainRes
     train: run.dataset.train,
     val: run.dataset.val,
     log: run.log,
-    ...(run.openSetFeatures ? { held: run.openSetFeatures, valAnswers: result.predictions } : {}),
+    ...(run.openSetFeatures
+      ? {
+          held: run.openSetFeatures,
+          valAnswers: result.predictions,
+          // writeCheckpoint left the best head in the head model (frozen modes hold features).
+          headLogits: (x: Float32Array, rows: number) => {
+            const { tf, head } = run.models;
+            return tf.tidy(() =>
+              (head.predict(tf.tensor2d(x, [rows, x.length / rows])) as tfTypes.Tensor2D).arraySync(),
+            );
+          },
+        }
+      : {}),
     ...(run.options.openSetMethod ? { method: run.options.openSetMethod } : {}),
   });
   spec.openSet = openSet.spec;
