@@ -1,7 +1,8 @@
 /**
  * The issue's headline on real data: default `train()` (features mode, MobileNetV2 0.35 from the
  * FERRY_MODELS_DIR mirror) on ants/bees reaches val accuracy >= 0.92 and writes model.onnx; and
- * the onnxruntime-node feature extractor agrees with tfjs on the real backbone and real photos.
+ * the onnxruntime-node feature extractor agrees with tfjs on the real backbone and real photos;
+ * the exported model's open-set answer on the val photos and FERRY_IMAGES_DIR's unrelated photos.
  * Skips loudly without the shared data (FERRY_DATA_DIR, FERRY_MODELS_DIR).
  */
 import { existsSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { selectBackend } from '../backend/index.js';
 import { decodeImageBuffer } from '../data/decode.js';
 import { loadLayersModelFromDir } from '../io/layers-model-io.js';
 import { cutBackbone } from '../model/classifier.js';
+import { evaluateOpenSet } from '../ood/evaluate-ood.js';
 import { onnxFeatureRunner, tfjsFeatureRunner } from './feature-runner.js';
 import { train } from './train.js';
 
@@ -58,6 +60,34 @@ describe.runIf(runs)(TEST, () => {
     expect(spec.labels).toEqual(['ants', 'bees']);
     expect(spec.training.mode).toBe('features');
   });
+
+  it.runIf(haveRealData('imagesDir', `${TEST}: open set`))(
+    'the exported model knows unrelated photos: <= 5 % of val rejected, calibrated, the shared photos mostly unknown',
+    async () => {
+      const out = join(root, 'run');
+      const spec = JSON.parse(await readFile(join(out, 'spec.json'), 'utf8'));
+      expect(spec.openSet.valRejected).toBeLessThanOrEqual(0.05);
+      expect(spec.openSet.eceAfter).toBeLessThanOrEqual(0.05);
+      expect(spec.openSet.eceAfter).toBeLessThan(spec.openSet.eceBefore);
+      const val = join(realData().hymenopteraDir!, 'val');
+      const known = (
+        await Promise.all(
+          spec.labels.map(async (label: string, i: number) =>
+            (await readdir(join(val, label))).sort().map((f) => ({ path: join(val, label, f), label: i })),
+          ),
+        )
+      ).flat();
+      const e = await evaluateOpenSet({ runDir: out, known, oodDir: realData().imagesDir! });
+      console.log(
+        `ants/bees open set vs ${e.unknown} shared photos: AUROC ${e.auroc.toFixed(3)}, unknown rejected ${e.unknownRejected.toFixed(3)}, val rejected ${e.knownRejected.toFixed(3)}, accuracy on accepted ${e.acceptedAccuracy.toFixed(4)} (all ${e.overallAccuracy.toFixed(4)})`,
+      );
+      // The exported graph rejects what the fit said (one GIF named .jpg may not decode).
+      expect(e.knownRejected).toBeLessThanOrEqual(0.05 + 1 / e.known);
+      expect(e.acceptedAccuracy).toBeGreaterThanOrEqual(e.overallAccuracy);
+      expect(e.auroc).toBeGreaterThanOrEqual(0.9);
+      expect(e.unknownRejected).toBeGreaterThanOrEqual(0.5);
+    },
+  );
 
   it('onnxruntime-node features match tfjs on the real backbone and photos', async () => {
     const { tf } = await selectBackend('wasm');
