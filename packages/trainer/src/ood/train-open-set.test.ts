@@ -73,10 +73,10 @@ describe.each([['features'], ['freeze']] as [TrainMode][])(
       }
       await model.release();
       expect(rejected / collected.samples.length).toBeLessThanOrEqual(0.05);
-    // The exported model rejects the val photos the fit's threshold rejected (within one photo).
-    expect(Math.abs(rejected / collected.samples.length - os.valRejected!)).toBeLessThanOrEqual(
-      1 / collected.samples.length + 1e-9,
-    );
+      // The exported model rejects the val photos the fit's threshold rejected (within one photo).
+      expect(Math.abs(rejected / collected.samples.length - os.valRejected!)).toBeLessThanOrEqual(
+        1 / collected.samples.length + 1e-9,
+      );
     });
   },
 );
