@@ -23,10 +23,13 @@ export const MAX_PIXELS = 40_000_000;
 
 /**
  * Largest frame a Workers isolate decodes (128 MB per isolate for the model, the wasm heaps and
- * every request at once). A JPEG counts at its decode-rule size: a 12-MP photo is 0.19 MP at
- * 1/8. A PNG or WebP is decoded whole, RGBA: 8 MP is 32 MB of pixels plus the decoder's buffers.
+ * every request at once). A baseline JPEG counts at its decode-rule size: a 12-MP photo is 0.19 MP
+ * at 1/8. A PNG, WebP, GIF or progressive JPEG is decoded whole: measured (bench/isolate-memory.mjs)
+ * at about 10 bytes per pixel at its peak (fast-png's inflate buffers, the RGBA frame, the RGB copy
+ * preprocessing starts from), so 3 MP is about 30 MB on top of the model (about 60 MB loaded)
+ * and the upload budget below.
  */
-export const WORKERS_MAX_PIXELS = 8_000_000;
+export const WORKERS_MAX_PIXELS = 3_000_000;
 
 /**
  * Decode + preprocess + inference sections the edge API runs at once (FERRY_MAX_DECODES): one
@@ -42,10 +45,12 @@ export const WORKERS_MAX_QUEUE = 32;
 
 /**
  * Upload bytes the edge API holds at once, reading, waiting and decoding (FERRY_MAX_QUEUED_BYTES);
- * past it a request is a 503 before its body is read. Workers: 16 phone JPEGs of 3 MB.
+ * past it a request is a 503 before its body is read. Workers: 16 phone JPEGs of 1.5 MB; with the
+ * model (about 60 MB), one whole-frame decode at the pixel limit (about 30 MB) and garbage not yet
+ * collected, bench/isolate-memory.mjs measured the worst mix below 128 MB only with this margin.
  */
 export const MAX_QUEUED_BYTES = 128 * MiB;
-export const WORKERS_MAX_QUEUED_BYTES = 48 * MiB;
+export const WORKERS_MAX_QUEUED_BYTES = 24 * MiB;
 
 /** Largest width x height the CLI decodes (training photos, `ferry predict`): far above any photo. */
 export const CLI_MAX_PIXELS = 64_000_000;
