@@ -9,11 +9,13 @@
  * and the web page in Chromium (the site built for the model with Vite, served by the Node server;
  * in the page: the file fetched as a Blob, then its own decodeImage + classify, timed in the page).
  * Then memory: workerd and Node server RSS with the model loaded, and the peak while 16 12-MP
- * uploads arrive at once, with the default limits (and the statuses they got).
+ * uploads arrive at once, with the default limits (and the statuses they got); and the isolate's
+ * own heap + external memory for the same burst and for a PNG at the Workers pixel limit
+ * (bench/isolate-memory.mjs: the Workers app in one Node isolate).
  *
  * Usage: FERRY_MODEL=run/model.onnx FERRY_DATA_DIR=... node bench/real-uploads.mjs [--repeat 15]
  * Prints one JSON object and writes bench/out/real-uploads.json. The 12-MP PNG is over the Workers
- * default FERRY_MAX_PIXELS (8 MP: PNGs decode whole), so the latency servers run with
+ * default FERRY_MAX_PIXELS (3 MP: PNGs decode whole), so the latency servers run with
  * FERRY_MAX_PIXELS=25000000 and a 64 MiB body limit to time every input (recorded in the output);
  * the memory burst uses the defaults.
  */
@@ -336,6 +338,18 @@ try {
   await node.stop();
 }
 await session.release();
+
+// The isolate itself (workerd reports only process RSS): the Workers app in one Node isolate.
+try {
+  const out = execFileSync(
+    process.execPath,
+    ['--expose-gc', join(here, 'isolate-memory.mjs'), modelPath, twelve.path],
+    { encoding: 'utf8', maxBuffer: 16 * 2 ** 20 },
+  );
+  result.memory.isolate = JSON.parse(out.trim().split('\n').pop());
+} catch (error) {
+  result.memory.isolate = { error: String(error.message).split('\n')[0] };
+}
 
 mkdirSync(join(here, 'out'), { recursive: true });
 const out = join(here, 'out/real-uploads.json');

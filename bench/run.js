@@ -1175,6 +1175,19 @@ function edgeSection(e) {
   ].join('\n');
 }
 
+function isolateLine(i) {
+  if (!i) return '';
+  if (i.error) return `Isolate memory (bench/isolate-memory.mjs) failed: ${i.error}`;
+  return [
+    `The isolate itself (bench/isolate-memory.mjs: the Workers app — JS/wasm decoders, onnxruntime-web, Workers default limits — in one Node isolate; V8 heap + external memory, which holds the ArrayBuffers and wasm memories Cloudflare's 128 MB counts): idle ${fmt(i.idle_mib)} MiB, model loaded ${fmt(i.model_loaded_mib)} MiB;`,
+    `16 concurrent ${i.burst_16_jpeg.bytes}-byte 12-MP JPEGs peak ${fmt(i.burst_16_jpeg.peak_mib)} MiB (+${fmt(i.burst_16_jpeg.above_loaded_mib)}), statuses ${JSON.stringify(i.burst_16_jpeg.statuses)};`,
+    `one ${i.png_at_limit.width}x${i.png_at_limit.height} RGBA PNG (the Workers pixel limit) peaks ${fmt(i.png_at_limit.peak_mib)} MiB (HTTP ${i.png_at_limit.status});`,
+    i.burst_with_png
+      ? `the burst with that PNG in the middle peaks ${fmt(i.burst_with_png.peak_mib)} MiB, statuses ${JSON.stringify(i.burst_with_png.statuses)}.`
+      : '',
+  ].join(' ');
+}
+
 function uploadsSection(u) {
   if (!u) return '_Not run yet (`node bench/run.js --only uploads`)._';
   if (u.error) return `Real uploads failed: ${u.error}`;
@@ -1208,7 +1221,7 @@ function uploadsSection(u) {
       ? `${fmt(x.rss_idle_with_model_mib)} → ${fmt(x.rss_peak_mib)} MiB (+${fmt(x.above_idle_mib)}); statuses ${JSON.stringify(x.statuses)}`
       : '–';
   return [
-    `Measured ${u.date}, model ${shownPath(u.model)} (decode rule ${JSON.stringify(u.decode_rule)}), ${u.repeat} sequential requests per input after 2 warm-ups; p99 of ${u.repeat} is their maximum. Latency servers ran with ${JSON.stringify(u.latency_limits)} so the 12-MP PNG (over the Workers default of 8 MP) is timed too. ${loadNote(u)}`,
+    `Measured ${u.date}, model ${shownPath(u.model)} (decode rule ${JSON.stringify(u.decode_rule)}), ${u.repeat} sequential requests per input after 2 warm-ups; p99 of ${u.repeat} is their maximum. Latency servers ran with ${JSON.stringify(u.latency_limits)} so the 12-MP PNG (over the Workers default of 3 MP) is timed too. ${loadNote(u)}`,
     '',
     table(
       [
@@ -1226,6 +1239,8 @@ function uploadsSection(u) {
     ),
     '',
     `16 concurrent 12-MP uploads (${u.memory.workerd?.input}) with the default limits, process RSS (workerd does not report one isolate's heap): workerd ${mem(u.memory.workerd)}; Node server ${mem(u.memory.node)}.`,
+    '',
+    isolateLine(u.memory.isolate),
   ].join('\n');
 }
 

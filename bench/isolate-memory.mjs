@@ -1,0 +1,166 @@
+#!/usr/bin/env node --expose-gc
+/**
+ * What one Workers isolate holds, measured on the same code outside workerd (which reports only
+ * its process RSS): the Workers app itself — createApp with the JS/wasm decoders, onnxruntime-web
+ * (wasm, one thread) and the Workers default limits — in one Node isolate, where
+ * `process.memoryUsage()` splits V8 heap from external memory (ArrayBuffers, wasm memories:
+ * what Cloudflare's 128 MB counts). Figures: idle, with the model loaded, the peak while 16
+ * 12-MP JPEGs arrive at once, and the peak for one PNG at the Workers pixel limit.
+ *
+ * Usage: node --expose-gc bench/isolate-memory.mjs MODEL.onnx JPEG_12MP
+ * Prints one JSON object (bench/out/isolate-memory.json).
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createApp, createModelLoader, WORKERS_DEFAULT_LIMITS } from '@ferry/edge-api';
+import { createJsDecoder, initJpeg, initWebp } from '@ferry/edge-api/decoders';
+import sharp from 'sharp';
+
+const require = createRequire(import.meta.url);
+const here = dirname(fileURLToPath(import.meta.url));
+const [modelPath, jpegPath] = process.argv.slice(2);
+if (!modelPath || !jpegPath || !globalThis.gc) {
+  console.error('usage: node --expose-gc bench/isolate-memory.mjs MODEL.onnx JPEG_12MP');
+  process.exit(2);
+}
+const MiB = 2 ** 20;
+const ort = await import('onnxruntime-web');
+ort.env.wasm.numThreads = 1;
+const compile = (path) => WebAssembly.compile(readFileSync(path));
+const ferryWasm = join(dirname(require.resolve('@ferry/codec-jpeg')), '../wasm/ferry-jpeg.wasm');
+initJpeg(
+  await compile(require.resolve('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm')),
+  await compile(ferryWasm),
+);
+initWebp(await compile(require.resolve('@jsquash/webp/codec/dec/webp_dec.wasm')));
+
+const isolateBytes = () => {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+};
+let peak = 0;
+const sample = () => {
+  peak = Math.max(peak, isolateBytes());
+};
+const decode = createJsDecoder(WORKERS_DEFAULT_LIMITS.maxPixels);
+const app = createApp({
+  loadModel: createModelLoader({
+    readBytes: async () => new Uint8Array(readFileSync(modelPath)),
+    createSession: (bytes) => ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] }),
+    Tensor: ort.Tensor,
+  }),
+  decodeImage: async (bytes, header, rule) => {
+    const image = await decode(bytes, header, rule);
+    sample(); // the frame exists now: the peak of a decode
+    return image;
+  },
+  scalesJpeg: true,
+  limits: WORKERS_DEFAULT_LIMITS,
+  log: () => {},
+});
+/**
+ * A request whose body streams 64 KiB views of one shared buffer, as bytes arrive from a socket:
+ * the harness itself holds no per-request copy, so what is measured is what the app holds.
+ */
+const post = (bytes, type) => {
+  let offset = 0;
+  const body = new ReadableStream({
+    pull(controller) {
+      if (offset >= bytes.byteLength) return controller.close();
+      controller.enqueue(bytes.subarray(offset, offset + 65536));
+      offset += 65536;
+    },
+  });
+  return app.request('/v1/classify', {
+    method: 'POST',
+    headers: { 'content-type': type, 'content-length': String(bytes.byteLength) },
+    body,
+    duplex: 'half',
+  });
+};
+const settle = () => {
+  globalThis.gc();
+  return isolateBytes();
+};
+const mib = (b) => Math.round((b / MiB) * 10) / 10;
+
+const idle = settle();
+const jpeg = new Uint8Array(readFileSync(jpegPath));
+const first = await post(jpeg, 'image/jpeg');
+const loaded = settle();
+peak = 0;
+const timer = setInterval(sample, 5);
+const burst = await Promise.all(Array.from({ length: 16 }, () => post(jpeg, 'image/jpeg')));
+clearInterval(timer);
+sample();
+const burstPeak = peak;
+const statuses = {};
+for (const r of burst) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+
+// The largest PNG the Workers defaults admit: RGBA, just under the pixel limit (smooth, so that it
+// also fits the body limit).
+const side = Math.floor(Math.sqrt(WORKERS_DEFAULT_LIMITS.maxPixels * 1.5));
+const [w, h] = [side, Math.floor(WORKERS_DEFAULT_LIMITS.maxPixels / side)];
+const png = new Uint8Array(
+  await sharp(jpegPath)
+    .resize(w, h, { fit: 'fill' })
+    .blur(30)
+    .ensureAlpha(0.9)
+    .png({ compressionLevel: 9 })
+    .toBuffer(),
+);
+settle();
+peak = 0;
+const pngAnswer = await post(png, 'image/png');
+sample();
+const pngPeak = peak;
+
+// Worst case the limits admit: the same burst with that PNG decoding in the middle of it.
+settle();
+peak = 0;
+const timer2 = setInterval(sample, 5);
+const mixed = await Promise.all([
+  ...Array.from({ length: 8 }, () => post(jpeg, 'image/jpeg')),
+  post(png, 'image/png'),
+  ...Array.from({ length: 8 }, () => post(jpeg, 'image/jpeg')),
+]);
+clearInterval(timer2);
+sample();
+const mixedStatuses = {};
+for (const r of mixed) mixedStatuses[r.status] = (mixedStatuses[r.status] ?? 0) + 1;
+const mixedPeak = peak;
+
+const result = {
+  date: new Date().toISOString(),
+  what: 'V8 heapUsed + external (ArrayBuffers, wasm memories) of the Workers app in one Node isolate',
+  limits: WORKERS_DEFAULT_LIMITS,
+  idle_mib: mib(idle),
+  model_loaded_mib: mib(loaded),
+  first_status: first.status,
+  burst_16_jpeg: {
+    bytes: jpeg.byteLength,
+    peak_mib: mib(burstPeak),
+    above_loaded_mib: mib(burstPeak - loaded),
+    statuses,
+  },
+  burst_with_png: {
+    peak_mib: mib(mixedPeak),
+    above_loaded_mib: mib(mixedPeak - loaded),
+    statuses: mixedStatuses,
+  },
+  png_at_limit: {
+    width: w,
+    height: h,
+    bytes: png.byteLength,
+    status: pngAnswer.status,
+    peak_mib: mib(pngPeak),
+    above_loaded_mib: mib(pngPeak - loaded),
+  },
+};
+mkdirSync(join(here, 'out'), { recursive: true });
+const out = join(here, 'out/isolate-memory.json');
+writeFileSync(`${out}.tmp`, `${JSON.stringify(result, null, 2)}\n`);
+renameSync(`${out}.tmp`, out);
+console.log(JSON.stringify(result));
