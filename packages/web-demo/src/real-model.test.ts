@@ -12,6 +12,7 @@ import { type ClassifyResponse, readModelSpecFromOnnx } from '@ferry/core';
 import { type RunningServer, startNode, startWorkerd } from '@ferry/edge-api/testing';
 import { decodeImageFile } from '@ferry/trainer';
 import type { Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveRealData, realData } from '../../../testing/real-data.js';
 import { buildSite, PACKAGE_DIR } from './test-support/build-site.js';
@@ -58,7 +59,19 @@ describe.runIf(runs)(TEST, () => {
     labels = readModelSpecFromOnnx(readFileSync(modelPath)).labels;
     const val = join(data.hymenopteraDir!, 'val');
     validation = labels.flatMap((label) => jpegs(join(val, label)).map((file) => ({ file, label })));
-    assorted = jpegs(data.imagesDir!);
+    // Phone-camera sizes too: 4032x3024 copies of four val photos (quality 90, made here), which
+    // the page, both edge runtimes and `ferry predict` all decode at 1/8 by the model's rule.
+    const phone = await Promise.all(
+      [validation[3]!, validation[20]!, validation.at(-4)!, validation.at(-20)!].map(async ({ file }, i) => {
+        const copy = join(scratch, `phone-${i}-${basename(file)}`);
+        writeFileSync(
+          copy,
+          await sharp(file).resize(4032, 3024, { fit: 'fill' }).jpeg({ quality: 90 }).toBuffer(),
+        );
+        return copy;
+      }),
+    );
+    assorted = [...jpegs(data.imagesDir!), ...phone];
     const siteDir = join(scratch, 'site');
     await buildSite(modelPath, siteDir);
     [site, edge, browser, predicted] = await Promise.all([
