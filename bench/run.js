@@ -417,6 +417,7 @@ async function training() {
   // cut short by the clock still has inference, edge and export figures.
   return async () => {
     if (torch && result.port_check?.ok) {
+      let fixedTuning;
       for (const [id, mode, extra] of peerRuns) {
         const name = TRAINING_RUNS[id];
         const epochs = PEER_EPOCHS_BY_MODE[mode];
@@ -431,28 +432,36 @@ async function training() {
           '--epochs',
           String(epochsToRun),
           '--threads',
-          String(threads),
+          String(config.threads ?? threads),
           '--workers',
           String(config.workers),
           ...(config.channelsLast ? ['--channels-last'] : []),
           ...extra,
         ];
-        // Loader workers and memory format tuned on one-epoch runs; the full run uses the
-        // fastest (2 cores: workers decode while torch's threads compute, or compete with them).
-        const tuning = [];
-        for (const config of [
-          { workers: 0, channelsLast: true },
-          { workers: 1, channelsLast: true },
-          { workers: 2, channelsLast: true },
-          { workers: 1, channelsLast: false },
-        ]) {
-          if (QUICK && tuning.length > 0) break;
-          const t = await runChild(PYTHON, peerArgs(1, config), { label: `${name} tuning` });
-          tuning.push({ ...config, wall_s: t.code === 0 ? t.wall_s : null });
-          step(`training: ${name} tuning ${JSON.stringify(tuning.at(-1))}`);
+        // Torch threads, loader workers and memory format tuned on one-epoch runs of the first
+        // fixed variant; the full runs use the fastest (on 2 cores, loader workers decode while
+        // torch's threads compute, or compete with them; an OpenMP thread per core stalls when
+        // other processes hold a core).
+        let tuning = mode === 'fixed' ? fixedTuning : undefined;
+        if (!tuning) {
+          tuning = [];
+          for (const config of [
+            { threads, workers: 1, channelsLast: true },
+            { threads, workers: 0, channelsLast: true },
+            { threads: 1, workers: 1, channelsLast: true },
+            { threads, workers: 2, channelsLast: true },
+          ]) {
+            if (QUICK && tuning.length > 0) break;
+            const t = await runChild(PYTHON, peerArgs(1, config), { label: `${name} tuning` });
+            tuning.push({ ...config, wall_s: t.code === 0 ? t.wall_s : null, tuned_on: name });
+            step(`training: ${name} tuning ${JSON.stringify(tuning.at(-1))}`);
+          }
+          if (mode === 'fixed') fixedTuning = tuning;
         }
         const best = tuning.filter((t) => t.wall_s).sort((a, b) => a.wall_s - b.wall_s)[0] ?? tuning[0];
-        step(`training: ${name} (${epochs} epochs, batch 4, ${threads} threads, ${best.workers} workers)`);
+        step(
+          `training: ${name} (${epochs} epochs, batch 4, ${best.threads} threads, ${best.workers} workers)`,
+        );
         const r = await runChild(PYTHON, peerArgs(epochs, best), { label: name });
         result.runs[name] =
           r.code === 0 && r.json
@@ -551,7 +560,7 @@ async function precomputedPeer(data, config, label) {
       '--backbone',
       BACKBONE,
       '--threads',
-      String(cpus().length),
+      String(config.threads ?? cpus().length),
       '--workers',
       String(config.workers),
       '--impl',
@@ -589,7 +598,12 @@ const median = (xs) => {
  */
 async function peersPart() {
   const REPEATS = QUICK ? 1 : 2;
-  const result = { date: new Date().toISOString(), loadavg_before: load(), datasets: {} };
+  const result = {
+    date: new Date().toISOString(),
+    loadavg_before: load(),
+    cores: cpus().length,
+    datasets: {},
+  };
   if (!ensureTorch()) {
     result.error = 'python3-torch / python3-torchvision not installed';
     writeJson('peers', result);
@@ -619,6 +633,7 @@ async function peersPart() {
     { impl: 'fused', channelsLast: true, workers: 0 },
     { impl: 'fused', channelsLast: true, workers: 1 },
     { impl: 'fused', channelsLast: true, workers: 2 },
+    { impl: 'fused', channelsLast: true, workers: 1, threads: 1 },
     { impl: 'fused', channelsLast: false, workers: 1 },
     { impl: 'jit', channelsLast: true, workers: 1 },
     { impl: 'interpreter', channelsLast: false, workers: 1 },
@@ -630,7 +645,12 @@ async function peersPart() {
     writeJson('peers', { ...result, partial: true });
   }
   const fastest = result.tuning.filter((t) => t.wall_s).sort((a, b) => a.wall_s - b.wall_s)[0];
-  const best = { impl: fastest.impl, channelsLast: fastest.channelsLast, workers: fastest.workers };
+  const best = {
+    impl: fastest.impl,
+    channelsLast: fastest.channelsLast,
+    workers: fastest.workers,
+    threads: fastest.threads ?? cpus().length,
+  };
   result.peer_config = best;
   for (const [name, data] of Object.entries(peerDatasets())) {
     const d = { data: shownPath(data), loadavg_before: load(), ferry: [], peer: [] };
@@ -968,7 +988,7 @@ function peersSection(p) {
       'The precomputed-features peer (`bench/peer-pytorch/features.py`: backbone once per photo in eval mode at batch 32, Resize(256) + CenterCrop(224), then a linear layer, SGD lr 1e-3 momentum 0.9, batch 8, 20 epochs, best val epoch) tuned on ants/bees; the fastest configuration runs below:',
       '',
       table(
-        ['backbone form', 'channels-last', 'loader workers', 'wall time', 'val accuracy'],
+        ['backbone form', 'channels-last', 'torch threads', 'loader workers', 'wall time', 'val accuracy'],
         p.tuning.map((t) => [
           {
             fused: 'native module, BatchNorm folded',
@@ -977,6 +997,7 @@ function peersSection(p) {
             eager: 'native module',
           }[t.impl] ?? t.impl,
           t.channelsLast ? 'yes' : 'no',
+          String(t.threads ?? p.cores ?? 2),
           String(t.workers),
           t.wall_s == null ? 'error' : `${fmt(t.wall_s)} s`,
           pct(t.val_accuracy),
