@@ -446,10 +446,9 @@ async function training() {
         if (!tuning) {
           tuning = [];
           for (const config of [
+            { threads: 1, workers: 1, channelsLast: true },
             { threads, workers: 1, channelsLast: true },
             { threads, workers: 0, channelsLast: true },
-            { threads: 1, workers: 1, channelsLast: true },
-            { threads, workers: 2, channelsLast: true },
           ]) {
             if (QUICK && tuning.length > 0) break;
             const t = await runChild(PYTHON, peerArgs(1, config), { label: `${name} tuning` });
@@ -1434,6 +1433,18 @@ function openSetSection(o) {
   ].join('\n');
 }
 
+/**
+ * Sections of the report now on disk, by title: a part whose JSON this checkout does not have
+ * (bench/out is not committed) keeps its last measured section, which carries its own date.
+ */
+function previousSections() {
+  if (!existsSync(REPORT)) return {};
+  const sections = {};
+  const parts = readFileSync(REPORT, 'utf8').split(/^## (?:\d+[a-z]?\. )?(.+)$/m);
+  for (let i = 1; i + 1 < parts.length; i += 2) sections[parts[i].trim()] = parts[i + 1].trim();
+  return sections;
+}
+
 function writeReport() {
   const m = readJson('machine');
   const t = readJson('training');
@@ -1441,6 +1452,12 @@ function writeReport() {
   const e = readJson('edge');
   const mem = readJson('memory');
   const x = readJson('export');
+  const before = previousSections();
+  const KEPT = '_(Kept from the previous report: this part was not re-run with the runs above.)_';
+  const kept = (title, json, render) => {
+    if (json || !before[title]) return render();
+    return before[title].endsWith(KEPT) ? before[title] : `${before[title]}\n\n${KEPT}`;
+  };
   const md = [
     `# Ferry benchmark report${QUICK ? ' (QUICK SMOKE RUN: not representative)' : ''}`,
     '',
@@ -1473,27 +1490,27 @@ function writeReport() {
     '',
     '## 3. Inference',
     '',
-    inferenceSection(inf, e),
+    kept('Inference', inf, () => inferenceSection(inf, e)),
     '',
     '## 4. Edge load',
     '',
-    edgeSection(e),
+    kept('Edge load', e, () => edgeSection(e)),
     '',
     '## 4b. Real uploads: phone-camera photos',
     '',
-    uploadsSection(readJson('uploads')),
+    kept('Real uploads: phone-camera photos', readJson('uploads'), () => uploadsSection(readJson('uploads'))),
     '',
     '## 5. Memory',
     '',
-    memorySection(mem, t),
+    kept('Memory', mem, () => memorySection(mem, t)),
     '',
     '## 6. Export precision',
     '',
-    exportSection(x),
+    kept('Export precision', x, () => exportSection(x)),
     '',
     '## 7. Open set',
     '',
-    openSetSection(readJson('open-set')),
+    kept('Open set', readJson('open-set'), () => openSetSection(readJson('open-set'))),
     '',
   ].join('\n');
   writeFileSync(`${REPORT}.${process.pid}.tmp`, md);
