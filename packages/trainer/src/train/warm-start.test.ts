@@ -141,6 +141,12 @@ describe('finetune warm start', () => {
     expect(r.warmStart).toBe(true);
     const ws = resolveTrainOptions(warmStartOptions(r, 'scratch'));
     expect(ws).toMatchObject({ mode: 'features', epochs: 40, lr: 0.001, batchSize: 64, augViews: 2 });
+    // The warm start keeps finetune's views; features mode's own default is plain + mirror.
+    expect(ws.mirrorView).toBe(false);
+    expect(resolveTrainOptions({ data, out: 'o' })).toMatchObject({ augViews: 0, mirrorView: true });
+    expect(() => resolveTrainOptions({ data, out: 'o', mode: 'finetune', mirrorView: false })).toThrow(
+      /only applies to --mode features/,
+    );
     expect(resolveTrainOptions({ data, out: 'o' }).warmStart).toBe(false);
     expect(() => resolveTrainOptions({ data, out: 'o', mode: 'freeze', warmStart: false })).toThrow(
       TrainOptionsError,
