@@ -1115,7 +1115,7 @@ function peersSection(p) {
       '',
     );
   lines.push(
-    'Wall time is the whole process, interpreter start-up included, cold caches for Ferry (a fresh FERRY_CACHE_DIR: no cached features, no converted backbone). The floor runs the same decoder and the backbone on onnxruntime-node with all cores; it leaves out resizing, the head and start-up, so no implementation of either recipe can be faster.',
+    'Wall time is the whole process, interpreter start-up included, cold caches for Ferry (a fresh FERRY_CACHE_DIR: no cached features, no converted backbone). The floor runs the same decoder and the backbone on onnxruntime-node (the faster of one thread and one per core; runs before 2026-12-01T09:30 used one per core only); it leaves out resizing, the head and start-up, so on a quiet machine no implementation of either recipe can be faster. On a loaded one the floor is measured under the same load, and its backbone time (ms per view, printed) shows how much of every figure is waiting for a core.',
   );
   return lines.join('\n');
 }
