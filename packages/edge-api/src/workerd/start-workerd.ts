@@ -15,7 +15,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readModelSpecFromOnnx } from '@ferry/core';
 
@@ -71,13 +71,15 @@ export function createWorkerEntry(modelPath: string, delivery: 'bundle' | 'asset
   mkdirSync(root, { recursive: true });
   const dir = mkdtempSync(join(root, 'entry-'));
   copyFileSync(modelPath, join(dir, 'model.onnx'));
+  // The generated entry imports the package's own sources, relative to where it is written.
+  const source = (file: string) => relative(dir, join(PACKAGE_DIR, 'src/adapter/workers', file));
   writeFileSync(
     join(dir, 'entry.ts'),
     delivery === 'assets'
-      ? "export { default } from '../../../src/adapter/workers/assets-entry.ts';\n"
+      ? `export { default } from '${source('assets-entry.ts')}';\n`
       : [
           "import model from './model.onnx';",
-          "import { createWorker } from '../../../src/adapter/workers/worker.ts';",
+          `import { createWorker } from '${source('worker.ts')}';`,
           'export default createWorker(model);',
           '',
         ].join('\n'),

@@ -1,60 +1,8 @@
 /**
- * The Ferry edge API on Node: onnxruntime-node for inference, sharp for decoding.
+ * `@ferry/edge-api/node`: the Ferry edge API on Node (onnxruntime-node for inference, sharp for
+ * decoding): the app (app.ts) and a server for it (start-server.ts).
  */
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { jpegWasmMissing } from '@ferry/codec-jpeg';
-import { serveStatic } from '@hono/node-server/serve-static';
-import * as ort from 'onnxruntime-node';
-import { type AppOptions, createApp, createModelLoader, type FerryApp, type LoadedModel } from '../../app.js';
-import { DEFAULT_LIMITS, type Limits } from '../../limits.js';
-import { decodeUpload } from './decode-sharp.js';
-
-export interface NodeAppOptions {
-  /** Path of the ONNX file written by `ferry export`. */
-  modelPath: string;
-  limits?: Partial<Limits>;
-  log?: AppOptions['log'];
-  /**
-   * A directory served at `/` for paths the API does not own (e.g. the web demo's Vite build:
-   * index.html, assets/, model.onnx, ort/*.wasm), so page and API share one origin.
-   */
-  staticDir?: string;
-  /** The model loader to serve from (default: a new one for `modelPath`); pass one to preload it. */
-  loadModel?: () => Promise<LoadedModel>;
-}
-
-/** One lazily created onnxruntime-node session for the ONNX file at `modelPath`. */
-export function createNodeModelLoader(modelPath: string): () => Promise<LoadedModel> {
-  return createModelLoader({
-    readBytes: async () => {
-      try {
-        return new Uint8Array(await readFile(modelPath));
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code ?? 'unknown';
-        throw new Error(`cannot read model file ${modelPath} (${code})`);
-      }
-    },
-    createSession: (bytes) =>
-      ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' }),
-    Tensor: ort.Tensor,
-  });
-}
-
-export function createNodeApp(options: NodeAppOptions): FerryApp {
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  return createApp({
-    loadModel: options.loadModel ?? createNodeModelLoader(options.modelPath),
-    decodeImage: (bytes, header, rule) => decodeUpload(bytes, header, rule, limits.maxPixels),
-    scalesJpeg: jpegWasmMissing === undefined,
-    limits,
-    log: options.log,
-    runtime: 'node',
-    // serveStatic refuses `..`, doubled slashes and backslashes, so nothing outside the root is read.
-    staticFiles: options.staticDir ? serveStatic({ root: resolve(options.staticDir) }) : undefined,
-  });
-}
-
+export { createNodeApp, createNodeModelLoader, type NodeAppOptions } from './app.js';
 export { decodeUpload, decodeWithSharp } from './decode-sharp.js';
 export {
   type NodeServer,

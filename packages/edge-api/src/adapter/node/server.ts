@@ -4,19 +4,20 @@
  *
  *   node packages/edge-api/dist/adapter/node/server.js --model FILE [--port N] [--host H] [--static DIR]
  *
- * Each flag falls back to an env var: FERRY_MODEL (default the demo run's runs/demo/model.onnx),
+ * Each flag falls back to an env var: FERRY_MODEL (default runs/demo/model.onnx, what `npm run demo`
+ * writes, under the directory the command was started from: npm's INIT_CWD, else the cwd),
  * PORT (8787), HOST (127.0.0.1), FERRY_STATIC_DIR; limits from FERRY_MAX_BODY_BYTES,
  * FERRY_MAX_PIXELS, FERRY_DEFAULT_TOP_K, FERRY_MAX_DECODES, FERRY_MAX_QUEUE, FERRY_MAX_QUEUED_BYTES. Prints one JSON `listening` line, then one per request.
  */
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { limitsFromEnv } from '../../limits.js';
 import { ServerOptionsError, startNodeServer } from './start-server.js';
 
 const USAGE =
   'usage: server.js --model FILE.onnx [--port 8787] [--host 127.0.0.1] [--static DIR]  (env: FERRY_MODEL, PORT, HOST, FERRY_STATIC_DIR)';
-const repoRoot = resolve(fileURLToPath(import.meta.url), '../../../../../..');
+// `npm start -w @ferry/edge-api` runs in the package directory; INIT_CWD is where the user typed it.
+const startDir = process.env.INIT_CWD || process.cwd();
 
 function fail(message: string): never {
   console.error(`ferry edge-api: ${message}\n${USAGE}`);
@@ -44,7 +45,10 @@ if (values.help) {
 
 // An empty env var counts as unset (`PORT= npm start`), as in most CLIs.
 const env = (name: string): string | undefined => process.env[name] || undefined;
-const modelPath = resolve(values.model ?? env('FERRY_MODEL') ?? resolve(repoRoot, 'runs/demo/model.onnx'));
+const modelPath = resolve(
+  startDir,
+  values.model ?? env('FERRY_MODEL') ?? resolve(startDir, 'runs/demo/model.onnx'),
+);
 const portText = values.port ?? env('PORT') ?? '8787';
 if (!/^\d+$/.test(portText)) fail(`port must be an integer in 0..65535, got "${portText}"`);
 const hostname = values.host ?? env('HOST') ?? '127.0.0.1';
@@ -64,7 +68,7 @@ try {
       runtime: 'node',
       url: server.url,
       model: modelPath,
-      ...(staticDir ? { static: resolve(staticDir) } : {}),
+      ...(staticDir ? { static: resolve(startDir, staticDir) } : {}),
     }),
   );
   const shutdown = () => {

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import type { AppOptions } from '../../app.js';
 import type { Limits } from '../../limits.js';
-import { createNodeApp, createNodeModelLoader } from './index.js';
+import { createNodeApp, createNodeModelLoader } from './app.js';
 
 export interface StartNodeServerOptions {
   /** The `.onnx` file written by `ferry export`. */

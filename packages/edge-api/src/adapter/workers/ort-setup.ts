@@ -5,8 +5,9 @@
  * workers do not exist in an isolate: one thread, and the `/wasm` entry whose glue is inlined
  * (no dynamic import of the .mjs).
  */
+
+import ortWasmModule from 'onnxruntime-web/dist/ort-wasm-simd-threaded.wasm';
 import * as ort from 'onnxruntime-web/wasm';
-import ortWasmModule from '../../../../../node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm';
 
 let configured = false;
 

@@ -3,12 +3,12 @@
  * (index.ts: a bundled Data module) or as a loader (assets-entry.ts: Workers static assets);
  * one inference session per isolate, created on first use.
  */
-// wrangler's module collector resolves only relative paths, hence the path into node_modules.
+// By package name: wrangler (4.86) resolves these like any import and applies the CompiledWasm rule.
 
 // @ferry/codec-jpeg's libjpeg-turbo with DCT scaling (undefined when its wasm was not built).
 import scaledJpegWasm from '@ferry/codec-jpeg/workers-module';
-import jpegWasm from '../../../../../node_modules/@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm';
-import webpWasm from '../../../../../node_modules/@jsquash/webp/codec/dec/webp_dec.wasm';
+import jpegWasm from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm';
+import webpWasm from '@jsquash/webp/codec/dec/webp_dec.wasm';
 import { createApp, createModelLoader, type FerryApp } from '../../app.js';
 import { createJsDecoder, initJpeg, initWebp } from '../../decoders/index.js';
 import { limitsFromEnv, WORKERS_DEFAULT_LIMITS } from '../../limits.js';
