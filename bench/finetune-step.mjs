@@ -14,8 +14,7 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { selectBackend } from '../packages/trainer/dist/backend/index.js';
-import { loadLayersModelFromDir } from '../packages/trainer/dist/io/layers-model-io.js';
+import { loadLayersModelFromDir, selectBackend } from '@ferry/trainer';
 
 const { values: args } = parseArgs({
   options: {

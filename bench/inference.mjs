@@ -94,7 +94,7 @@ const results = {};
   const wasmDir = join(here, '..', 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
   wasm.setWasmPaths(`${wasmDir}/`);
   await tf.setBackend('wasm');
-  const { loadLayersModelFromDir } = await import('../packages/trainer/dist/io/layers-model-io.js');
+  const { loadLayersModelFromDir } = await import('@ferry/trainer');
   const model = await loadLayersModelFromDir(tf, join(runDir, 'checkpoint'));
   results['tfjs-wasm'] = {};
   for (const b of BATCHES) {

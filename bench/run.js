@@ -56,7 +56,8 @@ import { parseArgs } from 'node:util';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..');
-const CLI = join(ROOT, 'packages/trainer/dist/cli.js');
+// The `ferry` CLI of the installed @ferry/trainer (its main is dist/index.js, beside dist/cli.js).
+const CLI = join(dirname(fileURLToPath(import.meta.resolve('@ferry/trainer'))), 'cli.js');
 const PEER = join(HERE, 'peer-pytorch');
 const PYTHON = '/usr/bin/python3';
 /** Paths in the report are relative to the repository, so it names no one's machine. */

@@ -11,7 +11,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { decodeImageBuffer } from '../packages/trainer/dist/data/decode.js';
+import { decodeImageBuffer } from '@ferry/trainer';
 
 const [data, onnxPath, viewsArg] = process.argv.slice(2);
 if (!data || !onnxPath || !viewsArg) {

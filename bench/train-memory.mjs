@@ -42,7 +42,9 @@ const epochs = quick ? '1' : args.epochs;
 const [width, height] = args.size.split('x').map(Number);
 const dataDir = process.env.FERRY_DATA_DIR;
 if (!process.env.FERRY_MODELS_DIR || !dataDir) {
-  console.error('set FERRY_DATA_DIR and FERRY_MODELS_DIR to the shared mirrors (see testing/real-data.ts)');
+  console.error(
+    'set FERRY_DATA_DIR and FERRY_MODELS_DIR to the shared mirrors (see @ferry/fixtures/real-data)',
+  );
   process.exit(2);
 }
 if (!existsSync(CLI)) {

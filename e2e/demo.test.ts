@@ -12,11 +12,15 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readModelSpecFromOnnx } from '@ferry/core';
+import { haveRealData, realData } from '@ferry/fixtures/real-data';
 import { afterAll, describe, expect, it } from 'vitest';
-import { haveRealData, realData } from '../testing/real-data.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = join(ROOT, 'packages/trainer/dist/cli.js');
+// The `ferry-demo` command of the installed @ferry/demo (what `npm run demo` runs).
+const CLI = join(
+  dirname(fileURLToPath(import.meta.resolve('@ferry/demo/package.json'))),
+  'bin/ferry-demo.js',
+);
 const work = mkdtempSync(join(tmpdir(), 'ferry-demo-e2e-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -72,7 +76,7 @@ async function freePort(): Promise<number> {
 
 describe('ferry demo: arguments', () => {
   it('prints its help', async () => {
-    const r = await runCli(['demo', '--help']);
+    const r = await runCli(['--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Usage: ferry demo');
     expect(r.stdout).toContain('--no-serve');
@@ -80,7 +84,7 @@ describe('ferry demo: arguments', () => {
 
   it('rejects a --data folder that does not exist, before any training', async () => {
     const out = join(work, 'bad-data');
-    const r = await runCli(['demo', '--no-serve', '--data', join(work, 'nope'), '--out', out]);
+    const r = await runCli(['--no-serve', '--data', join(work, 'nope'), '--out', out]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/--data .*nope does not exist/);
     expect(r.stderr).not.toMatch(/\n\s+at /); // one clear line, no stack trace
@@ -88,16 +92,16 @@ describe('ferry demo: arguments', () => {
   });
 
   it('rejects a --data that is a file and a bad --port', async () => {
-    const file = await runCli(['demo', '--no-serve', '--data', CLI, '--out', join(work, 'x')]);
+    const file = await runCli(['--no-serve', '--data', CLI, '--out', join(work, 'x')]);
     expect(file.code).toBe(1);
     expect(file.stderr).toMatch(/is not a folder/);
-    const port = await runCli(['demo', '--port', '99999']);
+    const port = await runCli(['--port', '99999']);
     expect(port.code).toBe(2);
     expect(port.stderr).toMatch(/--port expects an integer/);
   });
 
   it('names the download URL and FERRY_DATA_DIR when the dataset cannot be had offline', async () => {
-    const r = await runCli(['demo', '--no-serve', '--out', join(work, 'offline')], {
+    const r = await runCli(['--no-serve', '--out', join(work, 'offline')], {
       FERRY_DATA_DIR: '',
       FERRY_CACHE_DIR: join(work, 'empty-cache'),
       FERRY_OFFLINE: '1',
@@ -115,7 +119,7 @@ const haveData =
 describe.runIf(haveData)('ferry demo on the real ants/bees photos', () => {
   it('--no-serve trains to >= 0.9 val accuracy and writes model.onnx and report.html', async () => {
     const out = join(work, 'no-serve');
-    const r = await runCli(['demo', '--no-serve', '--out', out]);
+    const r = await runCli(['--no-serve', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(valAccuracy(r.stdout)).toBeGreaterThanOrEqual(0.9);
     expect(r.stdout).toContain(join(out, 'report.html'));
@@ -129,7 +133,7 @@ describe.runIf(haveData)('ferry demo on the real ants/bees photos', () => {
   it('serves the edge API and the web demo until SIGINT', async () => {
     const out = join(work, 'serve');
     const port = await freePort();
-    const child: ChildProcess = spawn(process.execPath, [CLI, 'demo', '--out', out, '--port', String(port)], {
+    const child: ChildProcess = spawn(process.execPath, [CLI, '--out', out, '--port', String(port)], {
       cwd: ROOT,
       env: process.env,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,8 +1,8 @@
 // Runs the tfjs backbone on the exact inputs check_port.py prepared (NHWC float32 raw file).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadLayersModelFromDir } from '@ferry/trainer';
 import * as tf from '@tensorflow/tfjs';
-import { loadLayersModelFromDir } from '../../packages/trainer/dist/io/layers-model-io.js';
 
 const [modelDir, dir, count] = process.argv.slice(2);
 await tf.setBackend('cpu');

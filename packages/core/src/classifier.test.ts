@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hasPythonModules, runPython } from '@ferry/fixtures/python';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasPythonModules, runPython } from '../../../testing/python.js';
 import { createClassifier } from './classifier.js';
 import type { Image } from './image.js';
 import { readModelSpecFromOnnx, readOnnxMetadata } from './onnx-metadata.js';

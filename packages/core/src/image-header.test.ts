@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hasPythonModules, runPython } from '@ferry/fixtures/python';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hasPythonModules, runPython } from '../../../testing/python.js';
 import { readImageHeader, sniffImageFormat } from './image-header.js';
 
 describe('sniffImageFormat', () => {

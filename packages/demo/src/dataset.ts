@@ -9,9 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { cacheDir, DownloadError, type DownloadProgress, downloadFile } from '@ferry/trainer';
 import { unzip } from 'fflate';
-import { DownloadError, type DownloadProgress, downloadFile } from '../backbones/download.js';
-import { cacheDir } from '../backbones/resolve.js';
 
 export const DATASET_URL = 'https://download.pytorch.org/tutorial/hymenoptera_data.zip';
 export const DATASET_NAME = 'hymenoptera_data';

@@ -1,5 +1,5 @@
 /**
- * `ferry demo` (`npm run demo`): the main job in one command. Finds the ants/bees photos and the
+ * `npm run demo` (`ferry-demo`): the main job in one command. Finds the ants/bees photos and the
  * default backbone (mirror, cache or download), trains with the defaults, checks model.onnx,
  * prints the validation accuracy and report path, then serves the edge API and the web demo
  * until Ctrl-C (unless --no-serve).
@@ -7,31 +7,34 @@
 import { existsSync, statSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { progressBar } from '../backbones/download.js';
-import { BackboneError, resolveBackbone } from '../backbones/resolve.js';
-import { CliError } from '../cli-support.js';
-import { DatasetError } from '../data/dataset.js';
-import { checkDataDir, DemoDataError, resolveDemoDataset } from '../demo/dataset.js';
-import { startDemoServers } from '../demo/serve.js';
-import { ModelFileError } from '../io/layers-model-io.js';
-import { ModelBuildError } from '../model/classifier.js';
-import { TrainOptionsError } from '../train/options.js';
-import { RunDirError, train } from '../train/train.js';
-import { createReporter } from './progress.js';
+import {
+  BackboneError,
+  CliError,
+  createReporter,
+  DatasetError,
+  ModelBuildError,
+  ModelFileError,
+  progressBar,
+  RunDirError,
+  resolveBackbone,
+  TrainOptionsError,
+  train,
+} from '@ferry/trainer';
+import { checkDataDir, DemoDataError, resolveDemoDataset } from './dataset.js';
+import { startDemoServers } from './serve.js';
 
-/** packages/trainer/{src,dist}/commands -> repository root. */
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+/** `npm run demo` runs in this package; INIT_CWD is the directory the user typed it in. */
+const START_DIR = process.env.INIT_CWD || process.cwd();
 
-export const usage = `Usage: ferry demo [options]        (npm run demo -- [options])
+export const usage = `Usage: ferry demo [options]     (npm run demo -- [options], or npx ferry-demo [options])
 
 Trains an ants-vs-bees classifier with the defaults of \`ferry train\`, exports model.onnx,
 prints the validation accuracy and the report path, then serves the edge API and the web demo
 on localhost until Ctrl-C.
 
   --data DIR     your own folder-per-class photos instead of ants/bees
-  --out RUN_DIR  run directory (default runs/demo at the repository root); replaced only
+  --out RUN_DIR  run directory (default runs/demo in the directory you run it from); replaced only
                  once the new run is complete
   --no-serve     stop after training (scripts, CI)
   --workerd      serve the edge API from local workerd (the Workers build) instead of Node
@@ -77,7 +80,7 @@ export function parseDemoArgs(argv: string[]): DemoArgs {
     throw new CliError(`--port expects an integer in 1..65534, got "${values.port}"`);
   return {
     ...(values.data ? { data: resolve(values.data) } : {}),
-    out: resolve(values.out ?? join(REPO_ROOT, 'runs/demo')),
+    out: resolve(START_DIR, values.out ?? 'runs/demo'),
     serve: !values['no-serve'],
     workerd: values.workerd ?? false,
     port,
@@ -192,7 +195,6 @@ export async function run(argv: string[]): Promise<number> {
   let servers: Awaited<ReturnType<typeof startDemoServers>>;
   try {
     servers = await startDemoServers({
-      repoRoot: REPO_ROOT,
       modelPath,
       port: args.port,
       workerd: args.workerd,

@@ -1,25 +1,15 @@
 /**
- * Serving half of `ferry demo`: the edge API (the Node server `npm start -w @ferry/edge-api`
- * runs, or the Workers build in local workerd) and the built web demo, until stopped.
- *
- * The edge API is loaded from the repository by path, not as a package dependency: edge-api
- * depends on the trainer (its tests export models), so the reverse edge would be a cycle.
- * `@ferry/edge-api/testing` is, for now, the only module that starts either runtime on a given
- * model file.
+ * Serving half of `npm run demo`: the edge API (in this process with `startNodeServer`, the same
+ * server `npm start -w @ferry/edge-api` runs, or the Workers build in local workerd with
+ * `startWorkerd`) and the built web page, until stopped. Both come from @ferry/edge-api's
+ * documented entry points, never from its testing module.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { startNodeServer } from '@ferry/edge-api/node';
 import { serveSite, webDemoDist } from './static-site.js';
 
 interface RunningServer {
   url: string;
   stop: () => Promise<void>;
-}
-
-interface EdgeTesting {
-  startNode(modelPath: string, env?: Record<string, string>): Promise<RunningServer>;
-  startWorkerd(modelPath: string): Promise<RunningServer>;
 }
 
 export interface DemoServers {
@@ -29,30 +19,27 @@ export interface DemoServers {
   stop(): Promise<void>;
 }
 
-async function loadEdgeTesting(repoRoot: string): Promise<EdgeTesting> {
-  const entry = join(repoRoot, 'packages/edge-api/dist/testing/index.js');
-  if (!existsSync(entry)) {
-    throw new Error(
-      `the edge API is not built (${entry} missing): run \`npm run build -w @ferry/edge-api\` (npm install does it)`,
-    );
+async function startApi(modelPath: string, port: number, workerd: boolean): Promise<RunningServer> {
+  if (workerd) {
+    // Loaded only for --workerd: it brings wrangler (a devDependency of @ferry/edge-api).
+    const { startWorkerd } = await import('@ferry/edge-api/workerd');
+    return startWorkerd(modelPath);
   }
-  return (await import(pathToFileURL(entry).href)) as EdgeTesting;
+  // One request log line per request would bury the URLs printed above; the page shows timings.
+  const server = await startNodeServer({ modelPath, port, log: () => {} });
+  return { url: server.url, stop: () => server.close() };
 }
 
 export async function startDemoServers(options: {
-  repoRoot: string;
   modelPath: string;
   /** Edge API port (Node only; workerd picks a free one); the page gets port + 1. */
   port: number;
   workerd: boolean;
 }): Promise<DemoServers> {
-  const dist = webDemoDist(options.repoRoot);
-  const edge = await loadEdgeTesting(options.repoRoot);
+  const dist = webDemoDist();
   let api: RunningServer;
   try {
-    api = options.workerd
-      ? await edge.startWorkerd(options.modelPath)
-      : await edge.startNode(options.modelPath, { PORT: String(options.port) });
+    api = await startApi(options.modelPath, options.port, options.workerd);
   } catch (error) {
     const message = (error as Error).message;
     throw new Error(

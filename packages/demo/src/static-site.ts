@@ -1,12 +1,13 @@
 /**
- * Serves the built web demo (packages/web-demo/dist) on localhost with the demo's model.onnx in
+ * Serves the built web demo (@ferry/web-demo's dist/) on localhost with the demo's model.onnx in
  * place of whatever the build bundled: the page loads `model.onnx` next to itself, so one
  * build works for every retrained model without running Vite again.
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -89,9 +90,9 @@ export async function serveSite(options: {
   };
 }
 
-/** The web demo's build output, or a clear error naming the command that makes it. */
-export function webDemoDist(repoRoot: string): string {
-  const dist = join(repoRoot, 'packages/web-demo/dist');
+/** The web demo's build output (@ferry/web-demo's dist/), or a clear error naming the command that makes it. */
+export function webDemoDist(): string {
+  const dist = join(dirname(fileURLToPath(import.meta.resolve('@ferry/web-demo/package.json'))), 'dist');
   if (!existsSync(join(dist, 'index.html'))) {
     throw new Error(
       `the web demo is not built (${dist}/index.html missing): run \`npm run build -w @ferry/web-demo\` (npm install does it)`,

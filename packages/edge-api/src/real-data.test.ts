@@ -27,9 +27,9 @@ import {
   sniffImageFormat,
   toRgb,
 } from '@ferry/core';
+import { haveRealData, realData } from '@ferry/fixtures/real-data';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { haveRealData, realData } from '../../../testing/real-data.js';
 import { decodeUpload } from './adapter/node/decode-sharp.js';
 import { createJsDecoder } from './decoders/index.js';
 import { ferryPredict } from './test-support/ferry-predict.js';

@@ -18,10 +18,6 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'export a trained run to a self-describing ONNX file',
     load: () => import('./commands/export.js'),
   },
-  demo: {
-    summary: 'train on ants/bees, export model.onnx, serve the edge API and the web demo',
-    load: () => import('./commands/demo.js'),
-  },
   predict: {
     summary: 'classify images with an exported ONNX model',
     load: () => import('./commands/predict.js'),
@@ -57,6 +53,13 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const entry = COMMANDS[command];
+  if (command === 'demo') {
+    // The demo trains and then serves through the edge API, a package that depends on this one.
+    process.stderr.write(
+      'ferry: the demo is its own command now, `npm run demo` (or `npx ferry-demo`), with the same options\n',
+    );
+    return 2;
+  }
   if (!entry) {
     process.stderr.write(`ferry: unknown command "${command}"\n\n${mainUsage()}\n`);
     return 2;

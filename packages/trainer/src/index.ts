@@ -9,6 +9,9 @@ export {
 } from './backbones/download.js';
 export { BACKBONES, type BackboneInfo, DEFAULT_BACKBONE, findBackbone } from './backbones/registry.js';
 export { BackboneError, cacheDir, type ResolvedBackbone, resolveBackbone } from './backbones/resolve.js';
+export { type BackendName, type SelectedBackend, selectBackend } from './backend/index.js';
+export { CliError } from './cli-support.js';
+export { createReporter, type Reporter } from './commands/progress.js';
 export {
   type Dataset,
   DatasetError,
@@ -20,6 +23,8 @@ export {
 } from './data/dataset.js';
 export { DecodeError, decodeImageBuffer, decodeImageFile } from './data/decode.js';
 export { type LoadedSample, loadSamples, type SkippedFile } from './data/loader.js';
+export { loadLayersModelFromDir, ModelFileError, saveLayersModelToDir } from './io/layers-model-io.js';
+export { ModelBuildError } from './model/classifier.js';
 export { type EvalResult, evaluateRun } from './train/evaluate.js';
 export { computeMetrics, formatMetrics, type Metrics } from './train/metrics.js';
 export { type TrainEvent, type TrainMode, type TrainOptions, TrainOptionsError } from './train/options.js';

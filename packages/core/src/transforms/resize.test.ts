@@ -1,9 +1,9 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hasPythonModules, runPython } from '@ferry/fixtures/python';
+import { haveRealData, realData } from '@ferry/fixtures/real-data';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hasPythonModules, runPython } from '../../../../testing/python.js';
-import { haveRealData, realData } from '../../../../testing/real-data.js';
 import type { Image } from '../image.js';
 import { crop } from './crop.js';
 import { applyTransform, applyTransforms, defaultEvalPipeline } from './pipeline.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
+import { haveRealData, realData } from '@ferry/fixtures/real-data';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { haveRealData, realData } from '../../../../testing/real-data.js';
 import { badFiles, syntheticJpeg } from '../test-support/synthetic.js';
 import { DecodeError, decodeImageBuffer, decodeImageFile } from './decode.js';
 

@@ -3,9 +3,10 @@
  * thread, under Node) and check files with Debian's python3-onnx `onnx.checker` — the external
  * tools an exported file must satisfy.
  */
+
+import { hasPythonModules, runPython } from '@ferry/fixtures/python';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
-import { hasPythonModules, runPython } from '../../../../testing/python.js';
 
 export interface Feed {
   data: Float32Array;
@@ -36,7 +37,7 @@ async function run(ort: typeof ortNode | typeof ortWeb, bytes: Uint8Array, feeds
 export const runOrtNode = (bytes: Uint8Array, feeds: Record<string, Feed>) => run(ortNode, bytes, feeds);
 export const runOrtWeb = (bytes: Uint8Array, feeds: Record<string, Feed>) => run(ortWeb, bytes, feeds);
 
-export { maxAbsDiff } from './max-abs-diff.js';
+export { maxAbsDiff } from '@ferry/fixtures/max-abs-diff';
 
 /** Deterministic values in [lo, hi): tests own their random data. */
 export function seededFloats(n: number, seed: number, lo = -1, hi = 1): Float32Array {

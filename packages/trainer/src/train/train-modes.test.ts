@@ -6,10 +6,10 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { maxAbsDiff } from '@ferry/fixtures/max-abs-diff';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { saveLayersModelToDir } from '../io/layers-model-io.js';
-import { maxAbsDiff } from '../test-support/max-abs-diff.js';
 import {
   layerWeights,
   readRunState,

@@ -7,10 +7,10 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { maxAbsDiff } from '@ferry/fixtures/max-abs-diff';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { buildHead } from '../model/classifier.js';
-import { maxAbsDiff } from '../test-support/max-abs-diff.js';
 import {
   layerWeights,
   readRunState,

@@ -5,8 +5,8 @@
  */
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { haveRealData, realData } from '@ferry/fixtures/real-data';
 import sharp from 'sharp';
-import { haveRealData, realData } from '../../../../testing/real-data.js';
 
 export interface PhotoSet {
   /** Where the photos came from, for the test log. */
