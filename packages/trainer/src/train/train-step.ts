@@ -6,10 +6,22 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { Tf } from './load-models.js';
-import type { TrainBatch } from './modes/strategy.js';
 import { createOptimizer, type Stepper } from './optimizer.js';
 import type { ResolvedTrainOptions } from './options.js';
 import { learningRateAt, type ScheduleOptions } from './schedule.js';
+
+export interface TrainBatch {
+  /**
+   * Pooled features for a head-only step; photos when every layer trains. Absent for a
+   * strategy's own step (createStep), which reads `rows` of the data it holds.
+   */
+  x?: tfTypes.Tensor;
+  /** Row indices of the strategy's own training data (createStep's batches). */
+  rows?: readonly number[];
+  labels: number[];
+  /** `x` are photos: the step runs (and trains) the backbone too. */
+  throughBackbone: boolean;
+}
 
 export interface StepModels {
   tf: Tf;

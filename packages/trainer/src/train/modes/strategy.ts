@@ -12,20 +12,10 @@ import type { RunModels } from '../load-models.js';
 import type { TrainEvent } from '../options.js';
 import type { ValPrediction } from '../results.js';
 import { RunDirError } from '../run-state.js';
-import type { StepPlan, TrainStep } from '../train-step.js';
+import type { StepPlan, TrainBatch, TrainStep } from '../train-step.js';
 
-export interface TrainBatch {
-  /**
-   * Pooled features for a head-only step; photos when every layer trains. Absent for a
-   * strategy's own step (createStep), which reads `rows` of the data it holds.
-   */
-  x?: tfTypes.Tensor;
-  /** Row indices of the strategy's own training data (createStep's batches). */
-  rows?: readonly number[];
-  labels: number[];
-  /** `x` are photos: the step runs (and trains) the backbone too. */
-  throughBackbone: boolean;
-}
+/** One batch, as a mode yields it (train-step.ts defines it: the step is what consumes it). */
+export type { TrainBatch };
 
 export interface ValOutcome {
   loss: number;
