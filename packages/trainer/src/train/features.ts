@@ -173,23 +173,22 @@ async function readViews(
   return { sample, hash, views: found };
 }
 
-/** Features for every (sample, view), from the cache when present, else through the extractor. */
-export async function extractFeatures(
-  samples: readonly Sample[],
-  o: ExtractOptions,
-): Promise<{ rows: FeatureRow[]; stats: ExtractStats }> {
-  const runner = o.runner ?? tfjsFeatureRunner(o.tf, o.extractor);
-  const rows: FeatureRow[] = [];
-  const stats: ExtractStats = { hits: 0, misses: 0, backboneImages: 0 };
-  const [height, width] = [
-    (o.extractor.inputs[0]!.shape[1] as number) ?? 224,
-    (o.extractor.inputs[0]!.shape[2] as number) ?? 224,
-  ];
-  const plane = width * height * 3;
-  const views = viewIds(o.augViews, o.mirrorView);
-  const mirrorPipeline: TransformStep[] = [...o.evalPipeline, { op: 'randomHorizontalFlip', p: 1 }];
-  let pending: { row: Omit<FeatureRow, 'features'>; input: Float32Array; path: string }[] = [];
-  let done = 0;
+/** A view whose features the backbone still has to compute. */
+interface PendingView {
+  row: Omit<FeatureRow, 'features'>;
+  input: Float32Array;
+  path: string;
+}
+
+/** Missing views through the backbone in batches of `batchSize`; rows and stats filled as they finish. */
+function backboneQueue(
+  runner: FeatureRunner,
+  plane: number,
+  batchSize: number,
+  rows: FeatureRow[],
+  stats: ExtractStats,
+) {
+  let pending: PendingView[] = [];
   // Backbone batches run one after another, but the loop below does not wait for them (up to
   // two queued), so decoding continues while the backbone works. Cache writes are collected and
   // awaited once at the end.
@@ -198,7 +197,7 @@ export async function extractFeatures(
   // Batches run one at a time, so one input buffer serves them all (a fresh 19 MB buffer per
   // batch of 32 made a second of garbage collection on ants/bees).
   let batchInput = new Float32Array(0);
-  const runBatch = async (batch: typeof pending) => {
+  const runBatch = async (batch: PendingView[]) => {
     if (batchInput.length < batch.length * plane) batchInput = new Float32Array(batch.length * plane);
     const input = batchInput.subarray(0, batch.length * plane);
     batch.forEach((p, i) => {
@@ -225,6 +224,34 @@ export async function extractFeatures(
     queued.push(next);
     while (queued.length > 2) await queued.shift();
   };
+  return {
+    async add(view: PendingView): Promise<void> {
+      pending.push(view);
+      if (pending.length >= batchSize) await flush();
+    },
+    flush,
+    /** Waits for every batch and cache write started; then throws `failure`, else the first rejection. */
+    settle: (failure: unknown) => settleAll([...queued, ...writes], failure),
+  };
+}
+
+/** Features for every (sample, view), from the cache when present, else through the extractor. */
+export async function extractFeatures(
+  samples: readonly Sample[],
+  o: ExtractOptions,
+): Promise<{ rows: FeatureRow[]; stats: ExtractStats }> {
+  const runner = o.runner ?? tfjsFeatureRunner(o.tf, o.extractor);
+  const rows: FeatureRow[] = [];
+  const stats: ExtractStats = { hits: 0, misses: 0, backboneImages: 0 };
+  const [height, width] = [
+    (o.extractor.inputs[0]!.shape[1] as number) ?? 224,
+    (o.extractor.inputs[0]!.shape[2] as number) ?? 224,
+  ];
+  const plane = width * height * 3;
+  const views = viewIds(o.augViews, o.mirrorView);
+  const mirrorPipeline: TransformStep[] = [...o.evalPipeline, { op: 'randomHorizontalFlip', p: 1 }];
+  const queue = backboneQueue(runner, plane, o.batchSize, rows, stats);
+  let done = 0;
   const totalViews = samples.length * views.length;
   // Enough images in flight to keep the decoders busy while a batch runs through the backbone.
   const lookahead = Math.max(o.concurrency, 2 * Math.ceil(o.batchSize / views.length));
@@ -245,19 +272,18 @@ export async function extractFeatures(
           rows.push({ ...row, features: v.features });
         } else {
           stats.misses++;
-          pending.push({ row, input: v.input!, path: v.path });
-          if (pending.length >= o.batchSize) await flush();
+          await queue.add({ row, input: v.input!, path: v.path });
         }
         done++;
       }
       o.onBatch?.(done, totalViews, stats.hits);
     }
-    await flush();
+    await queue.flush();
   } catch (error) {
     failure = error;
   }
   // Settle everything started, even after a failure: no cache write lands after we return.
-  await settleAll([...queued, ...writes], failure);
+  await queue.settle(failure);
   return { rows: inSampleOrder(rows, samples, views), stats };
 }
 

@@ -131,11 +131,7 @@ export async function createFeaturesStrategy(
   const { tf, head, extractor } = ctx.models;
   const extracted = await extractRunFeatures(ctx, options);
   const { stats } = extracted;
-  const views = [
-    'the plain view',
-    ...(options.mirrorView ? ['its mirror'] : []),
-    ...(options.augViews > 0 ? [`${options.augViews} random crops`] : []),
-  ].join(options.augViews > 0 && options.mirrorView ? ', ' : ' and ');
+  const views = describeViews(options);
   const typescriptHead = trainsHeadInTypeScript(options);
   ctx.log(
     `features: ${stats.hits} from cache, ${stats.backboneImages} through the backbone on ${extracted.runnerName} (${views} of each training image); head trained in ${typescriptHead ? 'TypeScript' : `tfjs (${tf.getBackend()})`}`,
@@ -175,36 +171,8 @@ export async function createFeaturesStrategy(
     ...(typescriptHead
       ? {
           createStep(plan: StepPlan): TrainStep {
-            // Starts from the head model's weights: the seeded init, or those --resume loaded.
-            const [kernel, bias] = head.getWeights().map((w) => Float32Array.from(w.dataSync()));
-            linear = new LinearHead({
-              dim,
-              classes: plan.numClasses,
-              optimizer: options.optimizer,
-              weightDecay: options.weightDecay,
-              labelSmoothing: options.labelSmoothing,
-              kernel: kernel!,
-              bias: bias!,
-            });
-            const trained = linear;
-            const schedule: ScheduleOptions = {
-              name: options.schedule,
-              baseLr: options.lr,
-              totalSteps: plan.stepsPerEpoch * options.epochs,
-            };
-            let step = plan.firstStep;
-            return {
-              async run(batch) {
-                const result = trained.step(trainX, trainLabels, batch.rows!, learningRateAt(step, schedule));
-                step++;
-                return result;
-              },
-              get steps() {
-                return step;
-              },
-              lastHeadLr: () => learningRateAt(Math.max(0, step - 1), schedule),
-              dispose() {},
-            };
+            linear = createLinearHead(head, options, dim, plan.numClasses);
+            return linearHeadStep(linear, options, plan, trainX, trainLabels);
           },
         }
       : {}),
@@ -235,5 +203,61 @@ export async function createFeaturesStrategy(
       valSamples,
     }),
     dispose: () => valX?.dispose(),
+  };
+}
+
+/** "the plain view, its mirror and 2 random crops": what the log line says each image gave. */
+function describeViews(options: ResolvedTrainOptions): string {
+  return [
+    'the plain view',
+    ...(options.mirrorView ? ['its mirror'] : []),
+    ...(options.augViews > 0 ? [`${options.augViews} random crops`] : []),
+  ].join(options.augViews > 0 && options.mirrorView ? ', ' : ' and ');
+}
+
+/** The TypeScript head, starting from the head model's weights: the seeded init, or those --resume loaded. */
+function createLinearHead(
+  head: tfTypes.LayersModel,
+  options: ResolvedTrainOptions,
+  dim: number,
+  classes: number,
+): LinearHead {
+  const [kernel, bias] = head.getWeights().map((w) => Float32Array.from(w.dataSync()));
+  return new LinearHead({
+    dim,
+    classes,
+    optimizer: options.optimizer,
+    weightDecay: options.weightDecay,
+    labelSmoothing: options.labelSmoothing,
+    kernel: kernel!,
+    bias: bias!,
+  });
+}
+
+/** features mode's own step: the LinearHead on rows of the features it holds, at the scheduled lr. */
+function linearHeadStep(
+  linear: LinearHead,
+  options: ResolvedTrainOptions,
+  plan: StepPlan,
+  trainX: Float32Array,
+  trainLabels: number[],
+): TrainStep {
+  const schedule: ScheduleOptions = {
+    name: options.schedule,
+    baseLr: options.lr,
+    totalSteps: plan.stepsPerEpoch * options.epochs,
+  };
+  let step = plan.firstStep;
+  return {
+    async run(batch) {
+      const result = linear.step(trainX, trainLabels, batch.rows!, learningRateAt(step, schedule));
+      step++;
+      return result;
+    },
+    get steps() {
+      return step;
+    },
+    lastHeadLr: () => learningRateAt(Math.max(0, step - 1), schedule),
+    dispose() {},
   };
 }
