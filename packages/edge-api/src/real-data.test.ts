@@ -28,12 +28,12 @@ import {
   toRgb,
 } from '@ferry/core';
 import { haveRealData, realData } from '@ferry/fixtures/real-data';
+import { trainRealModel } from '@ferry/trainer/testing';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeUpload } from './adapter/node/decode-sharp.js';
 import { createJsDecoder } from './decoders/index.js';
 import { ferryPredict } from './test-support/ferry-predict.js';
-import { trainRealModel } from './test-support/real-model.js';
 import { createReference, type Reference } from './test-support/reference.js';
 import { initWasmDecoders } from './test-support/wasm-decoders.js';
 import { startNode } from './testing/start-node.js';

@@ -12,6 +12,7 @@ import { type ClassifyResponse, readModelSpecFromOnnx } from '@ferry/core';
 import { type RunningServer, startNode, startWorkerd } from '@ferry/edge-api/testing';
 import { haveRealData, realData } from '@ferry/fixtures/real-data';
 import { decodeImageFile } from '@ferry/trainer';
+import { trainRealModel } from '@ferry/trainer/testing';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +20,6 @@ import { buildSite, PACKAGE_DIR } from './test-support/build-site.js';
 import { haveChromium, type LaunchedBrowser, launchChromium } from './test-support/chromium.js';
 import { ferryPredict, type PredictAnswer } from './test-support/ferry-predict.js';
 import { openDemo, type ShownResult, upload, useMode } from './test-support/page-driver.js';
-import { trainRealModel } from './test-support/real-model.js';
 import { type StaticServer, serveStatic } from './test-support/static-server.js';
 
 const TEST = 'web-demo with a trained MobileNetV2 on real photos';
@@ -55,7 +55,7 @@ describe.runIf(runs)(TEST, () => {
   beforeAll(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'ferry-web-real-'));
     const data = realData();
-    modelPath = await trainRealModel(data.hymenopteraDir!, scratch);
+    modelPath = await trainRealModel(data.hymenopteraDir!, join(scratch, 'real-run'));
     labels = readModelSpecFromOnnx(readFileSync(modelPath)).labels;
     const val = join(data.hymenopteraDir!, 'val');
     validation = labels.flatMap((label) => jpegs(join(val, label)).map((file) => ({ file, label })));

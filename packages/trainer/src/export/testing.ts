@@ -1,9 +1,13 @@
 /**
- * Test support for every package: a run directory holding a tiny random-weight classifier with a
- * valid spec, i.e. exactly what `ferry train` writes, made in well under a second without real
- * data. Feed it to `exportRunToOnnx` to get a real Ferry-exported ONNX file.
+ * `@ferry/trainer/testing`, test support for every package that needs a model the trainer made:
+ * a run directory holding a tiny random-weight classifier with a valid spec (exactly what
+ * `ferry train` writes, made in well under a second without real data), the same exported to
+ * ONNX, and the real-data model (MobileNetV2 0.35 with an ants/bees head). Helpers that need no
+ * trainer live in `@ferry/fixtures`.
  */
+import { mkdtempSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createModelSpec, type ModelSpec, type OpenSetMethod } from '@ferry/core';
 import type * as tfTypes from '@tensorflow/tfjs';
@@ -11,7 +15,8 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import { saveLayersModelToDir } from '../io/layers-model-io.js';
 import { fitOpenSet } from '../ood/fit.js';
 import { writeOpenSetParams } from '../ood/store.js';
-import { loadTfForExport } from './run-export.js';
+import { train } from '../train/train.js';
+import { exportRunToOnnx, loadTfForExport } from './run-export.js';
 
 export interface TinyRunOptions {
   labels: string[];
@@ -116,4 +121,42 @@ export async function createTinyRun(runDir: string, options: TinyRunOptions): Pr
   await writeFileAtomic(join(runDir, 'spec.json'), `${JSON.stringify(spec, null, 2)}\n`);
   model.dispose();
   return { runDir, spec };
+}
+
+/**
+ * A tiny run exported by the real exporter into `dir`: the path of its model.onnx, exactly the
+ * kind of file `ferry export` writes.
+ */
+export async function exportTinyModel(dir: string, options: TinyRunOptions): Promise<string> {
+  const runDir = join(dir, `tiny-run-${options.name ?? 'tiny'}-${options.seed ?? 1}`);
+  await createTinyRun(runDir, options);
+  const { path } = await exportRunToOnnx({ runDir, out: join(runDir, 'model.onnx') });
+  return path;
+}
+
+/**
+ * The real-data model: MobileNetV2 0.35 (from FERRY_MODELS_DIR) with an ants/bees head trained
+ * for a few cheap features-mode epochs (features cached under FERRY_CACHE_DIR) and exported by
+ * the exporter: the same path as `ferry train` + `ferry export`. Returns the model.onnx path.
+ */
+export async function trainRealModel(
+  hymenopteraDir: string,
+  out = join(mkdtempSync(join(tmpdir(), 'ferry-real-model-')), 'run'),
+): Promise<string> {
+  const { runDir } = await train({
+    data: hymenopteraDir,
+    out,
+    backbone: 'mobilenet_v2_0.35_224',
+    mode: 'features',
+    epochs: 8,
+    augViews: 0,
+    backend: 'wasm',
+    // Exported below, not by train(): train() turns an export failure into a warning line, and
+    // a test should fail with the exporter's own message instead.
+    exportOnnx: false,
+    report: false,
+    seed: 1,
+  });
+  const result = await exportRunToOnnx({ runDir, out: join(runDir, 'model.onnx') });
+  return result.path;
 }
