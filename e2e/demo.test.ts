@@ -13,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readModelSpecFromOnnx } from '@ferry/core';
 import { haveRealData, realData } from '@ferry/fixtures/real-data';
+import { runNode } from '@ferry/fixtures/run-node';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,22 +32,7 @@ interface Run {
 }
 
 function runCli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('exit', (code) => done({ code, stdout, stderr }));
-  });
+  return runNode(CLI, args, { env, cwd: ROOT }).done();
 }
 
 function valAccuracy(stdout: string): number {
