@@ -34,8 +34,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeUpload } from './adapter/node/decode-sharp.js';
 import { createJsDecoder } from './decoders/index.js';
 import { ferryPredict } from './test-support/ferry-predict.js';
-import { createReference, type Reference } from './test-support/reference.js';
 import { initWasmDecoders } from './test-support/wasm-decoders.js';
+import { createReference, type Reference } from './testing/reference.js';
 import { startNode } from './testing/start-node.js';
 import { type RunningServer, startWorkerd } from './workerd/start-workerd.js';
 

@@ -10,4 +10,5 @@ export {
   type WorkerdOptions,
   type WorkerdServer,
 } from '../workerd/start-workerd.js';
+export { createReference, type Reference } from './reference.js';
 export { startNode } from './start-node.js';

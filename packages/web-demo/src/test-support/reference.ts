@@ -1,13 +1,10 @@
 /**
- * The reference answer the page must agree with: what `ferry predict` computes — the Node
- * server's decoder (sharp; the wasm libjpeg-turbo at the model's decode rule's scale for large
- * JPEGs), core's EXIF orientation and eval pipeline, onnxruntime-node — run in-process, outside
- * any server or browser.
+ * The reference answers the page must agree with: `@ferry/edge-api/testing`'s `createReference`
+ * (what `ferry predict` computes — the Node server's decoder, core's EXIF orientation and eval
+ * pipeline, onnxruntime-node — in-process, outside any server or browser), for each file.
  */
 import { readFile } from 'node:fs/promises';
-import { applyOrientation, createClassifier, readImageHeader, readModelSpecFromOnnx } from '@ferry/core';
-import { decodeUpload } from '@ferry/edge-api/node';
-import * as ort from 'onnxruntime-node';
+import { createReference } from '@ferry/edge-api/testing';
 
 export interface Reference {
   top1: string;
@@ -22,22 +19,11 @@ export async function referenceAnswers(
   modelPath: string,
   files: readonly string[],
 ): Promise<Map<string, Reference>> {
-  const model = new Uint8Array(await readFile(modelPath));
-  const spec = readModelSpecFromOnnx(model);
-  const session = await ort.InferenceSession.create(model);
-  const classifier = createClassifier(session, spec, { Tensor: ort.Tensor });
+  const reference = await createReference(modelPath);
   const out = new Map<string, Reference>();
   try {
     for (const file of files) {
-      const bytes = new Uint8Array(await readFile(file));
-      const header = readImageHeader(bytes);
-      if (!header) throw new Error(`reference: ${file} is not an image`);
-      // Exactly the Node edge server's decoder (sharp, strict; scaled wasm for large JPEGs).
-      const image = applyOrientation(
-        await decodeUpload(bytes, header, spec.decode, 400_000_000),
-        header.orientation,
-      );
-      const result = await classifier.classify(image, { topK: 1 });
+      const result = await reference.classify(new Uint8Array(await readFile(file)), 1);
       out.set(file, {
         top1: result.predictions[0]!.label,
         probabilities: Array.from(result.probabilities),
@@ -45,7 +31,7 @@ export async function referenceAnswers(
       });
     }
   } finally {
-    await session.release();
+    await reference.release();
   }
   return out;
 }

@@ -1,11 +1,13 @@
 /**
  * The reference answer for an image: what `ferry predict` computes — the Node decoder (sharp,
  * or the wasm libjpeg-turbo at the model's decode rule's scale for large JPEGs), core's EXIF
- * orientation and eval pipeline, onnxruntime-node — run in-process, outside any server.
+ * orientation and eval pipeline, onnxruntime-node — run in-process, outside any server. The edge
+ * API's and the web page's agreement tests both compare against it.
  */
 import { readFile } from 'node:fs/promises';
 import {
   applyOrientation,
+  type Classification,
   createClassifier,
   type DecodeRule,
   type Image,
@@ -26,6 +28,10 @@ export interface Reference {
   openSet(bytes: Uint8Array): Promise<{ unknown?: boolean; oodScore?: number }>;
   /** Raw onnxruntime-node inference time for one preprocessed image, in ms. */
   inferenceMs(bytes: Uint8Array): Promise<number>;
+  /** The whole answer (top-k, probabilities, open-set verdict). */
+  classify(bytes: Uint8Array, topK?: number): Promise<Classification>;
+  /** Releases the onnxruntime session. */
+  release(): Promise<void>;
 }
 
 type Decode = (bytes: Uint8Array, header: ImageHeader, rule: DecodeRule | undefined) => Promise<Image>;
@@ -51,5 +57,8 @@ export async function createReference(modelPath: string, decodeRaw: Decode = nod
       return { unknown, oodScore };
     },
     inferenceMs: async (image) => (await classifier.classify(await decode(image))).timing_ms.inference,
+    classify: async (image, topK) =>
+      classifier.classify(await decode(image), topK === undefined ? {} : { topK }),
+    release: () => session.release(),
   };
 }
