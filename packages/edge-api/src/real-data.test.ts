@@ -28,12 +28,11 @@ import {
   toRgb,
 } from '@ferry/core';
 import { haveRealData, realData } from '@ferry/fixtures/real-data';
-import { trainRealModel } from '@ferry/trainer/testing';
+import { ferryPredict, trainRealModel } from '@ferry/trainer/testing';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeUpload } from './adapter/node/decode-sharp.js';
 import { createJsDecoder } from './decoders/index.js';
-import { ferryPredict } from './test-support/ferry-predict.js';
 import { initWasmDecoders } from './test-support/wasm-decoders.js';
 import { createReference, type Reference } from './testing/reference.js';
 import { startNode } from './testing/start-node.js';
@@ -140,10 +139,13 @@ describe.runIf(enabled)(NAME, () => {
     const decodeJs = createJsDecoder(400_000_000);
     workersPixels = await createReference(modelPath, decodeJs);
     labels = workersPixels.labels;
-    predicted = await ferryPredict(
+    const answers = await ferryPredict(
       modelPath,
-      labels,
       photos.map((p) => p.path),
+    );
+    // In label order, as the servers answer.
+    predicted = new Map(
+      [...answers].map(([path, a]) => [path, Float32Array.from(labels, (l) => a.probabilities.get(l)!)]),
     );
     for (const photo of photos) {
       const header = readImageHeader(photo.bytes)!;

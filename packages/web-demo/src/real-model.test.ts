@@ -12,13 +12,12 @@ import { type ClassifyResponse, readModelSpecFromOnnx } from '@ferry/core';
 import { type RunningServer, startNode, startWorkerd } from '@ferry/edge-api/testing';
 import { haveRealData, realData } from '@ferry/fixtures/real-data';
 import { decodeImageFile } from '@ferry/trainer';
-import { trainRealModel } from '@ferry/trainer/testing';
+import { ferryPredict, type PredictAnswer, trainRealModel } from '@ferry/trainer/testing';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSite, PACKAGE_DIR } from './test-support/build-site.js';
 import { haveChromium, type LaunchedBrowser, launchChromium } from './test-support/chromium.js';
-import { ferryPredict, type PredictAnswer } from './test-support/ferry-predict.js';
 import { openDemo, type ShownResult, upload, useMode } from './test-support/page-driver.js';
 import { type StaticServer, serveStatic } from './test-support/static-server.js';
 

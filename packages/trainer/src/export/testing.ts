@@ -2,8 +2,8 @@
  * `@ferry/trainer/testing`, test support for every package that needs a model the trainer made:
  * a run directory holding a tiny random-weight classifier with a valid spec (exactly what
  * `ferry train` writes, made in well under a second without real data), the same exported to
- * ONNX, and the real-data model (MobileNetV2 0.35 with an ants/bees head). Helpers that need no
- * trainer live in `@ferry/fixtures`.
+ * ONNX, the real-data model (MobileNetV2 0.35 with an ants/bees head), and `ferryPredict` (the
+ * real `ferry predict` CLI's answers). Helpers that need no trainer live in `@ferry/fixtures`.
  */
 import { mkdtempSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -17,6 +17,8 @@ import { fitOpenSet } from '../ood/fit.js';
 import { writeOpenSetParams } from '../ood/store.js';
 import { train } from '../train/train.js';
 import { exportRunToOnnx, loadTfForExport } from './run-export.js';
+
+export { ferryPredict, type PredictAnswer } from './ferry-predict-cli.js';
 
 export interface TinyRunOptions {
   labels: string[];
