@@ -4,9 +4,10 @@
  * reference answer (`ferry predict`'s pipeline) for every image: identical top-1 and
  * probabilities within 1e-3.
  */
+
+import { decodableSamples } from '@ferry/trainer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareWithReference, type NamedImage } from './test-support/compare.js';
-import { decodableSamples } from './test-support/synthetic-images.js';
 import { makeTinyModel } from './test-support/tiny-model.js';
 import { createReference, type Reference } from './testing/reference.js';
 import { startNode } from './testing/start-node.js';

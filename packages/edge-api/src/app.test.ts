@@ -6,10 +6,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Prediction } from '@ferry/core';
+import { photo } from '@ferry/trainer/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createNodeApp } from './adapter/node/index.js';
 import type { RequestLog } from './app.js';
-import { photo } from './test-support/synthetic-images.js';
 import { makeTinyModel, TINY_LABELS } from './test-support/tiny-model.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ferry-edge-app-'));

@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ClassifyResponse } from '@ferry/core';
+import { photo } from '@ferry/trainer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { badInputCorpus, type CorpusCase, sendCase } from './test-support/bad-input-corpus.js';
-import { photo } from './test-support/synthetic-images.js';
 import { makeTinyModel, TINY_LABELS } from './test-support/tiny-model.js';
 import { startNode } from './testing/start-node.js';
 import { type RunningServer, startWorkerd } from './workerd/start-workerd.js';

@@ -3,12 +3,13 @@
  * test holds, so "in flight" is certain, not timing-dependent), then real workerd with 16
  * concurrent 12-MP phone JPEGs. Limits answer 413 in words.
  */
+
+import { photo } from '@ferry/trainer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeModelLoader } from './adapter/node/index.js';
 import { createApp } from './app.js';
 import { BusyError, createDecodeGate } from './decode-gate.js';
 import { createJsDecoder } from './decoders/index.js';
-import { photo } from './test-support/synthetic-images.js';
 import { makeTinyModel } from './test-support/tiny-model.js';
 import { initWasmDecoders } from './test-support/wasm-decoders.js';
 import { type RunningServer, startWorkerd } from './workerd/start-workerd.js';

@@ -5,8 +5,8 @@
  * `ferry predict`'s reference. A model without an open-set answer adds neither field.
  */
 import { IMAGE_MIME_TYPES, sniffImageFormat } from '@ferry/core';
+import { decodableSamples } from '@ferry/trainer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodableSamples } from './test-support/synthetic-images.js';
 import { makeTinyModel, TINY_LABELS } from './test-support/tiny-model.js';
 import { createReference, type Reference } from './testing/reference.js';
 import { startNode } from './testing/start-node.js';

@@ -8,13 +8,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningServer, startNode } from '@ferry/edge-api/testing';
+import { syntheticPhotos } from '@ferry/trainer/testing';
 import type { Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_DIR } from './test-support/build-site.js';
 import { haveChromium, type LaunchedBrowser, launchChromium } from './test-support/chromium.js';
 import { openDemo, upload } from './test-support/page-driver.js';
-import { syntheticPhotos } from './test-support/photos.js';
 import { type Reference, referenceAnswers } from './test-support/reference.js';
 import { tinyExportedModel } from './test-support/test-model.js';
 

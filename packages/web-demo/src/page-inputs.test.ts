@@ -7,6 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { readModelSpecFromOnnx } from '@ferry/core';
+import { syntheticPhotos } from '@ferry/trainer/testing';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +21,6 @@ import {
   type ShownResult,
   settled,
 } from './test-support/page-driver.js';
-import { syntheticPhotos } from './test-support/photos.js';
 import { type Reference, referenceAnswers } from './test-support/reference.js';
 import { type StaticServer, serveStatic } from './test-support/static-server.js';
 

@@ -7,12 +7,12 @@
  */
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { syntheticPhotos } from '@ferry/trainer/testing';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveChromium, type LaunchedBrowser, launchChromium } from './test-support/chromium.js';
 import { buildDemoSite, type DemoSite } from './test-support/demo-site.js';
 import { openDemo, upload } from './test-support/page-driver.js';
-import { syntheticPhotos } from './test-support/photos.js';
 import { type Reference, referenceAnswers } from './test-support/reference.js';
 import { type StaticServer, serveStatic } from './test-support/static-server.js';
 import { tinyExportedModel } from './test-support/test-model.js';

@@ -4,10 +4,10 @@
  * JPEG goes through libjpeg-turbo's decoder in wasm, so it must match exactly too (CMYK aside).
  */
 import { type Image, readImageHeader, toRgb } from '@ferry/core';
+import { decodableSamples, photo, type Sample } from '@ferry/trainer/testing';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeWithSharp } from '../adapter/node/decode-sharp.js';
-import { decodableSamples, photo, type Sample } from '../test-support/synthetic-images.js';
 import { initWasmDecoders } from '../test-support/wasm-decoders.js';
 import { createJsDecoder, decodePng } from './index.js';
 

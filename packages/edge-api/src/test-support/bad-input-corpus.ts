@@ -2,8 +2,9 @@
  * Uploads a public image API meets in the wild, each with the status the API must answer.
  * Generated here (sharp + hand-made bytes) so the corpus needs no files.
  */
+
+import { photo } from '@ferry/trainer/testing';
 import sharp, { type SharpOptions } from 'sharp';
-import { photo } from './synthetic-images.js';
 
 export interface CorpusCase {
   name: string;

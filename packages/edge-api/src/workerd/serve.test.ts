@@ -3,9 +3,9 @@
  * any model file from the real Workers build in workerd, offline, and fails clearly on misuse.
  */
 import { join } from 'node:path';
+import { photo } from '@ferry/trainer/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../test-support/run-cli.js';
-import { photo } from '../test-support/synthetic-images.js';
 import { makeTinyModel, TINY_LABELS } from '../test-support/tiny-model.js';
 import { PACKAGE_DIR } from './start-workerd.js';
 

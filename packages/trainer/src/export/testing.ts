@@ -2,8 +2,10 @@
  * `@ferry/trainer/testing`, test support for every package that needs a model the trainer made:
  * a run directory holding a tiny random-weight classifier with a valid spec (exactly what
  * `ferry train` writes, made in well under a second without real data), the same exported to
- * ONNX, the real-data model (MobileNetV2 0.35 with an ants/bees head), and `ferryPredict` (the
- * real `ferry predict` CLI's answers). Helpers that need no trainer live in `@ferry/fixtures`.
+ * ONNX, the real-data model (MobileNetV2 0.35 with an ants/bees head), `ferryPredict` (the real
+ * `ferry predict` CLI's answers) and the synthetic photos every package's tests make (seeded by
+ * core's createRandom, so they cannot live in @ferry/fixtures, which core's tests use). Helpers
+ * that need neither the trainer nor core live in `@ferry/fixtures`.
  */
 import { mkdtempSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -19,6 +21,15 @@ import { train } from '../train/train.js';
 import { exportRunToOnnx, loadTfForExport } from './run-export.js';
 
 export { ferryPredict, type PredictAnswer } from './ferry-predict-cli.js';
+export {
+  decodableSamples,
+  makeImageFolder,
+  photo,
+  photoPixels,
+  type Sample,
+  syntheticJpeg,
+  syntheticPhotos,
+} from './synthetic-photos.js';
 
 export interface TinyRunOptions {
   labels: string[];

@@ -1,58 +1,14 @@
 /**
- * Data the tests make themselves: photo-like JPEGs whose class is visible (colour and stripe
- * direction), the classic bad files, and a tiny random-weight backbone with MobileNet-like
- * layers, so trainer tests pass on a fresh clone without ../shared.
+ * Data the trainer's tests make themselves: photo-like JPEGs whose class is visible (colour and
+ * stripe direction; made by the synthetic-photo maker every package's tests share), the classic
+ * bad files, and a tiny random-weight backbone with MobileNet-like layers, so trainer tests pass
+ * on a fresh clone without ../shared.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { createRandom } from '@ferry/core';
 import * as tf from '@tensorflow/tfjs';
-import sharp from 'sharp';
+import { syntheticJpeg } from '../export/synthetic-photos.js';
 import { saveLayersModelToDir } from '../io/layers-model-io.js';
 
-/** A JPEG for class `label` (0: warm horizontal stripes, 1: cool vertical, 2: green checks). */
-export async function syntheticJpeg(label: number, seed: number, width = 160, height = 120): Promise<Buffer> {
-  const random = createRandom(seed);
-  const data = Buffer.alloc(width * height * 3);
-  const period = 8 + random.int(0, 8);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const stripe =
-        label === 0
-          ? Math.floor(y / period) % 2
-          : label === 1
-            ? Math.floor(x / period) % 2
-            : (Math.floor(x / period) + Math.floor(y / period)) % 2;
-      const base = label === 0 ? [200, 90, 40] : label === 1 ? [40, 90, 200] : [60, 180, 70];
-      const i = (y * width + x) * 3;
-      for (let c = 0; c < 3; c++) {
-        const v = base[c]! * (stripe ? 1 : 0.55) + random.uniform(-25, 25);
-        data[i + c] = Math.max(0, Math.min(255, Math.round(v)));
-      }
-    }
-  }
-  return sharp(data, { raw: { width, height, channels: 3 } })
-    .jpeg({ quality: 85 })
-    .toBuffer();
-}
-
-/** DIR/<label>/img_<i>.jpg for each class. */
-export async function makeImageFolder(
-  dir: string,
-  labels: string[],
-  perClass: number,
-  seed = 1,
-): Promise<void> {
-  for (const [li, label] of labels.entries()) {
-    await mkdir(join(dir, label), { recursive: true });
-    for (let i = 0; i < perClass; i++) {
-      await writeFile(
-        join(dir, label, `img_${String(i).padStart(3, '0')}.jpg`),
-        await syntheticJpeg(li, seed * 1000 + li * 100 + i),
-      );
-    }
-  }
-}
+export { makeImageFolder, syntheticJpeg } from '../export/synthetic-photos.js';
 
 /** The bad files every loader must survive: name -> bytes. */
 export async function badFiles(): Promise<Record<string, Buffer>> {
