@@ -4,27 +4,16 @@
  * /home/<user>/..., /Users/<user>/...): a reader's clone is elsewhere. Docs say `../shared/...`
  * (relative to the repository) or a placeholder instead. Part of `npm run lint`.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { trackedFiles } from './tracked-files.mjs';
 
 // An absolute path that starts at one of these roots, not preceded by a word, dot or slash
 // (so `../shared/work/x` or `https://host/home/` do not count).
 const MACHINE_PATH = /(?<![\w./:-])\/(?:work|root|home\/[\w.-]+|Users\/[\w.-]+)\/\w/;
 
-const files = execFileSync('git', ['ls-files', '-z', '--', '*.md', '*.mjs', '*.js', '*.ts', '*.toml'], {
-  encoding: 'utf8',
-})
-  .split('\0')
-  .filter(Boolean);
-
 const found = [];
-for (const file of files) {
-  let text;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    continue; // deleted in the work tree but still in the index
-  }
+let count = 0;
+for (const { file, text } of trackedFiles(['*.md', '*.mjs', '*.js', '*.ts', '*.toml'])) {
+  count++;
   text.split('\n').forEach((line, i) => {
     if (MACHINE_PATH.test(line)) found.push(`${file}:${i + 1}: ${line.trim()}`);
   });
@@ -35,4 +24,4 @@ if (found.length) {
   );
   process.exit(1);
 }
-process.stdout.write(`check-doc-paths: ${files.length} files, no machine-specific paths\n`);
+process.stdout.write(`check-doc-paths: ${count} files, no machine-specific paths\n`);

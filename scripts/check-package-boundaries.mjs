@@ -8,16 +8,14 @@
  * between workspace packages, devDependencies included (a package's tests may not need a package
  * that needs it). Part of `npm run lint`.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { trackedFiles } from './tracked-files.mjs';
 
 const root = process.cwd();
-const files = execFileSync('git', ['ls-files', '-z', '--', '*.ts', '*.tsx', '*.mjs', '*.js', '*.cjs'], {
-  encoding: 'utf8',
-})
-  .split('\0')
-  .filter((f) => f && !f.startsWith('scripts/'));
+const sources = trackedFiles(['*.ts', '*.tsx', '*.mjs', '*.js', '*.cjs'], {
+  exclude: (file) => file.startsWith('scripts/'),
+});
 
 /** The directory of the nearest package.json at or above `dir`. */
 function packageRoot(dir) {
@@ -31,13 +29,9 @@ const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*)(
 const PACKAGE_PATH = /['"`/]packages\/([\w.-]+)\//g;
 
 const problems = [];
-for (const file of files) {
-  let text;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    continue; // deleted in the work tree but still in the index
-  }
+let count = 0;
+for (const { file, text } of sources) {
+  count++;
   const dir = dirname(resolve(root, file));
   const own = packageRoot(dir);
   const ownName = relative(root, own).split(sep).at(-1);
@@ -98,5 +92,5 @@ if (problems.length) {
   process.exit(1);
 }
 process.stdout.write(
-  `check-package-boundaries: ${files.length} files, every import stays in its package or goes by name\n`,
+  `check-package-boundaries: ${count} files, every import stays in its package or goes by name\n`,
 );
