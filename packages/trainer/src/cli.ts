@@ -3,7 +3,7 @@
  * `ferry` entry point: dispatches to one module per command under ./commands. Each command
  * module exports `run(argv): Promise<number>` returning the process exit code, and `usage`.
  */
-import { CliError } from './cli-support.js';
+import { CliError, runAsProcess } from './cli-support.js';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   train: {
@@ -80,14 +80,4 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(
-      `ferry: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exitCode = 1;
-  },
-);
+runAsProcess('ferry', () => main(process.argv.slice(2)));

@@ -10,7 +10,7 @@ export {
 export { BACKBONES, type BackboneInfo, DEFAULT_BACKBONE, findBackbone } from './backbones/registry.js';
 export { BackboneError, cacheDir, type ResolvedBackbone, resolveBackbone } from './backbones/resolve.js';
 export { type BackendName, type SelectedBackend, selectBackend } from './backend/index.js';
-export { CliError } from './cli-support.js';
+export { CliError, runAsProcess } from './cli-support.js';
 export { createReporter, type Reporter } from './commands/progress.js';
 export {
   type Dataset,
