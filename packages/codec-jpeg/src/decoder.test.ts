@@ -2,8 +2,8 @@
  * The wasm decoder against two independent builds of the same libjpeg-turbo: sharp (libvips) at
  * full size and Pillow's `draft()` (Debian's libjpeg-turbo 2.1.5, python3-pil) at 1/2, 1/4 and
  * 1/8 — the pixels must be identical, so "decode at reduced scale" means the same thing here as
- * in the Python world. Plus: errors never poison the next decode, and a 12-MP photo decoded at
- * 1/8 never grows wasm memory to a full frame.
+ * in the Python world. Plus: errors never poison the next decode, concurrent calls never read
+ * each other's bytes, and a 12-MP photo decoded at 1/8 never grows wasm memory to a full frame.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -123,6 +123,30 @@ sys.stdout.buffer.write(im.convert('RGB').tobytes())`;
     expect((await decoder.decode(corrupt, { strict: false })).width).toBe(160);
     await expect(decoder.decode(new Uint8Array([1, 2, 3]))).rejects.toThrow(JpegDecodeError);
     expect(maxDiff((await decoder.decode(good)).data, expected.data)).toBe(0);
+  });
+
+  it('concurrent calls each decode their own bytes (one instance, one input buffer)', async () => {
+    // Different sizes, so a call that read another call's bytes would fail or differ.
+    const files = await Promise.all(
+      [
+        [320, 240, 1],
+        [200, 300, 2],
+        [96, 64, 3],
+        [640, 480, 4],
+      ].map(async ([w, h, seed]) => new Uint8Array(await photo(w!, h!, seed).jpeg().toBuffer())),
+    );
+    const one = [];
+    for (const f of files) one.push(await decoder.decode(f, { strict: true }));
+    const together = await Promise.all([
+      ...files.map((f) => decoder.decode(f, { strict: true })),
+      ...files.map((f) => decoder.header(f)),
+    ]);
+    files.forEach((_, i) => {
+      const d = together[i] as Awaited<ReturnType<JpegDecoder['decode']>>;
+      expect([d.width, d.height]).toEqual([one[i]!.width, one[i]!.height]);
+      expect(maxDiff(d.data, one[i]!.data)).toBe(0);
+      expect((together[files.length + i] as { width: number }).width).toBe(one[i]!.width);
+    });
   });
 
   it('decodes a 4032x3024 photo at 1/8 without ever holding a full-size frame', async () => {

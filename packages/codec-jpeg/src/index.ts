@@ -80,8 +80,9 @@ function instantiate(module: WebAssembly.Module): Promise<FerryJpegModule> {
 
 /**
  * A decoder around one wasm instance. Calls are serialised by construction: everything between
- * copying the bytes in and copying the pixels out is synchronous. If the instance ever traps
- * (e.g. memory cannot grow), it is replaced before the next decode.
+ * copying the bytes in and copying the pixels out is synchronous (no await), so concurrent calls
+ * cannot interleave. If the instance ever traps (e.g. memory cannot grow), it is replaced before
+ * the next decode.
  */
 export async function createJpegDecoder(module: WebAssembly.Module): Promise<JpegDecoder> {
   let wasm = await instantiate(module);
@@ -93,11 +94,13 @@ export async function createJpegDecoder(module: WebAssembly.Module): Promise<Jpe
     while (heap[end] !== 0 && end < heap.length) end++;
     return new TextDecoder().decode(heap.subarray(pointer, end));
   };
-  const load = async (bytes: Uint8Array): Promise<number> => {
-    if (broken) {
-      wasm = await instantiate(module);
-      broken = false;
-    }
+  // Replaces a trapped instance; the only await of a call, and it comes before the bytes go in.
+  const ready = async (): Promise<void> => {
+    if (!broken) return;
+    wasm = await instantiate(module);
+    broken = false;
+  };
+  const load = (bytes: Uint8Array): number => {
     const input = wasm._ferry_jpeg_input(bytes.byteLength);
     if (input === 0) throw new JpegDecodeError('out of memory for the JPEG bytes');
     wasm.HEAPU8.set(bytes, input);
@@ -117,8 +120,9 @@ export async function createJpegDecoder(module: WebAssembly.Module): Promise<Jpe
 
   return {
     async header(bytes) {
-      const size = await load(bytes);
+      await ready();
       return guarded(() => {
+        const size = load(bytes);
         if (wasm._ferry_jpeg_header(size) !== 0)
           throw new JpegDecodeError(cString(wasm._ferry_jpeg_message()));
         const [width, height, subsampling, colorspace] = info();
@@ -127,8 +131,12 @@ export async function createJpegDecoder(module: WebAssembly.Module): Promise<Jpe
     },
     async decode(bytes, options = {}) {
       const denominator = options.denominator ?? 1;
-      const size = await load(bytes);
+      await ready();
+      // From here on nothing awaits: a second call cannot replace these bytes in the one input
+      // buffer before libjpeg has read them (an await here once let concurrent decodes in a
+      // worker read each other's bytes: "Premature end of JPEG file").
       return guarded(() => {
+        const size = load(bytes);
         const pointer = wasm._ferry_jpeg_decode(size, denominator, options.strict === false ? 0 : 1);
         if (pointer === 0) throw new JpegDecodeError(cString(wasm._ferry_jpeg_message()));
         const values = info();
