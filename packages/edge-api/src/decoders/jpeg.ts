@@ -49,9 +49,9 @@ export function initJpeg(mozjpeg: WebAssembly.Module, scaled?: WebAssembly.Modul
 }
 
 /**
- * JPEG via libjpeg(-turbo) compiled to wasm: the same IDCT and "fancy" chroma upsampling as the
- * libjpeg-turbo inside sharp, so Workers see the Node server's pixels (a pure-JS decoder was up
- * to 0.09 off in probability on real photos). With the model's decode rule, the scaled decoder
+ * JPEG via libjpeg(-turbo) compiled to wasm: the decoder the Node server, `ferry predict` and the
+ * trainer use for JPEGs too, so Workers see their pixels (a pure-JS decoder was up to 0.09 off in
+ * probability on real photos). With the model's decode rule, the scaled decoder
  * decodes at 1/2, 1/4 or 1/8 in the DCT domain, as every other runtime does for that model.
  * Like sharp's `failOn: 'warning'`, any libjpeg warning (truncated or corrupt data) is an error
  * rather than grey-filled pixels. CMYK/YCCK files (`components === 4`), which libjpeg cannot

@@ -4,9 +4,13 @@
  * any other photo, since sharp sniffs content, not extensions. Failures become a typed error with
  * a one-line reason so the dataset summary can list them.
  *
- * With a decode rule (the model spec's, see core's decode-scale.ts), a JPEG the rule shrinks is
- * decoded by @ferry/codec-jpeg's wasm libjpeg-turbo at 1/2, 1/4 or 1/8 scale — the decoder the
- * edge API and the browser use — so training, `ferry predict` and serving see the same pixels.
+ * Every baseline (3-component) JPEG is decoded by @ferry/codec-jpeg's wasm libjpeg-turbo — the
+ * decoder the edge API (Workers and Node) and the browser use — at the 1/2, 1/4 or 1/8 DCT scale
+ * the decode rule asks for (core's decode-scale.ts; full size without a rule), so training,
+ * `ferry predict` and serving see the same pixels. sharp would convert a JPEG's embedded ICC
+ * profile to sRGB where Workers and the browser cannot (35 of the 1,357 ants/bees and flower
+ * photos decoded differently), and the wasm decoder is also faster here (3.1 vs 4.4 ms for a
+ * 500x375 photo). Other formats, CMYK JPEGs and builds without the wasm go through sharp.
  */
 import { readFile } from 'node:fs/promises';
 import { loadJpegDecoder } from '@ferry/codec-jpeg/node';
@@ -18,7 +22,6 @@ import {
   jpegScaleDenominator,
   readImageHeader,
 } from '@ferry/core';
-import sharp from 'sharp';
 
 /** Refuse decompression bombs: core's CLI limit (64 MP) is far above any photo a classifier needs. */
 export const MAX_INPUT_PIXELS = CLI_MAX_PIXELS;
@@ -33,17 +36,15 @@ export class DecodeError extends Error {
   }
 }
 
-/** A JPEG the rule shrinks, decoded small (EXIF orientation applied); null when it does not apply. */
-async function decodeScaledJpeg(bytes: Uint8Array, rule: DecodeRule | undefined): Promise<Image | null> {
-  if (!rule) return null;
+/** A 3-component JPEG through libjpeg-turbo (EXIF orientation applied); null for anything else. */
+async function decodeJpegWithLibjpeg(bytes: Uint8Array, rule: DecodeRule | undefined): Promise<Image | null> {
   const header = readImageHeader(bytes);
   if (header?.format !== 'jpeg' || header.components === 4) return null;
-  const denominator = jpegScaleDenominator(header.width, header.height, rule);
-  if (denominator === 1) return null;
   if (header.width * header.height > MAX_INPUT_PIXELS) return null; // sharp refuses it below
+  const denominator = jpegScaleDenominator(header.width, header.height, rule);
   const decoder = await loadJpegDecoder();
   if (!decoder) return null;
-  // Strict, as the edge API is: a truncated or corrupt large JPEG is skipped with libjpeg's reason.
+  // Strict, as the edge API is: a truncated or corrupt JPEG is skipped with libjpeg's reason.
   const { width, height, data } = await decoder.decode(bytes, { denominator, strict: true });
   return applyOrientation({ width, height, channels: 3, data }, header.orientation);
 }
@@ -55,8 +56,10 @@ export async function decodeImageBuffer(
 ): Promise<Image> {
   if (bytes.byteLength === 0) throw new DecodeError(path, 'empty file (0 bytes)');
   try {
-    const scaled = await decodeScaledJpeg(bytes, rule);
-    if (scaled) return scaled;
+    const jpeg = await decodeJpegWithLibjpeg(bytes, rule);
+    if (jpeg) return jpeg;
+    // Imported on first use: a run whose photos are all JPEGs never loads libvips.
+    const { default: sharp } = await import('sharp');
     const { data, info } = await sharp(bytes, { failOn: 'error', limitInputPixels: MAX_INPUT_PIXELS })
       .rotate()
       .flatten({ background: { r: 255, g: 255, b: 255 } })

@@ -35,9 +35,10 @@ export interface FeatureCacheKeyParts {
 
 /**
  * Bumped when the decoding of cached images changes: 'jpeg-dct-scale' = large JPEGs decode at
- * reduced DCT scale (core's decode rule), so features cached from full-size decodes are stale.
+ * reduced DCT scale (core's decode rule); 'jpeg-libjpeg-wasm' = every 3-component JPEG through
+ * the wasm libjpeg-turbo, no ICC conversion (decode.ts). Features cached before are stale.
  */
-const DECODE_VERSION = 'jpeg-dct-scale';
+const DECODE_VERSION = 'jpeg-libjpeg-wasm';
 
 export function featureCacheKey(parts: FeatureCacheKeyParts): string {
   const keyed = { ...parts, decode: DECODE_VERSION };

@@ -3,10 +3,11 @@ import { type DecodeRule, type Image, type ImageHeader, jpegScaleDenominator } f
 import sharp from 'sharp';
 
 /**
- * The Node server's decoder: JPEGs the model's decode rule shrinks go through the same wasm
- * libjpeg-turbo with DCT-domain scaling as Workers and the browser (sharp's shrink-on-load
- * resizes after its own shrink, so its pixels would differ from theirs); everything else, and
- * every image of a model without the rule, goes through sharp at full size as before.
+ * The Node server's decoder: every 3-component JPEG goes through the same wasm libjpeg-turbo as
+ * Workers, the browser and the trainer, at the DCT scale the model's decode rule asks for (full
+ * size without one). sharp's shrink-on-load resizes after its own shrink, and sharp converts an
+ * embedded ICC profile to sRGB where the other runtimes cannot, so its pixels would differ from
+ * theirs. Other formats and CMYK JPEGs (and an install without the wasm) go through sharp.
  */
 export async function decodeUpload(
   bytes: Uint8Array,
@@ -15,7 +16,7 @@ export async function decodeUpload(
   maxPixels: number,
 ): Promise<Image> {
   const denominator = jpegScaleDenominator(header.width, header.height, rule);
-  if (header.format === 'jpeg' && header.components !== 4 && denominator > 1) {
+  if (header.format === 'jpeg' && header.components !== 4) {
     const decoder = await loadJpegDecoder();
     if (decoder) {
       const { width, height, data } = await decoder.decode(bytes, { denominator, strict: true });
@@ -26,8 +27,8 @@ export async function decodeUpload(
 }
 
 /**
- * Node decodes with sharp (libvips), the decoder `ferry predict` and the trainer use, so the
- * Node server and the CLI see identical pixels. Output is 8-bit sRGB(A) as stored: no EXIF
+ * Everything but 3-component JPEGs (PNG, WebP, GIF, CMYK JPEG...) decodes with sharp (libvips),
+ * as `ferry predict` and the trainer do, so the Node server and the CLI see identical pixels. Output is 8-bit sRGB(A) as stored: no EXIF
  * rotation here (the app applies it through core for every runtime), first frame only,
  * CMYK/16-bit/grey converted by libvips. `limitInputPixels` is a second guard after the
  * header check; `failOn: 'warning'` (sharp's default, spelled out) refuses truncated or corrupt
