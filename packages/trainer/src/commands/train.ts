@@ -39,7 +39,7 @@ Training
   --mode M                features (default: cached frozen features, fast), freeze, finetune
   --epochs N              default 40 (features), 5 (freeze/finetune)
   --batch-size N          default 64 (features), 16 (freeze/finetune)
-  --lr X                  default 0.001 (features/freeze), 0.0001 (finetune)
+  --lr X                  default 0.003 (features), 0.001 (freeze), 0.0001 (finetune)
   --backbone-lr X         finetune: backbone learning rate (default lr/10)
   --no-warm-start         finetune: start from a random head. By default finetune first trains
                           the head exactly as --mode features does (cached frozen features, its
@@ -53,8 +53,9 @@ Training
   --weight-decay X        default 1 (features, decoupled: lr*X per step), 0.01 otherwise
   --label-smoothing X     default 0.1
   --aug-views K           features: random-crop views per image (default 0)
-  --no-mirror-view        features: no mirrored copy of each training photo's plain view
-                          (by default the head trains on the plain view and its mirror)
+  --mirror-view           features: also train on each photo's plain view mirrored left to
+                          right (one more backbone pass per photo; default: the plain view only;
+                          --no-mirror-view, the default, is still accepted)
   --patience N            early stopping after N epochs without improvement (default off)
   --seed N                default 42; same seed, same metrics
   --backend B             auto (default) | wasm | cpu | tensorflow | tensorflow-gpu | webgpu
@@ -108,6 +109,7 @@ export function parseTrainArgs(argv: string[]) {
         dropout: { type: 'string' },
         hidden: { type: 'string' },
         'aug-views': { type: 'string' },
+        'mirror-view': { type: 'boolean' },
         'no-mirror-view': { type: 'boolean' },
         patience: { type: 'string' },
         'ood-method': { type: 'string' },
@@ -162,7 +164,7 @@ export function parseTrainArgs(argv: string[]) {
     dropout: num('--dropout', v.dropout),
     hiddenUnits: hidden,
     augViews: num('--aug-views', v['aug-views']),
-    mirrorView: v['no-mirror-view'] ? false : undefined,
+    mirrorView: v['mirror-view'] ? true : v['no-mirror-view'] ? false : undefined,
     patience: num('--patience', v.patience),
     openSetMethod: v['ood-method'] as OpenSetMethod | undefined,
     valSplit: num('--val-split', v['val-split']),

@@ -96,10 +96,10 @@ describe('train: features mode', () => {
   });
 
   it('a second run with other head settings reads every feature from the cache', async () => {
-    // Per training photo: the plain view, its mirror (default) and augViews: 1 random crop.
-    expect(first.featureCache).toEqual({ hits: 0, misses: 16 * 3 + 8, backboneImages: 16 * 3 + 8 });
+    // Per training photo: the plain view (no mirror by default) and augViews: 1 random crop.
+    expect(first.featureCache).toEqual({ hits: 0, misses: 16 * 2 + 8, backboneImages: 16 * 2 + 8 });
     const second = await train({ ...base(), out: join(root, 'run-b'), lr: 0.003, optimizer: 'sgd' });
-    expect(second.featureCache).toEqual({ hits: 16 * 3 + 8, misses: 0, backboneImages: 0 });
+    expect(second.featureCache).toEqual({ hits: 16 * 2 + 8, misses: 0, backboneImages: 0 });
   });
 
   it('same seed gives the same metrics; the checkpoint evaluates to the reported accuracy', async () => {

@@ -59,12 +59,13 @@ const epochsOf = (events: TrainEvent[], phase?: string) =>
 describe('finetune warm start', () => {
   it('starts the all-layer phase from the head features mode trains, and says so', async () => {
     // features mode with the warm start's views (the plain one and two random crops, finetune's
-    // mix; features mode's own default is the plain view and its mirror).
+    // mix, at its rate; features mode's own default is the plain view alone at 3e-3).
     const features = await train({
       ...shared(),
       out: join(root, 'features'),
       augViews: 2,
       mirrorView: false,
+      lr: 0.001,
     });
     const featuresHead = await logits(join(root, 'features', 'checkpoint'));
 
@@ -141,9 +142,14 @@ describe('finetune warm start', () => {
     expect(r.warmStart).toBe(true);
     const ws = resolveTrainOptions(warmStartOptions(r, 'scratch'));
     expect(ws).toMatchObject({ mode: 'features', epochs: 40, lr: 0.001, batchSize: 64, augViews: 2 });
-    // The warm start keeps finetune's views; features mode's own default is plain + mirror.
+    // The warm start keeps finetune's views and rate; features mode's own default is the plain
+    // view alone at 3e-3.
     expect(ws.mirrorView).toBe(false);
-    expect(resolveTrainOptions({ data, out: 'o' })).toMatchObject({ augViews: 0, mirrorView: true });
+    expect(resolveTrainOptions({ data, out: 'o' })).toMatchObject({
+      augViews: 0,
+      mirrorView: false,
+      lr: 0.003,
+    });
     expect(() => resolveTrainOptions({ data, out: 'o', mode: 'finetune', mirrorView: false })).toThrow(
       /only applies to --mode features/,
     );

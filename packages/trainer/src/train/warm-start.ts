@@ -15,6 +15,7 @@ import {
   type ResolvedTrainOptions,
   resolveTrainOptions,
   type TrainOptions,
+  WARM_START_LR,
 } from './options.js';
 import type { WarmStartSummary } from './results.js';
 import { saveProgress, type TrainRun } from './run-context.js';
@@ -24,7 +25,8 @@ import { saveProgress, type TrainRun } from './run-context.js';
  * shape and label smoothing; every other setting is features mode's default, because the
  * finetune run's own epochs/lr/batch size/optimizer belong to the all-layer phase — except the
  * views: the plain one and FINETUNE_AUG_VIEWS random crops, the mix finetune's all-layer epochs
- * show and were measured with (features mode's own default is the plain view and its mirror).
+ * show and were measured with, and the learning rate they were measured at (features mode's own
+ * default is one view per photo at a higher rate).
  */
 export function warmStartOptions(r: ResolvedTrainOptions, out: string): TrainOptions {
   return {
@@ -42,6 +44,9 @@ export function warmStartOptions(r: ResolvedTrainOptions, out: string): TrainOpt
     labelSmoothing: r.labelSmoothing,
     augViews: FINETUNE_AUG_VIEWS,
     mirrorView: false,
+    // The rate finetune's warm start was measured with (features mode's own default is 3e-3 for
+    // its one view per photo; the warm start sees three views per photo).
+    lr: WARM_START_LR,
     concurrency: r.concurrency,
     exportOnnx: false,
     report: false,
