@@ -78,6 +78,11 @@ export interface ExtractOptions {
   augViews: number;
   /** Also the plain view mirrored left to right (view MIRROR_VIEW): one flip, no resampling. */
   mirrorView?: boolean;
+  /**
+   * Samples that get the plain view only (the val photos), extracted in the same stream as the
+   * rest: one pipeline that never drains between train and val photos.
+   */
+  plainViewOnly?: ReadonlySet<Sample>;
   batchSize: number;
   concurrency: number;
   onSkip: (s: SkippedFile) => void;
@@ -250,20 +255,26 @@ export async function extractFeatures(
   ];
   const plane = width * height * 3;
   const views = viewIds(o.augViews, o.mirrorView);
+  const plainOnly = [0];
+  const viewsOf = (sample: Sample): number[] => (o.plainViewOnly?.has(sample) ? plainOnly : views);
   const mirrorPipeline: TransformStep[] = [...o.evalPipeline, { op: 'randomHorizontalFlip', p: 1 }];
   const queue = backboneQueue(runner, plane, o.batchSize, rows, stats);
   let done = 0;
-  const totalViews = samples.length * views.length;
+  const totalViews = samples.reduce((sum, sample) => sum + viewsOf(sample).length, 0);
   // Enough images in flight to keep the decoders busy while a batch runs through the backbone.
   const lookahead = Math.max(o.concurrency, 2 * Math.ceil(o.batchSize / views.length));
-  const loaded = prefetchMap(samples, (sample) => readViews(sample, o, views, mirrorPipeline), lookahead);
+  const loaded = prefetchMap(
+    samples,
+    (sample) => readViews(sample, o, viewsOf(sample), mirrorPipeline),
+    lookahead,
+  );
   let failure: unknown;
   try {
     for await (const item of loaded) {
       if (o.signal?.aborted) break;
       if ('error' in item) {
         o.onSkip({ path: item.sample.path, reason: item.error ?? 'unknown error' });
-        done += views.length;
+        done += viewsOf(item.sample).length;
         continue;
       }
       for (const v of item.views) {

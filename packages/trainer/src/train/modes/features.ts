@@ -80,18 +80,21 @@ async function extractRunFeatures(
     ...(options.signal ? { signal: options.signal } : {}),
   };
   try {
-    const train = await extractFeatures(ctx.dataset.train, {
+    // Train and val photos in one stream (val: the plain view only), so the decoders and the
+    // backbone never wait for each other at the switch from one to the other.
+    const val = new Set(ctx.dataset.val);
+    const { rows, stats } = await extractFeatures([...ctx.dataset.train, ...ctx.dataset.val], {
       ...common,
       augViews: options.augViews,
       mirrorView: options.mirrorView,
+      plainViewOnly: val,
     });
-    const val = await extractFeatures(ctx.dataset.val, { ...common, augViews: 0 });
-    const stats = {
-      hits: train.stats.hits + val.stats.hits,
-      misses: train.stats.misses + val.stats.misses,
-      backboneImages: train.stats.backboneImages + val.stats.backboneImages,
+    return {
+      train: rows.filter((row) => !val.has(row.sample)),
+      val: rows.filter((row) => val.has(row.sample)),
+      stats,
+      runnerName: runner.name,
     };
-    return { train: train.rows, val: val.rows, stats, runnerName: runner.name };
   } finally {
     await runner.dispose();
     await pool?.close();
