@@ -23,18 +23,18 @@ export {
   sniffImageFormat,
 } from './image-header.js';
 export {
+  BODY_TIMEOUT_SECONDS,
   CLI_MAX_PIXELS,
   DEFAULT_TOP_K,
   MAX_DECODES,
   MAX_PIXELS,
   MAX_QUEUE,
-  MAX_QUEUED_BYTES,
   MAX_UPLOAD_BYTES,
   PAGE_MAX_UPLOAD_BYTES,
+  QUEUE_WAIT_SECONDS,
   WORKERS_MAX_DECODES,
   WORKERS_MAX_PIXELS,
   WORKERS_MAX_QUEUE,
-  WORKERS_MAX_QUEUED_BYTES,
 } from './limits.js';
 export { readModelSpecFromOnnx, readOnnxMetadata } from './onnx-metadata.js';
 export * from './open-set/index.js';

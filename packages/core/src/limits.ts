@@ -27,14 +27,14 @@ export const MAX_PIXELS = 40_000_000;
  * at 1/8. A PNG, WebP, GIF or progressive JPEG is decoded whole: measured (bench/isolate-memory.mjs)
  * at about 10 bytes per pixel at its peak (fast-png's inflate buffers, the RGBA frame, the RGB copy
  * preprocessing starts from), so 3 MP is about 30 MB on top of the model (about 60 MB loaded)
- * and the upload budget below.
+ * and the one body being read (at most MAX_UPLOAD_BYTES).
  */
 export const WORKERS_MAX_PIXELS = 3_000_000;
 
 /**
- * Decode + preprocess + inference sections the edge API runs at once (FERRY_MAX_DECODES): one
- * per Workers isolate (one thread: more would only hold more frames at the same time), a few on
- * Node (sharp decodes on its thread pool).
+ * Requests the edge API reads + decodes + classifies at once (FERRY_MAX_DECODES): one per Workers
+ * isolate (one thread: more would only hold more bodies and frames at the same time), a few on
+ * Node (sharp decodes on its thread pool). The others wait with their body unread.
  */
 export const MAX_DECODES = 4;
 export const WORKERS_MAX_DECODES = 1;
@@ -43,14 +43,16 @@ export const WORKERS_MAX_DECODES = 1;
 export const MAX_QUEUE = 64;
 export const WORKERS_MAX_QUEUE = 32;
 
+/** Seconds a classify request waits in that queue before it gets the 503 instead. */
+export const QUEUE_WAIT_SECONDS = 60;
+
 /**
- * Upload bytes the edge API holds at once, reading, waiting and decoding (FERRY_MAX_QUEUED_BYTES);
- * past it a request is a 503 before its body is read. Workers: 16 phone JPEGs of 1.5 MB; with the
- * model (about 60 MB), one whole-frame decode at the pixel limit (about 30 MB) and garbage not yet
- * collected, bench/isolate-memory.mjs measured the worst mix below 128 MB only with this margin.
+ * Seconds the edge API gives an upload's body to arrive once it starts reading it
+ * (FERRY_BODY_TIMEOUT_S; past it, 408). Bodies are read only while holding a decode slot, so a
+ * slow uploader would otherwise hold the slot for everyone queued behind it: 10 MiB at 3 Mbit/s
+ * arrives in 28 s.
  */
-export const MAX_QUEUED_BYTES = 128 * MiB;
-export const WORKERS_MAX_QUEUED_BYTES = 24 * MiB;
+export const BODY_TIMEOUT_SECONDS = 30;
 
 /** Largest width x height the CLI decodes (training photos, `ferry predict`): far above any photo. */
 export const CLI_MAX_PIXELS = 64_000_000;

@@ -11,6 +11,7 @@ import {
   type Image,
   ImageError,
   type ImageHeader,
+  QUEUE_WAIT_SECONDS,
 } from '@ferry/core';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
@@ -19,7 +20,7 @@ import { errorBody, HttpError } from './errors.js';
 import { inspectImage } from './image-input.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import type { LoadedModel } from './model.js';
-import { discardBody, readImageUpload } from './read-upload.js';
+import { checkUploadHeaders, discardBody, readImageUpload } from './read-upload.js';
 import { parseTopK } from './top-k.js';
 
 export { BusyError, createDecodeGate, type DecodeGate } from './decode-gate.js';
@@ -86,7 +87,6 @@ export function createApp(options: AppOptions) {
   const gate = createDecodeGate({
     maxDecodes: limits.maxDecodes,
     maxQueue: limits.maxQueue,
-    maxQueuedBytes: limits.maxQueuedBytes,
   });
   const log = options.log ?? ((record: RequestLog) => console.log(JSON.stringify(record)));
   const app = new Hono<Env>();
@@ -124,24 +124,29 @@ export function createApp(options: AppOptions) {
   app.post('/v1/classify', async (c) => {
     const model = await loadModelOr503(options.loadModel);
     const topK = parseTopK(c.req.query('top_k'), limits.defaultTopK, model.spec.labels.length);
-    // Past the queue or the upload budget a request is a 503 now, not an isolate that runs out
-    // of memory later (see decode-gate.ts).
-    let admission: ReturnType<typeof gate.admit> | undefined;
+    // Past the queue a request is a 503 now, not an isolate that runs out of memory later. It
+    // is admitted on its count alone: its body is read only once it holds a decode slot, so
+    // waiting uploads stay in the network buffers, not in memory (see decode-gate.ts).
+    let admission: ReturnType<typeof gate.admit>;
     try {
       admission = gate.admit();
-      admission.reserve(declaredBodyBytes(c.req.raw, limits.maxBodyBytes));
     } catch (error) {
-      admission?.release();
       await discardBody(c.req.raw, limits.maxBodyBytes);
       throw error;
     }
     try {
-      const bytes = await readImageUpload(c.req.raw, limits.maxBodyBytes);
+      // What the headers already refuse (415, a declared body over the limit) does not queue.
+      await checkUploadHeaders(c.req.raw, limits.maxBodyBytes);
+      try {
+        await admission.decodeSlot(QUEUE_WAIT_SECONDS * 1000);
+      } catch (error) {
+        await discardBody(c.req.raw, limits.maxBodyBytes);
+        throw error;
+      }
+      const bytes = await readImageUpload(c.req.raw, limits.maxBodyBytes, limits.bodyTimeoutSeconds * 1000);
       c.get('log').request_bytes = bytes.byteLength;
       const header = inspectImage(bytes, limits.maxPixels, model.spec.decode, options.scalesJpeg ?? false);
       c.get('log').image = { format: header.format, width: header.width, height: header.height };
-
-      await admission.decodeSlot();
       const t0 = now();
       let image: Image;
       try {
@@ -217,12 +222,6 @@ export function createApp(options: AppOptions) {
   });
 
   return app;
-}
-
-/** What a request's body will hold: its Content-Length, capped by the limit; the limit if none. */
-function declaredBodyBytes(request: Request, maxBodyBytes: number): number {
-  const declared = Number(request.headers.get('content-length') ?? Number.NaN);
-  return Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, maxBodyBytes) : maxBodyBytes;
 }
 
 async function loadModelOr503(loadModel: () => Promise<LoadedModel>): Promise<LoadedModel> {

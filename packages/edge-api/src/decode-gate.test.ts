@@ -16,8 +16,7 @@ import { type RunningServer, startWorkerd } from './workerd/start-workerd.js';
 
 describe('createDecodeGate', () => {
   it('admits decodes + queue requests, then refuses with a Retry-After', () => {
-    const gate = createDecodeGate({ maxDecodes: 1, maxQueue: 1, maxQueuedBytes: 100, retryAfterSeconds: 2 });
-    // (Bytes are the second bound: see the next test.)
+    const gate = createDecodeGate({ maxDecodes: 1, maxQueue: 1, retryAfterSeconds: 2 });
     const a = gate.admit();
     const b = gate.admit();
     let refusal: unknown;
@@ -33,29 +32,11 @@ describe('createDecodeGate', () => {
     a.release(); // twice is harmless
     gate.admit().release();
     b.release();
-    expect(gate.stats()).toEqual({ admitted: 0, reservedBytes: 0, decoding: 0, waitingDecode: 0 });
-  });
-
-  it('refuses a body that does not fit the upload budget, and frees bytes on release', () => {
-    const gate = createDecodeGate({ maxDecodes: 1, maxQueue: 10, maxQueuedBytes: 100 });
-    const [a, b, c] = [gate.admit(), gate.admit(), gate.admit()];
-    a.reserve(60);
-    b.reserve(40);
-    expect(() => c.reserve(1)).toThrow(/upload budget; retry in 1 s/);
-    a.release();
-    c.reserve(60);
-    expect(gate.stats()).toMatchObject({ admitted: 2, reservedBytes: 100 });
-    b.release();
-    c.release();
-    // One body larger than the whole budget still proceeds alone: the body limit judges it.
-    const d = gate.admit();
-    d.reserve(1000);
-    d.release();
-    expect(gate.stats()).toMatchObject({ admitted: 0, reservedBytes: 0 });
+    expect(gate.stats()).toEqual({ admitted: 0, decoding: 0, waitingDecode: 0 });
   });
 
   it('runs one decode at a time, in arrival order, and passes slots on when a waiter gives up', async () => {
-    const gate = createDecodeGate({ maxDecodes: 1, maxQueue: 10, maxQueuedBytes: 1000 });
+    const gate = createDecodeGate({ maxDecodes: 1, maxQueue: 10 });
     const order: string[] = [];
     const [a, b, c] = [gate.admit(), gate.admit(), gate.admit()];
     await a.decodeSlot();
@@ -69,7 +50,23 @@ describe('createDecodeGate', () => {
     expect(order).toEqual(['c']);
     expect(gate.stats()).toMatchObject({ decoding: 1, waitingDecode: 0 });
     c.release();
-    expect(gate.stats()).toEqual({ admitted: 0, reservedBytes: 0, decoding: 0, waitingDecode: 0 });
+    expect(gate.stats()).toEqual({ admitted: 0, decoding: 0, waitingDecode: 0 });
+  });
+  it('gives up a wait that outlasts waitMs with the 503, leaving the queue to the others', async () => {
+    const gate = createDecodeGate({ maxDecodes: 1, maxQueue: 10 });
+    const [a, b, c] = [gate.admit(), gate.admit(), gate.admit()];
+    await a.decodeSlot(20);
+    const bWait = b.decodeSlot(20).catch((error: unknown) => error);
+    const cTurn = c.decodeSlot();
+    const refusal = await bWait;
+    expect(refusal).toBeInstanceOf(BusyError);
+    expect((refusal as BusyError).message).toMatch(/within 0 s while this one waited; retry in 1 s$/);
+    b.release();
+    expect(gate.stats()).toEqual({ admitted: 2, decoding: 1, waitingDecode: 1 });
+    a.release();
+    await cTurn;
+    c.release();
+    expect(gate.stats()).toEqual({ admitted: 0, decoding: 0, waitingDecode: 0 });
   });
 });
 
@@ -128,6 +125,84 @@ describe('the app under load', () => {
     expect((await send()).status).toBe(200);
   });
 
+  it('reads a body only once its request holds the decode slot', async () => {
+    const decode = createJsDecoder(40_000_000);
+    let unblock!: () => void;
+    const blocked = new Promise<void>((resolve) => {
+      unblock = resolve;
+    });
+    const small = new Uint8Array(await photo(90, 60).jpeg().toBuffer());
+    const app = createApp({
+      loadModel: createNodeModelLoader(modelPath),
+      decodeImage: async (bytes, header, rule) => {
+        await blocked;
+        return decode(bytes, header, rule);
+      },
+      limits: { maxDecodes: 1, maxQueue: 4 },
+      log: () => {},
+    });
+    // Bodies that count their reads: nothing is pulled until the server asks for it.
+    const pulls = [0, 0, 0];
+    const send = (i: number) =>
+      app.request('/v1/classify', {
+        method: 'POST',
+        headers: { 'content-type': 'image/jpeg', 'content-length': String(small.byteLength) },
+        body: new ReadableStream<Uint8Array>(
+          {
+            pull(controller) {
+              pulls[i]!++;
+              controller.enqueue(small);
+              controller.close();
+            },
+          },
+          { highWaterMark: 0 },
+        ),
+        duplex: 'half',
+      } as RequestInit);
+    const answers = [send(0), send(1), send(2)];
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The first holds the slot (read, decoding); the other two wait with their bodies unread.
+    expect(pulls).toEqual([1, 0, 0]);
+    unblock();
+    expect((await Promise.all(answers)).map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(pulls).toEqual([1, 1, 1]);
+  });
+
+  it('answers 408 to a body that stops arriving, and frees the slot for the next', async () => {
+    const app = createApp({
+      loadModel: createNodeModelLoader(modelPath),
+      decodeImage: createJsDecoder(40_000_000),
+      limits: { maxDecodes: 1, maxQueue: 4, bodyTimeoutSeconds: 1 },
+      log: () => {},
+    });
+    const small = new Uint8Array(await photo(90, 60).jpeg().toBuffer());
+    const stalled = app.request('/v1/classify', {
+      method: 'POST',
+      headers: { 'content-type': 'image/jpeg', 'content-length': String(small.byteLength) },
+      // Half the photo, then nothing: an uploader that went quiet.
+      body: new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(small.subarray(0, small.byteLength >> 1));
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    const next = app.request('/v1/classify', {
+      method: 'POST',
+      headers: { 'content-type': 'image/jpeg' },
+      body: small,
+    });
+    const refused = await stalled;
+    expect(refused.status).toBe(408);
+    const body = (await refused.json()) as { error: { code: string; message: string } };
+    expect(body.error).toEqual({
+      code: 'body_timeout',
+      message:
+        'the upload did not finish arriving within 1 s of the server starting to read it (FERRY_BODY_TIMEOUT_S)',
+    });
+    expect((await next).status).toBe(200);
+  });
+
   it('counts a JPEG at its decoded size and says every limit in words', async () => {
     const app = createApp({
       loadModel: createNodeModelLoader(modelPath),
@@ -172,8 +247,9 @@ describe('workerd: 16 concurrent 12-MP phone photos', () => {
   let tight: RunningServer;
   beforeAll(async () => {
     modelPath = await makeTinyModel();
-    // Blurred a little: phone-photo texture compresses to a phone-photo size (~1 MB, not 3).
-    jpeg12mp = new Uint8Array(await photo(4032, 3024, 3).blur(1.2).jpeg({ quality: 90 }).toBuffer());
+    // A detailed 12-MP photo at quality 90: several MB each, 16 of them far more than an
+    // isolate could hold as bodies at once (they wait unread; one is read at a time).
+    jpeg12mp = new Uint8Array(await photo(4032, 3024, 3).jpeg({ quality: 90 }).toBuffer());
     [workerd, tight] = await Promise.all([
       startWorkerd(modelPath),
       // One decoding and three waiting: the rest of a burst of 16 must get the 503.

@@ -4,36 +4,38 @@
  * flight) and one isolate serves many requests concurrently; without a bound, 16 phone photos
  * at once are 16 bodies and 16 frames side by side, and the isolate dies (error 1102).
  *
- * Three bounds, in the order a request meets them:
- * - queue: at most `maxDecodes + maxQueue` classify requests are admitted; one more is refused
- *   at once with 503 and Retry-After, before a byte of its body is read.
- * - bytes: an admitted request reserves its declared Content-Length (or the body limit when it
- *   declares none) before reading its body; when `maxQueuedBytes` are already reserved by
- *   others it gets the same 503 instead. (Waiting for bytes instead, with the body left in the
- *   client's socket, looks like a hung request to workerd, which cancels it.)
- * - decodes: at most `maxDecodes` decode + preprocess + inference sections run at once (1 in an
- *   isolate: it has one thread, so more would only hold more frames at the same time).
- * All waits are first come, first served.
+ * Two bounds, in the order a request meets them:
+ * - queue: at most `maxDecodes + maxQueue` classify requests are admitted, counted, not
+ *   weighed; one more is refused at once with 503 and Retry-After, before its body is read.
+ * - slots: at most `maxDecodes` requests read their body and decode + preprocess + classify at
+ *   once (1 in an isolate: it has one thread, so more would only hold more bodies and frames at
+ *   the same time). A waiting request's body is not read: it stays in the runtime's network
+ *   buffers and the client's socket, not in the isolate's memory, so a burst of 16 phone photos
+ *   holds one body at a time instead of 16.
+ * Waits are first come, first served, and bounded: a request still waiting after `waitMs` gets
+ * the same 503. The bound matters on workerd beyond politeness: a request whose only pending
+ * work is a promise another request will resolve (and whose body nobody is reading) looks hung
+ * to the runtime, which cancels it with a 500 ("would never generate a response"); the wait's
+ * own timer is pending I/O of the waiting request, so it is not.
  */
 import { HttpError } from './errors.js';
 
 export interface DecodeGateOptions {
-  /** Decode + classify sections running at once. */
+  /** Requests reading their body + decoding + classifying at once. */
   maxDecodes: number;
-  /** Admitted requests beyond those decoding (reading or waiting); more get the 503. */
+  /** Admitted requests beyond those holding a slot (waiting, body unread); more get the 503. */
   maxQueue: number;
-  /** Upload bytes reserved at once (being read, waiting and decoding). */
-  maxQueuedBytes: number;
   /** Seconds a refused client is told to wait (Retry-After). */
   retryAfterSeconds?: number;
 }
 
 export interface Admission {
-  /** Reserves the body's bytes before reading it, or throws the 503 when they do not fit. */
-  reserve(bytes: number): void;
-  /** Waits for a decode slot. */
-  decodeSlot(): Promise<void>;
-  /** Returns the reserved bytes and the decode slot. Safe to call twice, or while waiting. */
+  /**
+   * Waits for a slot: the request may read its body and decode once this resolves. With
+   * `waitMs`, throws the 503 (and leaves the queue) when no slot came free in that time.
+   */
+  decodeSlot(waitMs?: number): Promise<void>;
+  /** Returns the slot (or leaves the queue). Safe to call twice, or while waiting. */
   release(): void;
 }
 
@@ -41,7 +43,7 @@ export interface DecodeGate {
   /** Admits a request, or throws the 503 when the queue is full. */
   admit(): Admission;
   /** Live figures, for logs and tests. */
-  stats(): { admitted: number; reservedBytes: number; decoding: number; waitingDecode: number };
+  stats(): { admitted: number; decoding: number; waitingDecode: number };
 }
 
 export class BusyError extends HttpError {
@@ -60,7 +62,6 @@ interface Waiter {
 export function createDecodeGate(options: DecodeGateOptions): DecodeGate {
   const retryAfter = options.retryAfterSeconds ?? 1;
   let admitted = 0;
-  let reservedBytes = 0;
   let decoding = 0;
   const decodeWaiters: Waiter[] = [];
 
@@ -80,54 +81,59 @@ export function createDecodeGate(options: DecodeGateOptions): DecodeGate {
         );
       }
       admitted++;
-      let bytesHeld = 0;
       let slotHeld = false;
       let released = false;
       return {
-        reserve(bytes) {
-          // One body larger than the whole budget still proceeds alone: the body limit judges it.
-          if (reservedBytes > 0 && reservedBytes + bytes > options.maxQueuedBytes) {
-            throw new BusyError(
-              `busy: ${admitted - 1} other uploads hold ${Math.round(reservedBytes / 2 ** 20)} MiB of this server's ${Math.round(options.maxQueuedBytes / 2 ** 20)} MiB upload budget; retry in ${retryAfter} s`,
-              retryAfter,
-            );
-          }
-          reservedBytes += bytes - bytesHeld;
-          bytesHeld = bytes;
-        },
-        decodeSlot() {
-          return new Promise<void>((resolve) => {
-            decodeWaiters.push({
-              grant: () => {
-                if (released) {
-                  decoding--;
-                  queueMicrotask(wake);
-                  return;
-                }
-                slotHeld = true;
-                resolve();
-              },
-            });
-            wake();
+        async decodeSlot(waitMs) {
+          const waiter: Waiter = {
+            grant: () => {
+              if (released) {
+                decoding--;
+                queueMicrotask(wake);
+                return;
+              }
+              slotHeld = true;
+              resolveGranted();
+            },
+          };
+          let resolveGranted!: () => void;
+          const granted = new Promise<void>((resolve) => {
+            resolveGranted = resolve;
           });
+          decodeWaiters.push(waiter);
+          wake();
+          if (waitMs === undefined || slotHeld) return granted;
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const expired = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => {
+              const index = decodeWaiters.indexOf(waiter);
+              if (index < 0) return; // granted meanwhile: the race below takes the grant
+              decodeWaiters.splice(index, 1);
+              reject(
+                new BusyError(
+                  `busy: no upload finished being classified within ${Math.round(waitMs / 1000)} s while this one waited; retry in ${retryAfter} s`,
+                  retryAfter,
+                ),
+              );
+            }, waitMs);
+          });
+          try {
+            await Promise.race([granted, expired]);
+          } finally {
+            // Cleared here, in the waiting request's own context, not by the request that granted.
+            clearTimeout(timer);
+          }
         },
         release() {
           if (released) return;
           released = true;
           admitted--;
-          reservedBytes -= bytesHeld;
-          bytesHeld = 0;
           if (slotHeld) decoding--;
           slotHeld = false;
           wake();
         },
       };
     },
-    stats: () => ({
-      admitted,
-      reservedBytes,
-      decoding,
-      waitingDecode: decodeWaiters.length,
-    }),
+    stats: () => ({ admitted, decoding, waitingDecode: decodeWaiters.length }),
   };
 }

@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'empty_body'
   | 'bad_image'
   | 'body_too_large'
+  | 'body_timeout'
   | 'image_too_large'
   | 'unsupported_media_type'
   | 'missing_field'
@@ -19,7 +20,7 @@ export type ErrorCode =
 export class HttpError extends Error {
   override name = 'HttpError';
   constructor(
-    readonly status: 400 | 404 | 405 | 413 | 415 | 422 | 500 | 503,
+    readonly status: 400 | 404 | 405 | 408 | 413 | 415 | 422 | 500 | 503,
     readonly code: ErrorCode,
     message: string,
   ) {

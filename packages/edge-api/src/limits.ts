@@ -4,16 +4,15 @@
  * bounds: a Workers isolate has 128 MB for the model and every request at once.
  */
 import {
+  BODY_TIMEOUT_SECONDS,
   DEFAULT_TOP_K,
   MAX_DECODES,
   MAX_PIXELS,
   MAX_QUEUE,
-  MAX_QUEUED_BYTES,
   MAX_UPLOAD_BYTES,
   WORKERS_MAX_DECODES,
   WORKERS_MAX_PIXELS,
   WORKERS_MAX_QUEUE,
-  WORKERS_MAX_QUEUED_BYTES,
 } from '@ferry/core';
 
 export interface Limits {
@@ -27,15 +26,15 @@ export interface Limits {
   maxPixels: number;
   /** Default `top_k` when the query omits it. */
   defaultTopK: number;
-  /** Decode + preprocess + inference sections running at once; the rest wait in order. */
+  /**
+   * Requests reading their body + decoding + classifying at once; the rest wait in order, their
+   * bodies unread (so at most this many bodies and frames are in memory).
+   */
   maxDecodes: number;
   /** Classify requests waiting beyond those decoding; one more gets 503 with Retry-After. */
   maxQueue: number;
-  /**
-   * Upload bytes held at once (being read, waiting and decoding; Content-Length, or the body
-   * limit when none is declared); a request whose body does not fit gets the same 503.
-   */
-  maxQueuedBytes: number;
+  /** Seconds a body may take to arrive once reading starts; past it, 408 (frees the slot). */
+  bodyTimeoutSeconds: number;
 }
 
 /** Node server. */
@@ -45,7 +44,7 @@ export const DEFAULT_LIMITS: Limits = {
   defaultTopK: DEFAULT_TOP_K,
   maxDecodes: MAX_DECODES,
   maxQueue: MAX_QUEUE,
-  maxQueuedBytes: MAX_QUEUED_BYTES,
+  bodyTimeoutSeconds: BODY_TIMEOUT_SECONDS,
 };
 
 /** Workers: sized for 128 MB per isolate with the model loaded (see core's limits.ts). */
@@ -55,7 +54,7 @@ export const WORKERS_DEFAULT_LIMITS: Limits = {
   defaultTopK: DEFAULT_TOP_K,
   maxDecodes: WORKERS_MAX_DECODES,
   maxQueue: WORKERS_MAX_QUEUE,
-  maxQueuedBytes: WORKERS_MAX_QUEUED_BYTES,
+  bodyTimeoutSeconds: BODY_TIMEOUT_SECONDS,
 };
 
 /** Limits from string settings (env vars / worker vars); ignores values that are not positive integers. */
@@ -71,7 +70,7 @@ export function limitsFromEnv(env: Record<string, unknown>, defaults: Limits = D
     defaultTopK: read('FERRY_DEFAULT_TOP_K', defaults.defaultTopK),
     maxDecodes: read('FERRY_MAX_DECODES', defaults.maxDecodes),
     maxQueue: read('FERRY_MAX_QUEUE', defaults.maxQueue),
-    maxQueuedBytes: read('FERRY_MAX_QUEUED_BYTES', defaults.maxQueuedBytes),
+    bodyTimeoutSeconds: read('FERRY_BODY_TIMEOUT_S', defaults.bodyTimeoutSeconds),
   };
 }
 

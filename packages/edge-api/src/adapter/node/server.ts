@@ -7,7 +7,7 @@
  * Each flag falls back to an env var: FERRY_MODEL (default runs/demo/model.onnx, what `npm run demo`
  * writes, under the directory the command was started from: npm's INIT_CWD, else the cwd),
  * PORT (8787), HOST (127.0.0.1), FERRY_STATIC_DIR; limits from FERRY_MAX_BODY_BYTES,
- * FERRY_MAX_PIXELS, FERRY_DEFAULT_TOP_K, FERRY_MAX_DECODES, FERRY_MAX_QUEUE, FERRY_MAX_QUEUED_BYTES. Prints one JSON `listening` line, then one per request.
+ * FERRY_MAX_PIXELS, FERRY_DEFAULT_TOP_K, FERRY_MAX_DECODES, FERRY_MAX_QUEUE, FERRY_BODY_TIMEOUT_S. Prints one JSON `listening` line, then one per request.
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
