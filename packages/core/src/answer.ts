@@ -21,4 +21,9 @@ export interface ClassifyResponse {
    */
   timing_ms: Partial<Record<'decode' | 'preprocess' | 'inference', number>> | null;
   timing_note?: string;
+  /**
+   * Set when the photo was decoded smaller than the model's own rule asks, to fit the server's
+   * pixel limit (a model file from before the decode rule, on Workers): says so and the fix.
+   */
+  decode_note?: string;
 }

@@ -18,7 +18,7 @@ import { cors } from 'hono/cors';
 import { BusyError, createDecodeGate } from './decode-gate.js';
 import { errorBody, HttpError } from './errors.js';
 import { inspectImage } from './image-input.js';
-import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { DEFAULT_LIMITS, formatPixels, type Limits } from './limits.js';
 import type { LoadedModel } from './model.js';
 import { checkUploadHeaders, discardBody, readImageUpload } from './read-upload.js';
 import { parseTopK } from './top-k.js';
@@ -145,12 +145,17 @@ export function createApp(options: AppOptions) {
       }
       const bytes = await readImageUpload(c.req.raw, limits.maxBodyBytes, limits.bodyTimeoutSeconds * 1000);
       c.get('log').request_bytes = bytes.byteLength;
-      const header = inspectImage(bytes, limits.maxPixels, model.spec.decode, options.scalesJpeg ?? false);
+      const { header, rule, reduced } = inspectImage(
+        bytes,
+        limits.maxPixels,
+        model.spec.decode,
+        options.scalesJpeg ?? false,
+      );
       c.get('log').image = { format: header.format, width: header.width, height: header.height };
       const t0 = now();
       let image: Image;
       try {
-        const decoded = await options.decodeImage(bytes, header, model.spec.decode);
+        const decoded = await options.decodeImage(bytes, header, rule);
         image = applyOrientation(decoded, header.orientation);
       } catch (error) {
         if (error instanceof HttpError) throw error;
@@ -183,6 +188,12 @@ export function createApp(options: AppOptions) {
         ...(result.unknown === undefined ? {} : { unknown: result.unknown, ood_score: result.oodScore }),
         timing_ms,
       };
+      if (reduced) {
+        answer.decode_note =
+          `decoded at 1/${reduced.denominator} scale (${reduced.width}x${reduced.height}) to fit this server's ` +
+          `${formatPixels(limits.maxPixels)} limit (FERRY_MAX_PIXELS): this model file has no decode rule, so ` +
+          'large photos are not decoded exactly as in its training; a model trained with a current ferry has one';
+      }
       if (frozenClock)
         answer.timing_note = "this runtime's clock does not advance during CPU work (deployed Workers)";
       return c.json(answer);

@@ -4,13 +4,17 @@
  * concurrent 12-MP phone JPEGs. Limits answer 413 in words.
  */
 
-import { photo } from '@ferry/trainer/testing';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ClassifyResponse, readModelSpecFromOnnx } from '@ferry/core';
+import { ferryPredict, photo } from '@ferry/trainer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeModelLoader } from './adapter/node/index.js';
 import { createApp } from './app.js';
 import { BusyError, createDecodeGate } from './decode-gate.js';
 import { createJsDecoder } from './decoders/index.js';
-import { makeTinyModel } from './test-support/tiny-model.js';
+import { makeTinyModel, makeTinyModelWithoutDecodeRule } from './test-support/tiny-model.js';
 import { initWasmDecoders } from './test-support/wasm-decoders.js';
 import { type RunningServer, startWorkerd } from './workerd/start-workerd.js';
 
@@ -221,7 +225,7 @@ describe('the app under load', () => {
     );
     expect(png.status).toBe(413);
     expect(((await png.json()) as { error: { message: string } }).error.message).toBe(
-      'image is 1200x1000 pixels, 1.2 megapixels to decode; this server decodes at most 1 megapixels (1000000 pixels, FERRY_MAX_PIXELS)',
+      'image is 1200x1000 pixels, 1.2 megapixels to decode; this server decodes at most 1 megapixels (1000000 pixels, FERRY_MAX_PIXELS): send it resized to at most 1095x912',
     );
     // A progressive JPEG gets no scaling credit: libjpeg holds its full-size coefficients.
     const progressive = await send(
@@ -230,7 +234,7 @@ describe('the app under load', () => {
     );
     expect(progressive.status).toBe(413);
     expect(((await progressive.json()) as { error: { message: string } }).error.message).toMatch(
-      /^image is 1600x1200 pixels \(progressive JPEG: decoded from full-size coefficients\), 1.9 megapixels/,
+      /^image is 1600x1200 pixels \(progressive JPEG: decoded from full-size coefficients\), 1.9 megapixels.*: send it resized to at most 1154x865 or as a baseline JPEG$/,
     );
     const big = await send(new Uint8Array(5 * 2 ** 20), 'image/png');
     expect(big.status).toBe(413);
@@ -242,22 +246,25 @@ describe('the app under load', () => {
 
 describe('workerd: 16 concurrent 12-MP phone photos', () => {
   let modelPath: string;
+  let oldModelPath: string;
   let jpeg12mp: Uint8Array<ArrayBuffer>;
   let workerd: RunningServer;
   let tight: RunningServer;
+  let old: RunningServer;
   beforeAll(async () => {
-    modelPath = await makeTinyModel();
+    [modelPath, oldModelPath] = await Promise.all([makeTinyModel(), makeTinyModelWithoutDecodeRule()]);
     // A detailed 12-MP photo at quality 90: several MB each, 16 of them far more than an
     // isolate could hold as bodies at once (they wait unread; one is read at a time).
     jpeg12mp = new Uint8Array(await photo(4032, 3024, 3).jpeg({ quality: 90 }).toBuffer());
-    [workerd, tight] = await Promise.all([
+    [workerd, tight, old] = await Promise.all([
       startWorkerd(modelPath),
       // One decoding and three waiting: the rest of a burst of 16 must get the 503.
       startWorkerd(modelPath, { vars: { FERRY_MAX_QUEUE: '3' } }),
+      startWorkerd(oldModelPath),
     ]);
   }, 180_000);
   afterAll(async () => {
-    await Promise.all([workerd?.stop(), tight?.stop()]);
+    await Promise.all([workerd?.stop(), tight?.stop(), old?.stop()]);
   });
 
   const burst = (url: string) =>
@@ -286,5 +293,38 @@ describe('workerd: 16 concurrent 12-MP phone photos', () => {
     const refused = responses.filter((r) => r.status === 503);
     expect(refused.length).toBeGreaterThan(0);
     for (const r of refused) expect(r.headers.get('retry-after')).toBe('1');
+  });
+
+  it('a model file from before the decode rule: a 12-MP JPEG is decoded reduced to fit, not refused', async () => {
+    const spec = readModelSpecFromOnnx(new Uint8Array(readFileSync(oldModelPath)));
+    expect(spec.decode).toBeUndefined();
+    const res = await fetch(`${old.url}/v1/classify?top_k=3`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/jpeg' },
+      body: jpeg12mp,
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as ClassifyResponse;
+    // 1/2 would be 2016x1512 = 3.05 MP, over the Workers 3 MP: 1/4 is the largest that fits.
+    expect(body.decode_note).toMatch(
+      /^decoded at 1\/4 scale \(1008x756\) to fit this server's 3 megapixels limit/,
+    );
+    // Close to the full-size decode `ferry predict` does for this model (same libjpeg-turbo, whole frame).
+    const file = join(mkdtempSync(join(tmpdir(), 'ferry-old-model-')), 'photo-12mp.jpg');
+    writeFileSync(file, jpeg12mp);
+    const reference = (await ferryPredict(oldModelPath, [file])).get(file)!;
+    expect(body.predictions[0]!.label).toBe(reference.top1);
+    for (const p of body.predictions)
+      expect(Math.abs(p.probability - reference.probabilities.get(p.label)!)).toBeLessThan(0.02);
+    // What cannot be reduced (a progressive JPEG holds full-size coefficients) is refused with the fix.
+    const progressive = await fetch(`${old.url}/v1/classify`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/jpeg' },
+      body: new Uint8Array(await photo(2400, 1800).jpeg({ quality: 80, progressive: true }).toBuffer()),
+    });
+    expect(progressive.status).toBe(413);
+    expect(((await progressive.json()) as { error: { message: string } }).error.message).toMatch(
+      /3 megapixels \(3000000 pixels, FERRY_MAX_PIXELS\): send it resized to at most 2000x1500 or as a baseline JPEG$/,
+    );
   });
 });

@@ -1,6 +1,7 @@
 import {
   type DecodeRule,
   type ImageHeader,
+  type JpegScaleDenominator,
   jpegScaleDenominator,
   jpegScaledSize,
   readImageHeader,
@@ -24,18 +25,55 @@ export function decodedSize(
   return jpegScaledSize(header.width, header.height, denominator);
 }
 
+/** What inspectImage found: the header, and the decode rule this upload is decoded with. */
+export interface InspectedImage {
+  header: ImageHeader;
+  /** The model's rule; for a model without one, a rule that fits the pixel limit (see below). */
+  rule: DecodeRule | undefined;
+  /**
+   * Set when a model without a decode rule got a reduced decode to fit the pixel limit: the
+   * answer says so in `decode_note`.
+   */
+  reduced?: { denominator: JpegScaleDenominator; width: number; height: number };
+}
+
+/**
+ * For a model file from before the decode rule (no `decode` in its spec), which decodes at full
+ * size as it always did: when that full frame is over the pixel limit and the decoder scales
+ * JPEGs, the largest DCT scale (1/2, 1/4, 1/8) whose frame fits, as a rule that selects exactly
+ * it. On Workers (3 MP) that is every phone photo: refusing them would break such a model for the
+ * uploads people actually send, and a full 12-MP frame (48 MB) cannot fit the isolate beside the
+ * model. The model still resizes the frame to its input size, so the answer is close to the full
+ * decode's (same top-1 on the tests' photos), not identical: the answer's `decode_note` says so.
+ */
+function reducedToFit(
+  header: ImageHeader,
+  maxPixels: number,
+  scalesJpeg: boolean,
+): InspectedImage['reduced'] | undefined {
+  if (header.format !== 'jpeg' || header.components === 4 || header.progressive || !scalesJpeg)
+    return undefined;
+  if (header.width * header.height <= maxPixels) return undefined;
+  for (const denominator of [2, 4, 8] as const) {
+    const size = jpegScaledSize(header.width, header.height, denominator);
+    if (size.width * size.height <= maxPixels) return { denominator, ...size };
+  }
+  return undefined;
+}
+
 /**
  * Checks upload bytes before any pixel is decoded: must be a JPEG/PNG/GIF/WebP with a readable
  * header, and the frame the decoder will hold must fit `maxPixels` (a 50000x50000 PNG is refused
  * from its 33-byte header, never allocated). With a decode rule and a decoder that scales JPEGs
- * (`scalesJpeg`), a JPEG counts at its decoded size: a 12-MP photo is 0.19 MP at 1/8.
+ * (`scalesJpeg`), a JPEG counts at its decoded size: a 12-MP photo is 0.19 MP at 1/8. Without a
+ * rule, a baseline JPEG over the limit is decoded reduced to fit it (reducedToFit).
  */
 export function inspectImage(
   bytes: Uint8Array,
   maxPixels: number,
-  rule?: DecodeRule,
+  modelRule?: DecodeRule,
   scalesJpeg = false,
-): ImageHeader {
+): InspectedImage {
   if (sniffImageFormat(bytes) === null) {
     throw new HttpError(400, 'bad_image', 'body is not a JPEG, PNG, GIF or WebP image');
   }
@@ -44,6 +82,9 @@ export function inspectImage(
   if (header.width <= 0 || header.height <= 0) {
     throw new HttpError(400, 'bad_image', `image declares an empty size ${header.width}x${header.height}`);
   }
+  const reduced = modelRule ? undefined : reducedToFit(header, maxPixels, scalesJpeg);
+  // A rule whose minimum is the reduced frame's shorter side selects exactly that scale.
+  const rule = reduced ? { minShorterSide: Math.min(reduced.width, reduced.height) } : modelRule;
   const decoded = decodedSize(header, rule, scalesJpeg);
   const pixels = decoded.width * decoded.height;
   if (pixels > maxPixels) {
@@ -53,12 +94,18 @@ export function inspectImage(
         : header.progressive
           ? ' (progressive JPEG: decoded from full-size coefficients)'
           : '';
+    // The largest frame of the same shape that fits: the fix, in words.
+    const fitWidth = Math.floor(Math.sqrt((maxPixels * header.width) / header.height));
+    const fitHeight = Math.floor((fitWidth * header.height) / header.width);
+    const baseline =
+      header.format === 'jpeg' && header.progressive && scalesJpeg ? ' or as a baseline JPEG' : '';
     throw new HttpError(
       413,
       'image_too_large',
       `image is ${header.width}x${header.height} pixels${scaled}, ${formatPixels(pixels)} to decode; ` +
-        `this server decodes at most ${formatPixels(maxPixels)} (${maxPixels} pixels, FERRY_MAX_PIXELS)`,
+        `this server decodes at most ${formatPixels(maxPixels)} (${maxPixels} pixels, FERRY_MAX_PIXELS): ` +
+        `send it resized to at most ${fitWidth}x${fitHeight}${baseline}`,
     );
   }
-  return header;
+  return reduced ? { header, rule, reduced } : { header, rule };
 }

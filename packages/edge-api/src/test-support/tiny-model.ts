@@ -14,3 +14,9 @@ export function makeTinyModel(labels = TINY_LABELS, seed = 7, openSet?: OpenSetM
   const dir = mkdtempSync(join(tmpdir(), 'ferry-edge-tiny-'));
   return exportTinyModel(dir, { labels, seed, ...(openSet ? { openSet } : {}) });
 }
+
+/** The same tiny model as a file exported before the decode rule (no `decode` in its spec). */
+export function makeTinyModelWithoutDecodeRule(labels = TINY_LABELS, seed = 7): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'ferry-edge-tiny-old-'));
+  return exportTinyModel(dir, { labels, seed, decodeRule: false });
+}

@@ -42,6 +42,8 @@ export interface TinyRunOptions {
    * seeded random "photos" (default: none, i.e. a model from before open-set support).
    */
   openSet?: OpenSetMethod;
+  /** false: a spec without the decode rule, i.e. a model file exported before it (full-size decodes). */
+  decodeRule?: false;
 }
 
 export interface TinyRun {
@@ -95,6 +97,7 @@ export async function createTinyRun(runDir: string, options: TinyRunOptions): Pr
     height: size,
     normalization: { kind: 'scale', scale: 1 / 127.5, offset: -1 },
     training: { mode: 'features', seed, valAccuracy: 0, ferryVersion: 'test' },
+    ...(options.decodeRule === false ? { decode: null } : {}),
   });
   await mkdir(join(runDir, 'checkpoint'), { recursive: true });
   if (options.openSet) {
