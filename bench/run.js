@@ -1022,7 +1022,7 @@ function trainingSection(t) {
   }
   lines.push(
     '',
-    'Wall time is the whole process (start-up, decoding, training, evaluation; Ferry also writes model.onnx and report.html), with a cold feature cache. Both sides pick the best epoch on val, as the tutorial does. Ferry features mode trains its head on cached backbone features of the plain view of each photo and its mirror image; PyTorch fixed runs the backbone on every image every epoch, as the tutorial recipe does.',
+    'Wall time is the whole process (start-up, decoding, training, evaluation; Ferry also writes model.onnx and report.html), with a cold feature cache. Both sides pick the best epoch on val, as the tutorial does. Ferry features mode trains its head on cached backbone features of the plain view of each photo (runs before 2026-12-01T11:30: the plain view and its mirror image); PyTorch fixed runs the backbone on every image every epoch, as the tutorial recipe does.',
   );
   return lines.join('\n');
 }
