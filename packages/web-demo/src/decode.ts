@@ -1,12 +1,13 @@
 /**
- * Browser decoding. A JPEG the model's decode rule shrinks goes through the same wasm
- * libjpeg-turbo as Workers, the Node server and `ferry predict` (@ferry/codec-jpeg) at 1/2, 1/4
- * or 1/8 scale: a 12-MP phone photo is decoded straight to 504x378 (no 48 MB canvas), to the
- * very pixels the server sees; EXIF orientation is then applied by core, as on the server.
- * Everything else — full-size JPEGs, other formats, CMYK, installs where the wasm was not built
- * — uses the browser's own codecs (createImageBitmap, honouring EXIF orientation, colour-managing
- * ICC profiles as sharp does for full-size decodes) into RGBA bytes. Everything after this
- * (resize, crop, normalize) is `core`'s.
+ * Browser decoding. Every 3-component JPEG goes through the same wasm libjpeg-turbo as Workers,
+ * the Node server, `ferry predict` and the trainer (@ferry/codec-jpeg), at the 1/2, 1/4 or 1/8
+ * scale the model's decode rule asks for: a 12-MP phone photo is decoded straight to 504x378 (no
+ * 48 MB canvas), and every JPEG to the very pixels the server and the trainer see (no ICC colour
+ * management, which the canvas would apply); EXIF orientation is then applied by core, as on the
+ * server. Everything else — other formats, CMYK, installs where the wasm was not built — uses
+ * the browser's own codecs (createImageBitmap, honouring EXIF orientation and ICC profiles, as
+ * sharp does for those formats) into RGBA bytes. Everything after this (resize, crop, normalize)
+ * is `core`'s.
  */
 import { createJpegDecoder, type JpegDecoder } from '@ferry/codec-jpeg';
 import jpegWasmUrl from '@ferry/codec-jpeg/wasm-url';
@@ -44,7 +45,7 @@ export async function decodeImage(blob: Blob, name = 'image', rule?: DecodeRule)
   const bytes = new Uint8Array(await blob.arrayBuffer());
   const header = readImageHeader(bytes);
   const denominator = header ? jpegScaleDenominator(header.width, header.height, rule) : 1;
-  if (header?.format === 'jpeg' && header.components !== 4 && denominator > 1) {
+  if (header?.format === 'jpeg' && header.components !== 4) {
     const decoder = await jpegDecoder();
     if (decoder) {
       let decoded: Awaited<ReturnType<JpegDecoder['decode']>>;
