@@ -84,49 +84,81 @@ function resampleHorizontal(
 ): Image {
   const ch = src.channels;
   const out = new Uint8Array(outWidth * rows * ch);
+  if (ch === 3) horizontalRgb(src, out, outWidth, c, rowStart, rows);
+  else horizontalRgba(src, out, outWidth, c, rowStart, rows);
+  return { width: outWidth, height: rows, channels: ch, data: out };
+}
+
+// One loop nest per channel count, so the hot loop has no branch on it.
+function horizontalRgb(
+  src: Image,
+  out: Uint8Array,
+  outWidth: number,
+  c: Coefficients,
+  rowStart: number,
+  rows: number,
+) {
   const { bounds, counts, weights, ksize } = c;
   const srcData = src.data;
-  const srcStride = src.width * ch;
+  const srcStride = src.width * 3;
   let o = 0;
   for (let y = 0; y < rows; y++) {
     const rowOffset = (y + rowStart) * srcStride;
     for (let xx = 0; xx < outWidth; xx++) {
       const n = counts[xx]!;
       let k = xx * ksize;
-      let p = rowOffset + bounds[xx]! * ch;
-      if (ch === 3) {
-        let s0 = HALF;
-        let s1 = HALF;
-        let s2 = HALF;
-        for (let x = 0; x < n; x++, p += 3, k++) {
-          const w = weights[k]!;
-          s0 = (s0 + Math.imul(srcData[p]!, w)) | 0;
-          s1 = (s1 + Math.imul(srcData[p + 1]!, w)) | 0;
-          s2 = (s2 + Math.imul(srcData[p + 2]!, w)) | 0;
-        }
-        out[o++] = clip8(s0);
-        out[o++] = clip8(s1);
-        out[o++] = clip8(s2);
-      } else {
-        let s0 = HALF;
-        let s1 = HALF;
-        let s2 = HALF;
-        let s3 = HALF;
-        for (let x = 0; x < n; x++, p += 4, k++) {
-          const w = weights[k]!;
-          s0 = (s0 + Math.imul(srcData[p]!, w)) | 0;
-          s1 = (s1 + Math.imul(srcData[p + 1]!, w)) | 0;
-          s2 = (s2 + Math.imul(srcData[p + 2]!, w)) | 0;
-          s3 = (s3 + Math.imul(srcData[p + 3]!, w)) | 0;
-        }
-        out[o++] = clip8(s0);
-        out[o++] = clip8(s1);
-        out[o++] = clip8(s2);
-        out[o++] = clip8(s3);
+      let p = rowOffset + bounds[xx]! * 3;
+      let s0 = HALF;
+      let s1 = HALF;
+      let s2 = HALF;
+      for (let x = 0; x < n; x++, p += 3, k++) {
+        const w = weights[k]!;
+        s0 = (s0 + Math.imul(srcData[p]!, w)) | 0;
+        s1 = (s1 + Math.imul(srcData[p + 1]!, w)) | 0;
+        s2 = (s2 + Math.imul(srcData[p + 2]!, w)) | 0;
       }
+      out[o++] = clip8(s0);
+      out[o++] = clip8(s1);
+      out[o++] = clip8(s2);
     }
   }
-  return { width: outWidth, height: rows, channels: ch, data: out };
+}
+
+function horizontalRgba(
+  src: Image,
+  out: Uint8Array,
+  outWidth: number,
+  c: Coefficients,
+  rowStart: number,
+  rows: number,
+) {
+  const { bounds, counts, weights, ksize } = c;
+  const srcData = src.data;
+  const srcStride = src.width * 4;
+  let o = 0;
+  for (let y = 0; y < rows; y++) {
+    const rowOffset = (y + rowStart) * srcStride;
+    for (let xx = 0; xx < outWidth; xx++) {
+      const n = counts[xx]!;
+      let k = xx * ksize;
+      let p = rowOffset + bounds[xx]! * 4;
+      let s0 = HALF;
+      let s1 = HALF;
+      let s2 = HALF;
+      let s3 = HALF;
+      for (let x = 0; x < n; x++, p += 4, k++) {
+        const w = weights[k]!;
+        s0 = (s0 + Math.imul(srcData[p]!, w)) | 0;
+        s1 = (s1 + Math.imul(srcData[p + 1]!, w)) | 0;
+        s2 = (s2 + Math.imul(srcData[p + 2]!, w)) | 0;
+        s3 = (s3 + Math.imul(srcData[p + 3]!, w)) | 0;
+      }
+      out[o++] = clip8(s0);
+      out[o++] = clip8(s1);
+      out[o++] = clip8(s2);
+      out[o++] = clip8(s3);
+    }
+  }
 }
 
 function resampleVertical(src: Image, outHeight: number, c: Coefficients, boundsOffset: number): Image {
@@ -141,14 +173,28 @@ function resampleVertical(src: Image, outHeight: number, c: Coefficients, bounds
     const ymin = bounds[yy]! - boundsOffset;
     const n = counts[yy]!;
     const kOffset = yy * ksize;
-    sums.fill(HALF);
-    for (let y = 0; y < n; y++) {
-      const w = weights[kOffset + y]!;
-      const row = (ymin + y) * stride;
+    const outRow = yy * stride;
+    if (n < 2) {
+      // One tap (or none): no accumulator pass.
+      const w = n === 1 ? weights[kOffset]! : 0;
+      const row = n === 1 ? ymin * stride : 0;
+      for (let i = 0; i < stride; i++) out[outRow + i] = clip8((HALF + Math.imul(srcData[row + i]!, w)) | 0);
+      continue;
+    }
+    // The first tap starts the sums and the last one finishes them straight into the output:
+    // two passes over the accumulator row fewer than fill + add every tap + clip.
+    let w = weights[kOffset]!;
+    let row = ymin * stride;
+    for (let i = 0; i < stride; i++) sums[i] = (HALF + Math.imul(srcData[row + i]!, w)) | 0;
+    for (let y = 1; y < n - 1; y++) {
+      w = weights[kOffset + y]!;
+      row = (ymin + y) * stride;
       for (let i = 0; i < stride; i++) sums[i] = (sums[i]! + Math.imul(srcData[row + i]!, w)) | 0;
     }
-    const outRow = yy * stride;
-    for (let i = 0; i < stride; i++) out[outRow + i] = clip8(sums[i]!);
+    w = weights[kOffset + n - 1]!;
+    row = (ymin + n - 1) * stride;
+    for (let i = 0; i < stride; i++)
+      out[outRow + i] = clip8((sums[i]! + Math.imul(srcData[row + i]!, w)) | 0);
   }
   return { width, height: outHeight, channels: ch, data: out };
 }
