@@ -147,6 +147,10 @@ describe('the app under load', () => {
     });
     // Bodies that count their reads: nothing is pulled until the server asks for it.
     const pulls = [0, 0, 0];
+    let firstPulled!: () => void;
+    const firstRead = new Promise<void>((resolve) => {
+      firstPulled = resolve;
+    });
     const send = (i: number) =>
       app.request('/v1/classify', {
         method: 'POST',
@@ -155,6 +159,7 @@ describe('the app under load', () => {
           {
             pull(controller) {
               pulls[i]!++;
+              firstPulled();
               controller.enqueue(small);
               controller.close();
             },
@@ -164,6 +169,9 @@ describe('the app under load', () => {
         duplex: 'half',
       } as RequestInit);
     const answers = [send(0), send(1), send(2)];
+    // Once a body is read (the first request's model load can take a while on a busy machine;
+    // a fixed 50 ms wait here was flaky), give the other two every chance to be read wrongly.
+    await firstRead;
     await new Promise((resolve) => setTimeout(resolve, 50));
     // The first holds the slot (read, decoding); the other two wait with their bodies unread.
     expect(pulls).toEqual([1, 0, 0]);
