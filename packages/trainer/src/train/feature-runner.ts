@@ -20,6 +20,11 @@ export interface FeatureRunner {
   name: string;
   /** NHWC float input for `n` images -> `n * dim` pooled features. */
   run(input: Float32Array, n: number): Promise<Float32Array>;
+  /**
+   * Starts opening the runtime now, without waiting (a batch is coming): the backbone's
+   * conversion and session then overlap the decoders' start instead of following it.
+   */
+  prepare?(): void;
   dispose(): Promise<void>;
 }
 
@@ -98,19 +103,27 @@ export async function onnxFeatureRunner(o: FeatureRunnerOptions): Promise<Featur
 }
 
 /**
- * The runner, chosen on the first batch: a run whose features all come from the cache never
- * converts the backbone nor opens a session.
+ * The runner, chosen on the first cache miss (`prepare`) or batch: a run whose features all come
+ * from the cache never converts the backbone nor opens a session.
  */
 export function lazyFeatureRunner(o: FeatureRunnerOptions): FeatureRunner {
   let chosen: Promise<FeatureRunner> | undefined;
+  const choose = () => {
+    chosen ??= createFeatureRunner(o).then((r) => {
+      runner.name = r.name;
+      return r;
+    });
+    // Observed by run() and dispose(); a prepare() nobody follows up must not go unhandled.
+    chosen.catch(() => undefined);
+    return chosen;
+  };
   const runner: FeatureRunner = {
     name: 'none (all features cached)',
     async run(input, n) {
-      chosen ??= createFeatureRunner(o).then((r) => {
-        runner.name = r.name;
-        return r;
-      });
-      return (await chosen).run(input, n);
+      return (await choose()).run(input, n);
+    },
+    prepare() {
+      choose();
     },
     async dispose() {
       if (chosen) await (await chosen).dispose();

@@ -170,7 +170,10 @@ async function readViews(
         ...(v.view === MIRROR_VIEW && plainIndex >= 0 ? { mirrorOf: plainIndex } : {}),
       })),
     };
-    const result = await (o.pool ? o.pool.run(job) : runTransformJob(job));
+    const pending = o.pool ? o.pool.run(job) : runTransformJob(job);
+    // The backbone will be needed: open its runtime while the decoders start on this photo.
+    o.runner?.prepare?.();
+    const result = await pending;
     if ('error' in result) return { sample, error: result.error };
     missing.forEach((v, i) => {
       v.input = result.inputs[i];
