@@ -32,8 +32,10 @@ export const DEFAULT_IO_NAMES = {
  * - `centroid-cosine`: 1 - cosine similarity to the nearest class mean;
  * - `max-softmax`: 1 - the top calibrated probability; `energy`: -T logsumexp(logits / T);
  * - `knn-cosine+max-softmax`, `knn-cosine+energy`: the sum of the two scores, each standardised
- *   by its mean and standard deviation on the in-distribution val photos (the feature distance
- *   sees unrelated photos, the logits see near classes the features alone cannot tell apart).
+ *   by its mean and standard deviation on the in-distribution val photos, the logit score weighted
+ *   by 1 - 1/classes (the feature distance sees unrelated photos, the logits see near classes the
+ *   features alone cannot tell apart; a two-class softmax says little). The weight lives in the
+ *   graph; files fitted before it summed both with weight 1 and still do.
  */
 export const OPEN_SET_METHODS = [
   'knn-cosine',
@@ -61,7 +63,7 @@ export interface OpenSetSpec {
   /** Expected calibration error on val before / after temperature scaling. */
   eceBefore?: number;
   eceAfter?: number;
-  /** Neighbour rank for knn-cosine. */
+  /** Neighbour rank for knn-cosine and the hybrids. */
   k?: number;
 }
 

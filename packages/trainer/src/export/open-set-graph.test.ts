@@ -13,7 +13,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadLayersModelFromDir } from '../io/layers-model-io.js';
 import { scoreOpenSet } from '../ood/methods.js';
-import { readOpenSetParams } from '../ood/store.js';
+import { readOpenSetParams, writeOpenSetParams } from '../ood/store.js';
 import { loadOnnxClassifier } from '../predict/onnx-classifier.js';
 import {
   haveOnnxChecker,
@@ -150,4 +150,26 @@ it('a model from before open-set support keeps exactly its two outputs and answe
   await model.release();
   expect(r.unknown).toBeUndefined();
   expect(r.oodScore).toBeUndefined();
+});
+
+it('hybrid parameters fitted before the logit weight existed export the plain sum, as they did', async () => {
+  const runDir = join(root, 'hybrid-before-weight');
+  const { spec } = await createTinyRun(runDir, { labels, seed: 4, openSet: 'knn-cosine+energy' });
+  const fitted = (await readOpenSetParams(runDir))!;
+  expect(fitted.logitWeight).toBeCloseTo(1 - 1 / labels.length, 12);
+  // The parameters as an older Ferry wrote them: no logitWeight.
+  const { logitWeight: _w, ...before } = fitted;
+  await writeOpenSetParams(runDir, before);
+  const bytes = readFileSync((await exportRunToOnnx({ runDir })).path);
+  const ref = await reference(runDir);
+  const T = spec.openSet!.temperature;
+  const knn = scoreOpenSet({ ...before, method: 'knn-cosine' }, ref.features, ref.logits, T);
+  const energy = scoreOpenSet({ ...before, method: 'energy' }, ref.features, ref.logits, T);
+  const [ma, sa, mb, sb] = before.standardize!;
+  const plainSum = Array.from(knn, (a, i) => a - ma + (sa / sb) * (energy[i]! - mb));
+  const score = (await runOrtNode(bytes, { input: { data: batch, dims } })).ood_score!.data;
+  expect(maxAbsDiff(score, plainSum)).toBeLessThan(1e-4);
+  // and it is not the weighted sum a new fit exports (the test can tell them apart)
+  const weighted = Array.from(knn, (a, i) => a - ma + (2 / 3) * (sa / sb) * (energy[i]! - mb));
+  expect(maxAbsDiff(score, weighted)).toBeGreaterThan(1e-3);
 });

@@ -8,7 +8,7 @@
  * (see precision/weight-precision.ts) because the score is a distance, not a logit.
  */
 import type { OpenSetSpec } from '@ferry/core';
-import { hybridParts, type OpenSetParams, type SingleMethod } from '../ood/methods.js';
+import { hybridParts, hybridScale, type OpenSetParams, type SingleMethod } from '../ood/methods.js';
 import { attr, type OnnxGraphBuilder } from './graph-builder.js';
 
 export const OPEN_SET_PREFIX = 'open_set/';
@@ -79,8 +79,8 @@ export function addOpenSetOutputs(b: OnnxGraphBuilder, o: OpenSetGraphInput): vo
   else {
     if (!params.standardize)
       throw new Error(`open set: ${params.method} parameters lack their standardisation`);
-    const [ma, sa, mb, sb] = params.standardize;
-    // (a - ma) + (sa / sb) (b - mb), as ood/methods.ts scoreOpenSet.
+    const [ma, , mb] = params.standardize;
+    // (a - ma) + w (sa / sb) (b - mb), as ood/methods.ts scoreOpenSet.
     const a = b.op(
       'Sub',
       [singleScore(b, parts[0], o, scaled), scalar(b, 'feature_mean', ma)],
@@ -91,7 +91,7 @@ export function addOpenSetOutputs(b: OnnxGraphBuilder, o: OpenSetGraphInput): vo
       [singleScore(b, parts[1], o, scaled), scalar(b, 'logit_mean', mb)],
       'open_set/logit_centered',
     );
-    const weighted = b.op('Mul', [l, scalar(b, 'logit_weight', sa / sb)], 'open_set/logit_weighted');
+    const weighted = b.op('Mul', [l, scalar(b, 'logit_weight', hybridScale(params))], 'open_set/logit_weighted');
     score = b.op('Add', [a, weighted], 'open_set/sum');
   }
   b.addNode('Identity', [score], { name: 'open_set/score', outputs: [spec.scoreOutput] });

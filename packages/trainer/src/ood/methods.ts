@@ -32,6 +32,11 @@ export interface OpenSetParams {
    * the feature score's std (same ranking, the feature score's units).
    */
   standardize?: [number, number, number, number];
+  /**
+   * Hybrids: weight of the standardised logit score in the sum (hybridLogitWeight). Absent in
+   * parameters fitted before it existed: those summed both parts with weight 1.
+   */
+  logitWeight?: number;
 }
 
 export type SingleMethod = 'knn-cosine' | 'mahalanobis' | 'centroid-cosine' | 'max-softmax' | 'energy';
@@ -53,13 +58,32 @@ function meanStd(xs: ArrayLike<number>): [number, number] {
   return [m, sd > 1e-12 ? sd : 1];
 }
 
-/** Hybrids: the standardisation of both parts from in-distribution (val) features and logits. */
+/**
+ * A hybrid's weight on its logit score, from the number of classes: 1 - 1/classes (1/2 for a
+ * two-class model, 10/11 for eleven). A two-class head's softmax says little about photos of
+ * none of its classes (ants/bees vs 51 unrelated photos: max-softmax alone AUROC 0.68, kNN alone
+ * 0.95) while a many-class head's says much (flowers, one species left out: max-softmax 0.89,
+ * kNN 0.85). Measured (bench/REPORT.md section 7, 2026-12-01), knn-cosine k=3 + w max-softmax:
+ *   w                   ants/bees vs 51 photos   vs 960 flowers   flowers LOCO mean, > max-softmax
+ *   0.35 every model    0.953                    0.831            0.877, 6/12
+ *   1 every model       0.925                    0.828            0.881, 7/12
+ *   1 - 1/classes       0.950                    0.833            0.881, 7/12
+ */
+export function hybridLogitWeight(classes: number): number {
+  return classes > 1 ? 1 - 1 / classes : 1;
+}
+
+/**
+ * Hybrids: the standardisation of both parts from in-distribution (val) features and logits,
+ * and the logit part's weight (hybridLogitWeight of the logits' width unless given).
+ */
 export function fitStandardization(
   p: OpenSetParams,
   features: FeatureMatrix,
   logits: readonly ArrayLike<number>[],
   temperature: number,
   matMulT?: MatMulT,
+  logitWeight?: number,
 ): { params: OpenSetParams; scores: Float64Array } {
   const parts = hybridParts(p.method);
   if (!parts) return { params: p, scores: scoreOpenSet(p, features, logits, temperature, matMulT) };
@@ -68,16 +92,27 @@ export function fitStandardization(
   const b = scoreSingle(parts[1], p, features, logits, temperature, matMulT);
   const [ma, sa] = meanStd(a);
   const [mb, sb] = meanStd(b);
-  const params: OpenSetParams = { ...p, standardize: [ma, sa, mb, sb] };
+  const params: OpenSetParams = {
+    ...p,
+    standardize: [ma, sa, mb, sb],
+    logitWeight: logitWeight ?? hybridLogitWeight(logits[0]?.length ?? 0),
+  };
   return { params, scores: combineParts(params, a, b) };
 }
 
-/** sa * (za + zb): see scoreOpenSet. */
+/** sa * (za + w zb): see scoreOpenSet. */
 function combineParts(p: OpenSetParams, a: Float64Array, b: Float64Array): Float64Array {
   const [ma, sa, mb, sb] = p.standardize!;
   // The standardised sum, kept in the feature score's units so float32 errors of either part
   // are not magnified by 1/sa (runtimes agree on the score as on its parts).
-  return a.map((x, i) => x - ma + (sa / sb) * ((b[i] as number) - mb));
+  const w = hybridScale(p);
+  return a.map((x, i) => x - ma + w * ((b[i] as number) - mb));
+}
+
+/** The factor on the centred logit score: logitWeight * sa / sb (the graph's `logit_weight`). */
+export function hybridScale(p: OpenSetParams): number {
+  const [, sa, , sb] = p.standardize!;
+  return (p.logitWeight ?? 1) * (sa / sb);
 }
 
 /**
@@ -93,8 +128,8 @@ export type MatMulT = (
   dim: number,
 ) => Float32Array;
 
-/** Default neighbour rank of knn-cosine (see fitOpenSet for why). */
-export const DEFAULT_KNN_K = 1;
+/** Default neighbour rank of knn-cosine and the hybrids (see fit.ts DEFAULT_OPEN_SET_METHOD for why). */
+export const DEFAULT_KNN_K = 3;
 
 function l2Normalize(v: Float32Array | Float64Array, out: Float32Array, offset: number): void {
   let s = 0;
