@@ -62,7 +62,7 @@ Training
                           (GPU set-up: docs/gpu.md)
 Open set (every mode: a score for "none of these labels" and a temperature, fitted on the
 training photos' features and calibrated on val so at most 5 % of val photos are rejected)
-  --ood-method M          knn-cosine+energy (default) | knn-cosine | knn-cosine+max-softmax |
+  --ood-method M          knn-cosine+max-softmax (default) | knn-cosine | knn-cosine+energy |
                           centroid-cosine | mahalanobis | max-softmax | energy
 Run
   --resume                continue the interrupted run in --out
