@@ -5,8 +5,8 @@
  * `ferry train` (features mode, seed 42); features and logits come from the run's own checkpoint
  * converted to ONNX (@ferry/trainer/ood openPhotoScorer), i.e. what the exported graph sees.
  *
- * - ants/bees vs "unrelated" photos (FERRY_IMAGES_DIR plus the photo wallpapers of the Debian
- *   packages mate-backgrounds and ukui-wallpapers when installed) and vs the 12 flower species;
+ * - ants/bees vs unrelated photos (unrelatedPhotos: the rule that picks them), vs illustrations
+ *   (ukui-wallpapers) and vs the 12 flower species;
  * - flowers leave-one-class-out: train on 11 species, the 12th is unknown, for each species.
  * Per method: AUROC, FPR at 95 % TPR, share of val / unknown photos rejected at the fitted
  * threshold, accuracy on the accepted val photos, ECE before/after temperature scaling.
@@ -15,10 +15,21 @@
  * Usage: node bench/open-set.mjs DATA_DIR WORK_DIR [--quick]
  *   DATA_DIR holds hymenoptera_data/ and oxford_flowers12/.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseModelSpec } from '@ferry/core';
+import { auroc, parseModelSpec } from '@ferry/core';
 import { train } from '@ferry/trainer';
 import { measureOpenSet, openPhotoScorer } from '@ferry/trainer/ood';
 
@@ -32,18 +43,27 @@ if (!dataDir || !workDir) {
   process.exit(2);
 }
 const QUICK = Boolean(values.quick);
+const DEBS = resolve(dirname(fileURLToPath(import.meta.url)), 'out', 'debs');
 
-/** Methods compared; knn-cosine at three neighbour ranks, the hybrids at k = 1 (the default's). */
+/**
+ * Methods compared: [method, k, logit weight]. knn-cosine at three neighbour ranks, the hybrids at
+ * k = 1 and 3; knn-cosine+energy k=1 with weight 1 is the default before 2026-12-01, and
+ * knn-cosine+max-softmax k=3 with weight 1 shows what the weight does (the weight of the logit
+ * score is otherwise ood/methods.ts hybridLogitWeight: 1 - 1/classes).
+ */
 const METHODS = [
   ['max-softmax'],
   ['energy'],
   ['centroid-cosine'],
   ['mahalanobis'],
   ['knn-cosine', 1],
+  ['knn-cosine', 3],
   ['knn-cosine', 5],
-  ['knn-cosine', 10],
+  ['knn-cosine+energy', 1, 1],
+  ['knn-cosine+energy', 3],
   ['knn-cosine+max-softmax', 1],
-  ['knn-cosine+energy', 1],
+  ['knn-cosine+max-softmax', 3, 1],
+  ['knn-cosine+max-softmax', 3],
 ];
 const PHOTO = /\.(jpe?g|png|webp)$/i;
 const walk = (d) =>
@@ -55,23 +75,129 @@ const walk = (d) =>
           return statSync(p).isDirectory() ? walk(p) : PHOTO.test(f) ? [p] : [];
         })
     : [];
-/** Real photos that share no class with ants/bees or flowers (abstract and tiled art left out). */
+
+/**
+ * Files of a Debian package: where it is installed, else extracted (not installed: scikit-image
+ * would pull a hundred Python packages) from `apt-get download` into bench/out/debs/PKG once.
+ * Missing package or no apt: none, and the report counts what it had.
+ */
+function debFiles(pkg) {
+  const listed = spawnSync('dpkg', ['-L', pkg], { encoding: 'utf8' });
+  if (listed.status === 0) return listed.stdout.split('\n').filter((f) => f && existsSync(f));
+  const dir = join(DEBS, pkg);
+  if (!existsSync(join(dir, '.done'))) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const got = spawnSync('apt-get', ['download', pkg], { cwd: dir, encoding: 'utf8' });
+    const deb = readdirSync(dir).find((f) => f.endsWith('.deb'));
+    if (got.status !== 0 || !deb) {
+      console.error(`open-set: ${pkg} not available (${(got.stderr || '').trim().split('\n').pop()})`);
+      return [];
+    }
+    spawnSync('dpkg-deb', ['-x', deb, '.'], { cwd: dir, stdio: 'inherit' });
+    rmSync(join(dir, deb));
+    writeFileSync(join(dir, '.done'), '');
+  }
+  return walk(dir);
+}
+const named = (files, names) => files.filter((f) => names.includes(basename(f)));
+
+/**
+ * Real photos that share no class with ants/bees, chosen by a rule and never by their scores:
+ * every photograph (a camera's picture, not a drawing, render or synthetic test pattern) in
+ * - FERRY_IMAGES_DIR (7: dog, eagle, giraffe, horses, kite, person, The Scream as photographed);
+ * - mate-backgrounds' nature folder (12; four are close-ups of flowers, a ladybird and dandelion
+ *   seeds: near cases for a bee model, kept);
+ * - lomiri-wallpapers-16.04 and -20.04 (15 of their 19 JPEGs; left out as not photographs:
+ *   Fossa, Infinite-Sea, Painting-Colors, umang, and the packages' PNGs);
+ * - scikit-image's data folder (python3-skimage; 17: its photographs of at least 256 px a side;
+ *   left out: test patterns, logos, silhouettes, palettes, and page/text under 256 px).
+ * ukui-wallpapers' 12 top-level images are illustrations (a calla drawn in gradients, a goldfish,
+ * city shapes): measured as their own set, not as photos.
+ */
+const LOMIRI_PHOTOS = [
+  'Bridge_by_Sander_Klootwijk.jpg',
+  'Dragonfly_by_Bolly.jpg',
+  'Kleiber_by_Lukas_Baubkus.jpg',
+  'Picture_0B_by_freespace.jpg',
+  'Picture_1A_by_freespace.jpg',
+  'Wine_by_Jakkub_Mede.jpg',
+  'aitzgorri_by_Aitzol_Berasategi.jpg',
+  'analogpattern_by_Peter_Nerlich.jpg',
+  'free_by_Peter_Nerlich.jpg',
+  'friends_by_Aitzol_Berasategi.jpg',
+  'greentock_by_Peter_Nerlich.jpg',
+  'life_by_Aitzol_Berasategi.jpg',
+  'picosdeeuropa_by_Aitzol_Berasategi.jpg',
+  'seeding_by_Clements_Engelhardt.jpg',
+  'sunset_by_Aitzol_Berasategi.jpg',
+];
+const SKIMAGE_PHOTOS = [
+  'astronaut.png',
+  'brick.png',
+  'camera.png',
+  'cell.png',
+  'chelsea.png',
+  'clock_motion.png',
+  'coffee.png',
+  'coins.png',
+  'grass.png',
+  'gravel.png',
+  'hubble_deep_field.jpg',
+  'ihc.png',
+  'moon.png',
+  'motorcycle_left.png',
+  'motorcycle_right.png',
+  'retina.jpg',
+  'rocket.jpg',
+];
 function unrelatedPhotos() {
-  const images = process.env.FERRY_IMAGES_DIR ? walk(process.env.FERRY_IMAGES_DIR) : [];
-  const mate = walk('/usr/share/backgrounds/mate/nature');
-  // ukui-wallpapers puts its photos at the top of /usr/share/backgrounds (no subfolder).
-  const ukui = existsSync('/usr/share/backgrounds')
-    ? readdirSync('/usr/share/backgrounds')
-        .filter((f) => PHOTO.test(f))
-        .map((f) => join('/usr/share/backgrounds', f))
-    : [];
-  return { images, mate, ukui, all: [...images, ...mate, ...ukui] };
+  const sources = {
+    images: process.env.FERRY_IMAGES_DIR ? walk(process.env.FERRY_IMAGES_DIR) : [],
+    mate: walk('/usr/share/backgrounds/mate/nature'),
+    lomiri: named(
+      [...debFiles('lomiri-wallpapers-16.04'), ...debFiles('lomiri-wallpapers-20.04')],
+      LOMIRI_PHOTOS,
+    ),
+    skimage: named(
+      debFiles('python3-skimage').filter((f) => f.includes('/skimage/data/')),
+      SKIMAGE_PHOTOS,
+    ),
+  };
+  // ukui-wallpapers puts its images at the top of /usr/share/backgrounds (no subfolder).
+  const illustrations = debFiles('ukui-wallpapers').filter(
+    (f) => PHOTO.test(f) && dirname(f) === '/usr/share/backgrounds',
+  );
+  return { sources, all: Object.values(sources).flat(), illustrations };
 }
 
 const round = (x, d = 4) => (Number.isFinite(x) ? Number(x.toFixed(d)) : null);
-function summarize(f, t0) {
+/** The label a method's rows carry: `knn-cosine+energy k=1 w=1` when the weight is not the rule's. */
+const methodLabel = (method, k, w) => `${method}${k ? ` k=${k}` : ''}${w !== undefined ? ` w=${w}` : ''}`;
+
+/**
+ * One method's figures; with `sourceOf` (photo path -> source name) also the AUROC of each
+ * source's photos alone against the same val photos, and with `worst` the names and scores of
+ * that many unknown photos most like the training photos.
+ */
+function summarize(label, f, t0, unknownPaths, sourceOf, worst = 0) {
+  const bySource = {};
+  if (sourceOf)
+    for (const src of new Set(unknownPaths.map(sourceOf))) {
+      const out = f.outScores.filter((_, i) => sourceOf(unknownPaths[i]) === src);
+      bySource[src] = { count: out.length, auroc: round(auroc(f.inScores, out)) };
+    }
+  const lowest = f.outScores
+    .map((score, i) => ({
+      photo: basename(unknownPaths[i]),
+      score: round(score),
+      // Share of val photos scored above this unknown photo (1: more "known" than every val photo).
+      valAbove: round(f.inScores.filter((x) => x > score).length / f.inScores.length),
+    }))
+    .sort((a, b) => a.score - b.score)
+    .slice(0, worst);
   return {
-    method: f.k ? `${f.method} k=${f.k}` : f.method,
+    method: label,
     auroc: round(f.auroc),
     fpr95: round(f.fpr95),
     valRejected: round(f.valRejected),
@@ -82,6 +208,8 @@ function summarize(f, t0) {
     eceAfter: round(f.eceAfter),
     temperature: round(f.temperature),
     fitAndScoreMs: Math.round(performance.now() - t0),
+    ...(sourceOf ? { bySource } : {}),
+    ...(worst ? { lowestScored: lowest } : {}),
   };
 }
 
@@ -94,7 +222,7 @@ async function trainRun(data, out) {
     report: false,
     ...(QUICK ? { epochs: 2 } : {}),
   });
-  const spec = parseModelSpec((await import('node:fs')).readFileSync(join(out, 'spec.json'), 'utf8'));
+  const spec = parseModelSpec(readFileSync(join(out, 'spec.json'), 'utf8'));
   return { result, spec };
 }
 
@@ -118,12 +246,19 @@ async function measureRun(runDir, spec, root, unknownSets) {
       valLabels: va.samples.map((s) => s.label),
     };
     const out = {};
-    for (const [name, samples] of Object.entries(unknownSets)) {
-      const unknown = await scorer.collect(take(samples));
+    const def = parseModelSpec(readFileSync(join(runDir, 'spec.json'), 'utf8')).openSet;
+    for (const [name, set] of Object.entries(unknownSets)) {
+      const unknown = await scorer.collect(take(set.samples));
+      const paths = unknown.samples.map((s) => s.path);
       out[name] = { count: unknown.samples.length, methods: [] };
-      for (const [method, k] of METHODS) {
+      for (const [method, k, logitWeight] of METHODS) {
         const t0 = performance.now();
-        out[name].methods.push(summarize(measureOpenSet({ ...fitInput, method, k }, unknown), t0));
+        const f = measureOpenSet({ ...fitInput, method, k, logitWeight }, unknown);
+        const isDefault = method === def?.method && k === def?.k && logitWeight === undefined;
+        out[name].methods.push({
+          ...summarize(methodLabel(method, k, logitWeight), f, t0, paths, set.sourceOf, isDefault ? set.worst : 0),
+          ...(isDefault ? { isDefault } : {}),
+        });
       }
     }
     return { trainCount: tr.samples.length, valCount: va.samples.length, sets: out };
@@ -146,14 +281,15 @@ const report = { date: new Date().toISOString(), quick: QUICK };
     valAccuracy: result.valAccuracy,
     trainSeconds: round(result.durationSeconds, 1),
     defaultOpenSet: spec.openSet,
-    unrelatedSources: {
-      images: unrelated.images.length,
-      mate: unrelated.mate.length,
-      ukui: unrelated.ukui.length,
-    },
+    unrelatedSources: Object.fromEntries(Object.entries(unrelated.sources).map(([k, v]) => [k, v.length])),
     ...(await measureRun(join(workDir, 'ants-bees'), spec, root, {
-      unrelated: asSamples(unrelated.all),
-      flowers: asSamples(flowers),
+      unrelated: {
+        samples: asSamples(unrelated.all),
+        sourceOf: (path) => Object.keys(unrelated.sources).find((k) => unrelated.sources[k].includes(path)),
+        worst: 12,
+      },
+      illustrations: { samples: asSamples(unrelated.illustrations) },
+      flowers: { samples: asSamples(flowers) },
     })),
     seconds: round((performance.now() - t0) / 1000, 1),
   };
@@ -180,7 +316,7 @@ const report = { date: new Date().toISOString(), quick: QUICK };
     const runDir = join(workDir, `loco-run-${held}`);
     const { result, spec } = await trainRun(data, runDir);
     const heldOut = [...walk(join(root, 'train', held)), ...walk(join(root, 'val', held))];
-    const m = await measureRun(runDir, spec, data, { heldOut: asSamples(heldOut) });
+    const m = await measureRun(runDir, spec, data, { heldOut: { samples: asSamples(heldOut) } });
     report.flowersLoco.push({
       heldOut: held,
       valAccuracy: result.valAccuracy,
