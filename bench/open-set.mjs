@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { spawnSync } from 'node:child_process';
 /**
  * Open set: how well each scorer tells photos of none of the classes from in-distribution val
  * photos, and what temperature scaling does to calibration. Every run here is a default
@@ -25,9 +26,8 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { spawnSync } from 'node:child_process';
 import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { auroc, parseModelSpec } from '@ferry/core';
 import { train } from '@ferry/trainer';
@@ -256,7 +256,14 @@ async function measureRun(runDir, spec, root, unknownSets) {
         const f = measureOpenSet({ ...fitInput, method, k, logitWeight }, unknown);
         const isDefault = method === def?.method && k === def?.k && logitWeight === undefined;
         out[name].methods.push({
-          ...summarize(methodLabel(method, k, logitWeight), f, t0, paths, set.sourceOf, isDefault ? set.worst : 0),
+          ...summarize(
+            methodLabel(method, k, logitWeight),
+            f,
+            t0,
+            paths,
+            set.sourceOf,
+            isDefault ? set.worst : 0,
+          ),
           ...(isDefault ? { isDefault } : {}),
         });
       }

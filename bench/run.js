@@ -1499,7 +1499,7 @@ function openSetSection(o) {
   const ece = loco.map((r) => [r.methods[0].eceBefore, r.methods[0].eceAfter]);
   // The verdicts on the default, at full precision: a table's 0.950 may be 0.9495.
   const du = u.methods.find((m) => m.isDefault);
-  const di = names.findIndex((n) => n === du?.method);
+  const di = names.indexOf(du?.method);
   const verdicts = du
     ? [
         `Default (${du.method}) against the targets: AUROC ${fmt(du.auroc, 4)} on the unrelated photos (>= 0.95: ${du.auroc >= 0.95 ? 'met' : 'NOT met'}); ${pct(du.valRejected)} of val rejected (<= 5 %: ${du.valRejected <= 0.05 ? 'met' : 'NOT met'}); ${pct(du.acceptedAccuracy)} accuracy on accepted val vs ${pct(du.overallAccuracy)} overall (${du.acceptedAccuracy >= du.overallAccuracy ? 'met' : 'NOT met'}); ECE ${fmt(du.eceAfter, 3)} after scaling (<= 0.05: ${du.eceAfter <= 0.05 ? 'met' : 'NOT met'})` +

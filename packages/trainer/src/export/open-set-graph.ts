@@ -91,7 +91,11 @@ export function addOpenSetOutputs(b: OnnxGraphBuilder, o: OpenSetGraphInput): vo
       [singleScore(b, parts[1], o, scaled), scalar(b, 'logit_mean', mb)],
       'open_set/logit_centered',
     );
-    const weighted = b.op('Mul', [l, scalar(b, 'logit_weight', hybridScale(params))], 'open_set/logit_weighted');
+    const weighted = b.op(
+      'Mul',
+      [l, scalar(b, 'logit_weight', hybridScale(params))],
+      'open_set/logit_weighted',
+    );
     score = b.op('Add', [a, weighted], 'open_set/sum');
   }
   b.addNode('Identity', [score], { name: 'open_set/score', outputs: [spec.scoreOutput] });

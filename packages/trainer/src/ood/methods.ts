@@ -61,13 +61,12 @@ function meanStd(xs: ArrayLike<number>): [number, number] {
 /**
  * A hybrid's weight on its logit score, from the number of classes: 1 - 1/classes (1/2 for a
  * two-class model, 10/11 for eleven). A two-class head's softmax says little about photos of
- * none of its classes (ants/bees vs 51 unrelated photos: max-softmax alone AUROC 0.68, kNN alone
- * 0.95) while a many-class head's says much (flowers, one species left out: max-softmax 0.89,
+ * none of its classes (ants/bees vs 51 unrelated photos: max-softmax alone AUROC 0.65, kNN alone
+ * 0.95) while a many-class head's says much (flowers, one species left out: max-softmax 0.88,
  * kNN 0.85). Measured (bench/REPORT.md section 7, 2026-12-01), knn-cosine k=3 + w max-softmax:
  *   w                   ants/bees vs 51 photos   vs 960 flowers   flowers LOCO mean, > max-softmax
- *   0.35 every model    0.953                    0.831            0.877, 6/12
- *   1 every model       0.925                    0.828            0.881, 7/12
- *   1 - 1/classes       0.950                    0.833            0.881, 7/12
+ *   1                   0.924                    0.817            0.877, 7/12
+ *   1 - 1/classes       0.952                    0.825            0.877, 7/12
  */
 export function hybridLogitWeight(classes: number): number {
   return classes > 1 ? 1 - 1 / classes : 1;
@@ -102,7 +101,7 @@ export function fitStandardization(
 
 /** sa * (za + w zb): see scoreOpenSet. */
 function combineParts(p: OpenSetParams, a: Float64Array, b: Float64Array): Float64Array {
-  const [ma, sa, mb, sb] = p.standardize!;
+  const [ma, , mb] = p.standardize!;
   // The standardised sum, kept in the feature score's units so float32 errors of either part
   // are not magnified by 1/sa (runtimes agree on the score as on its parts).
   const w = hybridScale(p);
