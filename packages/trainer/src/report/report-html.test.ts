@@ -94,7 +94,7 @@ describe('report.html', () => {
   });
 
   it('the augmented-sample grid shows every class', () => {
-    const grid = html.split('<h2>Augmented training samples</h2>')[1]!.split('<h2>')[0]!;
+    const grid = html.split('<h2>Training samples, as the model saw them</h2>')[1]!.split('<h2>')[0]!;
     const captions = [...grid.matchAll(/<figcaption>([^<]*)<\/figcaption>/g)].map((m) => m[1]);
     expect(captions).toHaveLength(12 * 2);
     expect(new Set(captions)).toEqual(new Set(LABELS));

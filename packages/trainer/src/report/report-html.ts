@@ -8,9 +8,12 @@ import { join } from 'node:path';
 import {
   applyTransforms,
   createRandom,
+  type DecodeRule,
+  decodeRuleForPipeline,
   expectedCalibrationError,
   type Image,
   type OpenSetSpec,
+  RANDOM_OPS,
   reliabilityBins,
   resize,
   softmaxWithTemperature,
@@ -25,6 +28,16 @@ import type { TrainResult } from '../train/results.js';
 import { escapeHtml, histogramChart, lineChart, reliabilityChart } from './svg-chart.js';
 
 const THUMB = 112;
+
+/** The model's input width: the last crop or resize of its eval pipeline (224 by default). */
+function modelInputWidth(evalPipeline: readonly TransformStep[]): number {
+  for (let i = evalPipeline.length - 1; i >= 0; i--) {
+    const step = evalPipeline[i]!;
+    if (step.op === 'centerCrop' || step.op === 'resize' || step.op === 'randomResizedCrop')
+      return step.width;
+  }
+  return THUMB * 2;
+}
 const REPORT_DECODES_IN_FLIGHT = 4;
 
 async function thumbnail(image: Image): Promise<string> {
@@ -45,20 +58,43 @@ function figure(image: Image, html: (src: string) => string): Promise<string> {
 }
 
 /**
- * The report's photos decoded a few at a time (sharp works on its own threads) and yielded in
- * order; null for a file that no longer decodes. The report decoded ~50 photos one after another,
- * about half a second of every default run.
+ * The report's photos decoded a few at a time and yielded in order; null for a file that no
+ * longer decodes. `rule` is the thumbnails' decode rule: a JPEG decodes at the DCT scale the
+ * 112-px figures need, a quarter of the pixels for a 500x375 photo (thumbnailPipeline).
  */
-function decodeInOrder(paths: readonly string[]): AsyncGenerator<Image | null> {
+function decodeInOrder(paths: readonly string[], rule: DecodeRule): AsyncGenerator<Image | null> {
   return prefetchMap(
     paths,
     (path) =>
-      decodeImageFile(path).then(
+      decodeImageFile(path, rule).then(
         ({ image }) => image,
         () => null,
       ),
     REPORT_DECODES_IN_FLIGHT,
   );
+}
+
+/**
+ * A pipeline at thumbnail size: every output size scaled so the model's input becomes THUMB
+ * wide. The same crops (same random draws, up to rounding) at the size they are shown, instead
+ * of a full-size decode and transforms at 224 px shrunk to 112 afterwards: this was about half a
+ * second of every default run, the largest part of its outputs.
+ */
+export function thumbnailPipeline(steps: readonly TransformStep[], inputWidth: number): TransformStep[] {
+  const f = THUMB / inputWidth;
+  const px = (n: number) => Math.max(1, Math.round(n * f));
+  return steps.map((step) => {
+    switch (step.op) {
+      case 'resize':
+      case 'centerCrop':
+      case 'randomResizedCrop':
+        return { ...step, width: px(step.width), height: px(step.height) };
+      case 'resizeShorterSide':
+        return { ...step, size: px(step.size) };
+      default:
+        return step;
+    }
+  });
 }
 
 /**
@@ -85,7 +121,7 @@ export interface ReportInput {
   dataset: Dataset;
   result: TrainResult;
   trainPipeline: readonly TransformStep[];
-  /** finetune: the plain view shown among the augmented ones (see loader's pickPipeline). */
+  /** The plain view shown among the augmented ones (see loader's pickPipeline). */
   plainView?: PlainView;
   evalPipeline: readonly TransformStep[];
   seed: number;
@@ -132,24 +168,39 @@ export async function renderReport(o: ReportInput): Promise<string> {
     })
     .join('');
 
-  // Augmented training samples: what the model saw, through core's train pipeline.
+  // Training samples: what the model saw, through the views it trained on (outputs.ts).
   const skipped = new Set(result.skipped.map((s) => s.path));
   const random = createRandom(o.seed);
-  const views = { pipeline: o.trainPipeline, ...(o.plainView ? { plainView: o.plainView } : {}) };
+  // Thumbnail-size pipelines and decodes; the model's input width is the eval pipeline's crop.
+  const inputWidth = modelInputWidth(o.evalPipeline);
+  const small = (steps: readonly TransformStep[]) => thumbnailPipeline(steps, inputWidth);
+  const evalThumb = small(o.evalPipeline);
+  const thumbRule = decodeRuleForPipeline(evalThumb);
+  const thumbViews = {
+    pipeline: small(o.trainPipeline),
+    ...(o.plainView ? { plainView: { ...o.plainView, pipeline: small(o.plainView.pipeline) } } : {}),
+  };
+  // Two views of each photo where its views differ; one view each of twice the photos where the
+  // model saw every photo one way (features mode's default: the plain view).
+  const varied = !!o.plainView || o.trainPipeline.some((step) => RANDOM_OPS.has(step.op));
+  const viewsPerSample = varied ? 2 : 1;
   const shown = spreadOverClasses(
     dataset.train.filter((s) => !skipped.has(s.path)),
-    o.augmentedSamples ?? 12,
+    ((o.augmentedSamples ?? 12) * 2) / viewsPerSample,
   );
   const augFigures: Promise<string>[] = [];
   let shownIndex = 0;
-  for await (const image of decodeInOrder(shown.map((s) => s.path))) {
+  for await (const image of decodeInOrder(
+    shown.map((s) => s.path),
+    thumbRule,
+  )) {
     const sample = shown[shownIndex++]!;
     // A file that decoded during training but not now (changed on disk): left out.
     if (!image) continue;
     // The random draws stay in sample order (same report for the same seed); thumbnails encode
     // in the background while the next sample transforms.
-    for (let v = 0; v < 2; v++) {
-      const t = applyTransforms(image, pickPipeline(views, random), random);
+    for (let v = 0; v < viewsPerSample; v++) {
+      const t = applyTransforms(image, pickPipeline(thumbViews, random), random);
       augFigures.push(
         figure(
           t,
@@ -168,10 +219,13 @@ export async function renderReport(o: ReportInput): Promise<string> {
   const shownPreds = preds.slice(0, o.valSamples ?? 36);
   const valFigures: Promise<string>[] = [];
   let predIndex = 0;
-  for await (const image of decodeInOrder(shownPreds.map((p) => p.path))) {
+  for await (const image of decodeInOrder(
+    shownPreds.map((p) => p.path),
+    thumbRule,
+  )) {
     const p = shownPreds[predIndex++]!;
     if (!image) continue; // see above
-    const t = applyTransforms(image, o.evalPipeline);
+    const t = applyTransforms(image, evalThumb);
     const wrong = p.label !== p.predicted;
     const name = escapeHtml(displayPath(dataset, p.path));
     valFigures.push(
@@ -211,7 +265,7 @@ figcaption .file{display:block;color:#666}figure.wrong{outline:3px solid #d62728
 <h2>Confusion matrix</h2>${confusionTable(dataset.labels, result.metrics.confusion)}
 <h2>Per class</h2><table><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>${perClass}</table>
 ${openSet}
-<h2>Augmented training samples</h2><div class="grid">${aug.join('')}</div>
+<h2>Training samples, as the model saw them</h2><div class="grid">${aug.join('')}</div>
 <h2>Val predictions (mistakes first, outlined red)</h2><div class="grid">${val.join('')}</div>
 ${skippedList}
 </body></html>

@@ -13,6 +13,7 @@ import { fitRunOpenSet } from '../ood/fit-for-run.js';
 import { writeReport } from '../report/report-html.js';
 import { removeStateWeights } from './checkpoints.js';
 import { computeMetrics } from './metrics.js';
+import { trainedViews } from './pipelines.js';
 import type { TrainResult, ValPrediction, WarmStartSummary } from './results.js';
 import { elapsedSeconds, saveProgress, type TrainRun } from './run-context.js';
 import { RunDirError } from './run-state.js';
@@ -47,7 +48,9 @@ export const RUN_OUTPUTS: RunOutput[] = [
     name: 'report.html',
     async write({ run, result, spec }) {
       if (!run.options.report) return;
-      const { trainPipeline, evalPipeline, plainView } = run.models.pipelines;
+      const { evalPipeline } = run.models.pipelines;
+      const { mode, augViews, mirrorView } = run.options;
+      const { trainPipeline, plainView } = trainedViews(mode, augViews, mirrorView, run.models.pipelines);
       await writeReport({
         runDir: run.runDir,
         dataset: run.dataset,

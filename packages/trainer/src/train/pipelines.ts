@@ -47,3 +47,31 @@ export function pipelinesFor(mode: TrainMode, width: number, height: number): Ru
     ...(mode === 'finetune' ? { plainView: finetunePlainView(evalPipeline) } : {}),
   };
 }
+
+/**
+ * The views the head actually trained on, as report.html's sample grid shows them: finetune and
+ * freeze train through their pipelines; features mode on the plain view (and its mirror with
+ * --mirror-view) and `augViews` random crops per photo — by default the plain view alone, so
+ * the grid shows no random crops the model never saw.
+ */
+export function trainedViews(
+  mode: TrainMode,
+  augViews: number,
+  mirrorView: boolean,
+  pipelines: RunPipelines,
+): { trainPipeline: readonly TransformStep[]; plainView?: PlainView } {
+  if (mode !== 'features')
+    return {
+      trainPipeline: pipelines.trainPipeline,
+      ...(pipelines.plainView ? { plainView: pipelines.plainView } : {}),
+    };
+  const plainViews = mirrorView ? 2 : 1;
+  const plain: TransformStep[] = mirrorView
+    ? [...pipelines.evalPipeline, { op: 'randomHorizontalFlip', p: 0.5 }]
+    : [...pipelines.evalPipeline];
+  if (augViews === 0) return { trainPipeline: plain };
+  return {
+    trainPipeline: pipelines.trainPipeline,
+    plainView: { pipeline: plain, probability: plainViews / (plainViews + augViews) },
+  };
+}

@@ -85,7 +85,7 @@ describe('train: features mode', () => {
 
     const html = await readFile(join(out, 'report.html'), 'utf8');
     expect(html).toContain('<h2>Confusion matrix</h2>');
-    expect(html).toContain('<h2>Augmented training samples</h2>');
+    expect(html).toContain('<h2>Training samples, as the model saw them</h2>');
     expect(html).toContain('Val predictions');
     expect(html.match(/<svg/g)?.length).toBeGreaterThanOrEqual(2);
     expect(html.match(/data:image\/jpeg;base64/g)?.length).toBeGreaterThanOrEqual(8 + 8);
