@@ -1595,8 +1595,18 @@ function writeReport() {
   const x = readJson('export');
   const before = previousSections();
   const KEPT = '_(Kept from the previous report: this part was not re-run with the runs above.)_';
+  // A section rendered anew keeps the "### Earlier runs" block of its previous text: runs of the
+  // code before a change, kept for comparison, that no JSON in bench/out holds any more.
+  const EARLIER = '\n### Earlier runs';
+  const withEarlier = (title, text) => {
+    const previous = before[title] ?? '';
+    const at = previous.indexOf(EARLIER);
+    return at < 0 || text.includes(EARLIER)
+      ? text
+      : `${text}\n${previous.slice(at).replace(`\n\n${KEPT}`, '')}`;
+  };
   const kept = (title, json, render) => {
-    if (json || !before[title]) return render();
+    if (json || !before[title]) return withEarlier(title, render());
     return before[title].endsWith(KEPT) ? before[title] : `${before[title]}\n\n${KEPT}`;
   };
   const md = [
