@@ -232,13 +232,38 @@ export function fitMahalanobis(
   };
 }
 
+/**
+ * The most training photos the kNN bank keeps. The bank travels inside model.onnx and is scored
+ * against every photo, so it must not grow with the dataset: 8,000 training photos made a 41 MB
+ * bank (a model file past what a Workers isolate holds beside onnxruntime-web) and took
+ * `ferry train` to a 1.8 GB peak. 2,048 rows are 10 MB of float32 at MobileNetV2's 1280
+ * features; ants/bees (244) and the flowers (720) are far below it, so their figures are the
+ * full bank's.
+ */
+export const MAX_KNN_BANK_ROWS = 2048;
+
+/**
+ * At most `max` rows, evenly spaced through the matrix: training rows come in class order, so
+ * every class keeps its share; the same rows every run (no seed involved).
+ */
+export function evenRows(m: FeatureMatrix, max: number): FeatureMatrix {
+  if (m.rows <= max) return m;
+  const data = new Float32Array(max * m.dim);
+  for (let i = 0; i < max; i++) {
+    const r = Math.floor((i * m.rows) / max);
+    data.set(m.data.subarray(r * m.dim, (r + 1) * m.dim), i * m.dim);
+  }
+  return { data, rows: max, dim: m.dim };
+}
+
 export function fitKnnCosine(m: FeatureMatrix, k = DEFAULT_KNN_K): OpenSetParams {
+  const kept = evenRows(m, MAX_KNN_BANK_ROWS);
   return {
     method: 'knn-cosine',
     dim: m.dim,
     classes: 0,
-    bank: normalizeRows(m),
-    k: Math.min(k, m.rows),
+    bank: normalizeRows(kept),
+    k: Math.min(k, kept.rows),
   };
 }
 
