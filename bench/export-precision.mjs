@@ -2,7 +2,8 @@
 /**
  * Export sizes and accuracy per weight precision: the run's checkpoint exported as fp32, fp16 and
  * int8 ONNX (exportRunToOnnx), each file run with onnxruntime-node through core's
- * createClassifier on the val photos (decoded by sharp, as the Node edge server does). Reports
+ * createClassifier on the val photos (decoded as the Node edge server decodes them: the wasm
+ * libjpeg-turbo for JPEGs at the model's decode rule, sharp for other formats). Reports
  * bytes, val accuracy, top-1 agreement with fp32 and the largest probability difference from
  * fp32, so a precision that silently changes answers shows up. Prints one JSON line.
  *
@@ -13,7 +14,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { applyOrientation, createClassifier, readImageHeader, readModelSpecFromOnnx } from '@ferry/core';
-import { decodeWithSharp } from '@ferry/edge-api/node';
+import { decodeUpload } from '@ferry/edge-api/node';
 import { exportRunToOnnx } from '@ferry/trainer/export';
 import * as ort from 'onnxruntime-node';
 
@@ -30,6 +31,7 @@ const limit = values.limit ? Number(values.limit) : Number.POSITIVE_INFINITY;
 mkdirSync(outDir, { recursive: true });
 
 // Decode once; every precision classifies the same decoded pixels.
+const rule = JSON.parse(readFileSync(join(runDir, 'spec.json'), 'utf8')).decode;
 const photos = [];
 const failed = [];
 for (const label of readdirSync(valDir).sort()) {
@@ -38,7 +40,8 @@ for (const label of readdirSync(valDir).sort()) {
     const bytes = new Uint8Array(readFileSync(join(valDir, label, file)));
     try {
       const header = readImageHeader(bytes);
-      const image = applyOrientation(await decodeWithSharp(bytes, 40e6), header?.orientation ?? 1);
+      if (!header) throw new Error('not an image');
+      const image = applyOrientation(await decodeUpload(bytes, header, rule, 40e6), header.orientation);
       photos.push({ label, file, image });
     } catch (error) {
       failed.push({ file: `${label}/${file}`, error: String(error?.message ?? error) });

@@ -1436,7 +1436,7 @@ function exportSection(x) {
   ]);
   const n = Object.values(x.results)[0]?.val_images;
   return [
-    `Measured ${x.date}: the default run exported with \`exportRunToOnnx({ precision })\`, each file run with onnxruntime-node through core's createClassifier on ${n} val photos decoded by sharp.${x.undecodable?.length ? ` Undecodable: ${x.undecodable.map((u) => u.file).join(', ')}.` : ''}`,
+    `Measured ${x.date}: the default run exported with \`exportRunToOnnx({ precision })\`, each file run with onnxruntime-node through core's createClassifier on ${n} val photos decoded as the Node edge server decodes them (JPEGs by the wasm libjpeg-turbo at the model's decode rule; runs before 2026-12-01T12:45 decoded with sharp).${x.undecodable?.length ? ` Undecodable: ${x.undecodable.map((u) => u.file).join(', ')}.` : ''}`,
     '',
     table(
       [
