@@ -84,81 +84,49 @@ function resampleHorizontal(
 ): Image {
   const ch = src.channels;
   const out = new Uint8Array(outWidth * rows * ch);
-  if (ch === 3) horizontalRgb(src, out, outWidth, c, rowStart, rows);
-  else horizontalRgba(src, out, outWidth, c, rowStart, rows);
+  const { bounds, counts, weights, ksize } = c;
+  const srcData = src.data;
+  const srcStride = src.width * ch;
+  let o = 0;
+  for (let y = 0; y < rows; y++) {
+    const rowOffset = (y + rowStart) * srcStride;
+    for (let xx = 0; xx < outWidth; xx++) {
+      const n = counts[xx]!;
+      let k = xx * ksize;
+      let p = rowOffset + bounds[xx]! * ch;
+      if (ch === 3) {
+        let s0 = HALF;
+        let s1 = HALF;
+        let s2 = HALF;
+        for (let x = 0; x < n; x++, p += 3, k++) {
+          const w = weights[k]!;
+          s0 = (s0 + Math.imul(srcData[p]!, w)) | 0;
+          s1 = (s1 + Math.imul(srcData[p + 1]!, w)) | 0;
+          s2 = (s2 + Math.imul(srcData[p + 2]!, w)) | 0;
+        }
+        out[o++] = clip8(s0);
+        out[o++] = clip8(s1);
+        out[o++] = clip8(s2);
+      } else {
+        let s0 = HALF;
+        let s1 = HALF;
+        let s2 = HALF;
+        let s3 = HALF;
+        for (let x = 0; x < n; x++, p += 4, k++) {
+          const w = weights[k]!;
+          s0 = (s0 + Math.imul(srcData[p]!, w)) | 0;
+          s1 = (s1 + Math.imul(srcData[p + 1]!, w)) | 0;
+          s2 = (s2 + Math.imul(srcData[p + 2]!, w)) | 0;
+          s3 = (s3 + Math.imul(srcData[p + 3]!, w)) | 0;
+        }
+        out[o++] = clip8(s0);
+        out[o++] = clip8(s1);
+        out[o++] = clip8(s2);
+        out[o++] = clip8(s3);
+      }
+    }
+  }
   return { width: outWidth, height: rows, channels: ch, data: out };
-}
-
-// One loop nest per channel count, so the hot loop has no branch on it.
-function horizontalRgb(
-  src: Image,
-  out: Uint8Array,
-  outWidth: number,
-  c: Coefficients,
-  rowStart: number,
-  rows: number,
-) {
-  const { bounds, counts, weights, ksize } = c;
-  const srcData = src.data;
-  const srcStride = src.width * 3;
-  let o = 0;
-  for (let y = 0; y < rows; y++) {
-    const rowOffset = (y + rowStart) * srcStride;
-    for (let xx = 0; xx < outWidth; xx++) {
-      const n = counts[xx]!;
-      let k = xx * ksize;
-      let p = rowOffset + bounds[xx]! * 3;
-      let s0 = HALF;
-      let s1 = HALF;
-      let s2 = HALF;
-      for (let x = 0; x < n; x++, p += 3, k++) {
-        const w = weights[k]!;
-        s0 = (s0 + Math.imul(srcData[p]!, w)) | 0;
-        s1 = (s1 + Math.imul(srcData[p + 1]!, w)) | 0;
-        s2 = (s2 + Math.imul(srcData[p + 2]!, w)) | 0;
-      }
-      out[o++] = clip8(s0);
-      out[o++] = clip8(s1);
-      out[o++] = clip8(s2);
-    }
-  }
-}
-
-function horizontalRgba(
-  src: Image,
-  out: Uint8Array,
-  outWidth: number,
-  c: Coefficients,
-  rowStart: number,
-  rows: number,
-) {
-  const { bounds, counts, weights, ksize } = c;
-  const srcData = src.data;
-  const srcStride = src.width * 4;
-  let o = 0;
-  for (let y = 0; y < rows; y++) {
-    const rowOffset = (y + rowStart) * srcStride;
-    for (let xx = 0; xx < outWidth; xx++) {
-      const n = counts[xx]!;
-      let k = xx * ksize;
-      let p = rowOffset + bounds[xx]! * 4;
-      let s0 = HALF;
-      let s1 = HALF;
-      let s2 = HALF;
-      let s3 = HALF;
-      for (let x = 0; x < n; x++, p += 4, k++) {
-        const w = weights[k]!;
-        s0 = (s0 + Math.imul(srcData[p]!, w)) | 0;
-        s1 = (s1 + Math.imul(srcData[p + 1]!, w)) | 0;
-        s2 = (s2 + Math.imul(srcData[p + 2]!, w)) | 0;
-        s3 = (s3 + Math.imul(srcData[p + 3]!, w)) | 0;
-      }
-      out[o++] = clip8(s0);
-      out[o++] = clip8(s1);
-      out[o++] = clip8(s2);
-      out[o++] = clip8(s3);
-    }
-  }
 }
 
 function resampleVertical(src: Image, outHeight: number, c: Coefficients, boundsOffset: number): Image {
