@@ -549,29 +549,30 @@ async function ferryDefault(data, tag) {
   };
 }
 
+/** features.py's command line for one dataset and configuration (tuned in the peers part). */
+function featuresPyArgs(data, config) {
+  return [
+    join(PEER, 'features.py'),
+    '--data',
+    data,
+    '--backbone',
+    BACKBONE,
+    '--threads',
+    String(config.threads ?? cpus().length),
+    '--workers',
+    String(config.workers),
+    '--impl',
+    config.impl,
+    ...(config.channelsLast ? ['--channels-last'] : []),
+    '--aug-views',
+    String(config.augViews ?? 0),
+    ...(QUICK ? ['--epochs', '2'] : []),
+  ];
+}
+
 /** features.py (precomputed features + a linear layer) with one configuration. */
 async function precomputedPeer(data, config, label) {
-  const r = await runChild(
-    PYTHON,
-    [
-      join(PEER, 'features.py'),
-      '--data',
-      data,
-      '--backbone',
-      BACKBONE,
-      '--threads',
-      String(config.threads ?? cpus().length),
-      '--workers',
-      String(config.workers),
-      '--impl',
-      config.impl,
-      ...(config.channelsLast ? ['--channels-last'] : []),
-      '--aug-views',
-      String(config.augViews ?? 0),
-      ...(QUICK ? ['--epochs', '2'] : []),
-    ],
-    { label },
-  );
+  const r = await runChild(PYTHON, featuresPyArgs(data, config), { label });
   if (r.code !== 0 || !r.json) return { error: errorOf(r), wall_s: r.wall_s };
   return {
     val_accuracy: r.json.best_val_acc,
@@ -617,23 +618,7 @@ async function seedAccuracies(data, peerConfig, name) {
   }
   const peer = await runChild(
     PYTHON,
-    [
-      join(PEER, 'features.py'),
-      '--data',
-      data,
-      '--backbone',
-      BACKBONE,
-      '--threads',
-      String(peerConfig.threads ?? cpus().length),
-      '--workers',
-      String(peerConfig.workers),
-      '--impl',
-      peerConfig.impl,
-      ...(peerConfig.channelsLast ? ['--channels-last'] : []),
-      '--extra-seeds',
-      EXTRA_SEEDS.join(','),
-      ...(QUICK ? ['--epochs', '2'] : []),
-    ],
+    [...featuresPyArgs(data, peerConfig), '--extra-seeds', EXTRA_SEEDS.join(',')],
     { label: `features.py ${name} seeds` },
   );
   return {
