@@ -83,30 +83,45 @@ describe('the app under load', () => {
     jpeg12mp = new Uint8Array(await photo(4032, 3024).jpeg({ quality: 90 }).toBuffer());
   }, 120_000);
 
-  it('queues decodes one at a time and answers 503 + Retry-After when the queue is full', async () => {
+  /**
+   * The app with one decode slot whose decodes wait until `unblock()`. `firstDecode` resolves
+   * when a decode has begun: the model is loaded by then and the requests sent with it have
+   * reached the gate (the first request loads the model, which on a busy machine takes longer
+   * than any fixed wait).
+   */
+  function withBlockedDecodes(maxQueue: number) {
     const decode = createJsDecoder(40_000_000);
-    let inFlight = 0;
-    let maxInFlight = 0;
     let unblock!: () => void;
     const blocked = new Promise<void>((resolve) => {
       unblock = resolve;
     });
-    const small = new Uint8Array(await photo(90, 60).jpeg().toBuffer());
+    let decodeBegan!: () => void;
+    const firstDecode = new Promise<void>((resolve) => {
+      decodeBegan = resolve;
+    });
+    const decodes = { inFlight: 0, maxInFlight: 0 };
     const app = createApp({
       loadModel: createNodeModelLoader(modelPath),
       decodeImage: async (bytes, header, rule) => {
-        inFlight++;
-        maxInFlight = Math.max(maxInFlight, inFlight);
+        decodes.inFlight++;
+        decodes.maxInFlight = Math.max(decodes.maxInFlight, decodes.inFlight);
+        decodeBegan();
         await blocked;
         try {
           return await decode(bytes, header, rule);
         } finally {
-          inFlight--;
+          decodes.inFlight--;
         }
       },
-      limits: { maxDecodes: 1, maxQueue: 2 },
+      limits: { maxDecodes: 1, maxQueue },
       log: () => {},
     });
+    return { app, unblock, firstDecode, decodes };
+  }
+
+  it('queues decodes one at a time and answers 503 + Retry-After when the queue is full', async () => {
+    const small = new Uint8Array(await photo(90, 60).jpeg().toBuffer());
+    const { app, unblock, firstDecode, decodes } = withBlockedDecodes(2);
     const send = () =>
       app.request('/v1/classify', {
         method: 'POST',
@@ -114,7 +129,8 @@ describe('the app under load', () => {
         body: small,
       });
     const admitted = [send(), send(), send()];
-    // Let the three reach the gate (one decoding, two waiting), then a fourth finds it full.
+    // Once the first decodes, the other two wait at the gate; then a fourth finds it full.
+    await firstDecode;
     await new Promise((resolve) => setTimeout(resolve, 50));
     const refused = await send();
     expect(refused.status).toBe(503);
@@ -124,33 +140,16 @@ describe('the app under load', () => {
     expect(body.error.message).toMatch(/retry in 1 s/);
     unblock();
     expect((await Promise.all(admitted)).map((r) => r.status)).toEqual([200, 200, 200]);
-    expect(maxInFlight).toBe(1);
+    expect(decodes.maxInFlight).toBe(1);
     // Drained: the next request is admitted again.
     expect((await send()).status).toBe(200);
   });
 
   it('reads a body only once its request holds the decode slot', async () => {
-    const decode = createJsDecoder(40_000_000);
-    let unblock!: () => void;
-    const blocked = new Promise<void>((resolve) => {
-      unblock = resolve;
-    });
     const small = new Uint8Array(await photo(90, 60).jpeg().toBuffer());
-    const app = createApp({
-      loadModel: createNodeModelLoader(modelPath),
-      decodeImage: async (bytes, header, rule) => {
-        await blocked;
-        return decode(bytes, header, rule);
-      },
-      limits: { maxDecodes: 1, maxQueue: 4 },
-      log: () => {},
-    });
+    const { app, unblock, firstDecode } = withBlockedDecodes(4);
     // Bodies that count their reads: nothing is pulled until the server asks for it.
     const pulls = [0, 0, 0];
-    let firstPulled!: () => void;
-    const firstRead = new Promise<void>((resolve) => {
-      firstPulled = resolve;
-    });
     const send = (i: number) =>
       app.request('/v1/classify', {
         method: 'POST',
@@ -159,7 +158,6 @@ describe('the app under load', () => {
           {
             pull(controller) {
               pulls[i]!++;
-              firstPulled();
               controller.enqueue(small);
               controller.close();
             },
@@ -169,9 +167,8 @@ describe('the app under load', () => {
         duplex: 'half',
       } as RequestInit);
     const answers = [send(0), send(1), send(2)];
-    // Once a body is read (the first request's model load can take a while on a busy machine;
-    // a fixed 50 ms wait here was flaky), give the other two every chance to be read wrongly.
-    await firstRead;
+    // Once the first decodes, give the other two every chance to be read wrongly.
+    await firstDecode;
     await new Promise((resolve) => setTimeout(resolve, 50));
     // The first holds the slot (read, decoding); the other two wait with their bodies unread.
     expect(pulls).toEqual([1, 0, 0]);
