@@ -169,3 +169,31 @@ export async function resolveBackbone(
     normalization: options.normalization ?? fallbackNorm,
   };
 }
+
+/**
+ * The input size a Keras model.json declares on its input layer, read without TensorFlow.js
+ * (features mode starts decoding before tfjs is loaded); undefined where it does not say.
+ * loadModels checks it against the loaded model.
+ */
+export async function readDeclaredInputSize(
+  modelJson: string,
+): Promise<{ width: number; height: number } | undefined> {
+  try {
+    const json = JSON.parse(await readFile(modelJson, 'utf8')) as {
+      modelTopology?: { model_config?: { config?: KerasConfig }; config?: KerasConfig };
+    };
+    const topology = json.modelTopology;
+    const config = topology?.model_config?.config ?? topology?.config;
+    const input = config?.layers?.find((l) => l.class_name === 'InputLayer');
+    const shape = input?.config?.batch_input_shape;
+    if (shape?.length !== 4 || shape[3] !== 3) return undefined;
+    const [, height, width] = shape;
+    return typeof width === 'number' && typeof height === 'number' ? { width, height } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+interface KerasConfig {
+  layers?: { class_name?: string; config?: { batch_input_shape?: (number | null)[] } }[];
+}

@@ -41,3 +41,31 @@ export async function* batches<T>(source: AsyncIterable<T>, size: number): Async
   }
   if (batch.length > 0) yield batch;
 }
+
+/**
+ * prefetchMap, started now instead of on the first `next()`: its first `concurrency` items are
+ * produced while the caller does other work before it consumes them.
+ */
+export function startPrefetchMap<T, R>(
+  items: Iterable<T>,
+  fn: (item: T, index: number) => Promise<R>,
+  concurrency: number,
+): AsyncIterableIterator<R> {
+  const generator = prefetchMap(items, fn, concurrency);
+  let first: Promise<IteratorResult<R>> | undefined = generator.next();
+  first.catch(() => undefined); // observed by the first next()
+  return {
+    next() {
+      const started = first;
+      first = undefined;
+      return started ?? generator.next();
+    },
+    return(value?: unknown) {
+      first = undefined;
+      return generator.return(value as R);
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}

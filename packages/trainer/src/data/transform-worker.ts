@@ -1,9 +1,8 @@
-/** Worker-thread side of the transform pool: runs jobs, sends the inputs back without copying. */
+/** Worker-thread side of the transform pool: runs photo jobs, sends the floats back without copying. */
 import { parentPort } from 'node:worker_threads';
-import { runTransformJob, type TransformJob } from './transform-job.js';
+import { type PhotoViewsJob, runPhotoViewsJob, transferablesOf } from './photo-views-job.js';
 
-parentPort?.on('message', async (message: { id: number; job: TransformJob }) => {
-  const result = await runTransformJob(message.job);
-  const transfer = 'inputs' in result ? result.inputs.map((a) => a.buffer as ArrayBuffer) : [];
-  parentPort?.postMessage({ id: message.id, result }, transfer);
+parentPort?.on('message', async (message: { id: number; job: PhotoViewsJob }) => {
+  const result = await runPhotoViewsJob(message.job);
+  parentPort?.postMessage({ id: message.id, result }, transferablesOf(result));
 });

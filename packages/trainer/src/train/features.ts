@@ -9,15 +9,15 @@
  * (at most two batches queued), and cache files are written without holding up either.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeRuleForPipeline, type Normalization, type TransformStep } from '@ferry/core';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { Sample } from '../data/dataset.js';
-import { type SkippedFile, viewSeed } from '../data/loader.js';
-import { prefetchMap } from '../data/prefetch.js';
-import { runTransformJob, type TransformJob } from '../data/transform-job.js';
+import { MIRROR_VIEW } from '../data/feature-cache-files.js';
+import type { SkippedFile } from '../data/loader.js';
+import { type PhotoViewResult, type PhotoViewsJob, runPhotoViewsJob } from '../data/photo-views-job.js';
+import { startPrefetchMap } from '../data/prefetch.js';
 import type { TransformPool } from '../data/transform-pool.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { type FeatureRunner, tfjsFeatureRunner } from './feature-runner.js';
@@ -63,11 +63,8 @@ export interface FeatureRow {
   features: Float32Array;
 }
 
-export interface ExtractOptions {
-  tf: Tf;
-  extractor: tfTypes.LayersModel;
-  /** Runs the extractor (onnxruntime-node or tfjs); default tfjs on the current backend. */
-  runner?: FeatureRunner;
+/** Which views of which photos to read or compute, and how: everything a photo job needs. */
+export interface ViewSourceOptions {
   /** Directory of this cache key. */
   dir: string;
   evalPipeline: readonly TransformStep[];
@@ -83,11 +80,20 @@ export interface ExtractOptions {
    * rest: one pipeline that never drains between train and val photos.
    */
   plainViewOnly?: ReadonlySet<Sample>;
+  /** Worker threads for read + decode + transforms; in-process without one. */
+  pool?: TransformPool;
+  /** Photos in flight (posted, decoding, or decoded and not yet consumed). */
+  lookahead: number;
+}
+
+export interface ExtractOptions extends Omit<ViewSourceOptions, 'lookahead'> {
+  tf: Tf;
+  extractor: tfTypes.LayersModel;
+  /** Runs the extractor (onnxruntime-node or tfjs); default tfjs on the current backend. */
+  runner?: FeatureRunner;
   batchSize: number;
   concurrency: number;
   onSkip: (s: SkippedFile) => void;
-  /** Worker threads for decode + transforms; in-process without one. */
-  pool?: TransformPool;
   onBatch?: (done: number, total: number, cached: number) => void;
   signal?: AbortSignal;
 }
@@ -100,86 +106,72 @@ export interface ExtractStats {
 
 const EMPTY = new Float32Array(0);
 
-/** View id of the mirrored plain view (deterministic, so its cache file has no seed). */
-export const MIRROR_VIEW = -1;
-
-function cachePath(dir: string, hash: string, view: number, seed: number): string {
-  const name =
-    view === 0
-      ? `${hash}.v0.f32`
-      : view === MIRROR_VIEW
-        ? `${hash}.v0m.f32`
-        : `${hash}.s${seed}.v${view}.f32`;
-  return join(dir, hash.slice(0, 2), name);
-}
+export { MIRROR_VIEW };
 
 /** The views of one sample in row order: plain, mirrored plain, then the augmented ones. */
 export function viewIds(augViews: number, mirrorView = false): number[] {
   return [0, ...(mirrorView ? [MIRROR_VIEW] : []), ...Array.from({ length: augViews }, (_, i) => i + 1)];
 }
 
-/** One view of a sample: its cache file, and either its cached features or its model input. */
-interface View {
-  view: number;
-  path: string;
-  features?: Float32Array;
-  input?: Float32Array;
+type SampleViews =
+  | { sample: Sample; error: string }
+  | { sample: Sample; hash: string; views: PhotoViewResult[] };
+
+/** A stream of every sample's views, already started: see startViewSource. */
+export interface ViewSource {
+  samples: readonly Sample[];
+  options: ViewSourceOptions;
+  stream: AsyncIterator<SampleViews>;
+  /** Stops posting photos (a run that failed before consuming the stream). */
+  cancel(): Promise<void>;
 }
 
-type SampleViews = { sample: Sample; error: string } | { sample: Sample; hash: string; views: View[] };
-
-/** One sample's views: cached features where the cache has them, model inputs for the rest. */
-async function readViews(
+/** The view ids of `sample`: the plain view alone for val photos. */
+function viewsOf(
   sample: Sample,
-  o: ExtractOptions,
-  views: readonly number[],
-  mirrorPipeline: readonly TransformStep[],
-): Promise<SampleViews> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(sample.path);
-  } catch (error) {
-    return { sample, error: `cannot read file (${(error as NodeJS.ErrnoException).code ?? error})` };
-  }
-  const hash = createHash('sha256').update(bytes).digest('hex');
-  const found: View[] = [];
-  for (const v of views) {
-    const path = cachePath(o.dir, hash, v, o.seed);
-    if (existsSync(path)) {
-      const buf = await readFile(path);
-      found.push({
-        view: v,
-        path,
-        features: new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4).slice(),
-      });
-    } else found.push({ view: v, path });
-  }
-  const missing = found.filter((v) => !v.features);
-  if (missing.length > 0) {
-    const plainIndex = missing.findIndex((v) => v.view === 0);
-    const job: TransformJob = {
-      bytes,
+  o: Pick<ViewSourceOptions, 'plainViewOnly' | 'augViews' | 'mirrorView'>,
+): number[] {
+  return o.plainViewOnly?.has(sample) ? [0] : viewIds(o.augViews, o.mirrorView);
+}
+
+/**
+ * Starts reading every sample's views now: cached features where the cache has them, model
+ * inputs for the rest, decoded on the pool's workers `lookahead` photos ahead, in sample order.
+ * Started before the backbone is loaded, the workers decode while the main thread loads it.
+ */
+export function startViewSource(samples: readonly Sample[], o: ViewSourceOptions): ViewSource {
+  const mirrorPipeline: TransformStep[] = [...o.evalPipeline, { op: 'randomHorizontalFlip', p: 1 }];
+  const decode = decodeRuleForPipeline(o.evalPipeline);
+  const job = (sample: Sample): PhotoViewsJob => {
+    const ids = viewsOf(sample, o);
+    const plainIndex = ids.indexOf(0);
+    return {
       path: sample.path,
+      seed: o.seed,
       normalization: o.normalization,
       // Every view decodes at the size the eval pipeline needs: the rule the model stores.
-      decode: decodeRuleForPipeline(o.evalPipeline),
-      views: missing.map((v) => ({
-        view: v.view,
-        pipeline: v.view === 0 ? o.evalPipeline : v.view === MIRROR_VIEW ? mirrorPipeline : o.trainPipeline,
-        seed: viewSeed(o.seed, hash, v.view),
-        ...(v.view === MIRROR_VIEW && plainIndex >= 0 ? { mirrorOf: plainIndex } : {}),
+      ...(decode ? { decode } : {}),
+      cacheDir: o.dir,
+      views: ids.map((view) => ({
+        view,
+        pipeline: view === 0 ? o.evalPipeline : view === MIRROR_VIEW ? mirrorPipeline : o.trainPipeline,
+        ...(view === MIRROR_VIEW && plainIndex >= 0 ? { mirrorOf: plainIndex } : {}),
       })),
     };
-    const pending = o.pool ? o.pool.run(job) : runTransformJob(job);
-    // The backbone will be needed: open its runtime while the decoders start on this photo.
-    o.runner?.prepare?.();
-    const result = await pending;
-    if ('error' in result) return { sample, error: result.error };
-    missing.forEach((v, i) => {
-      v.input = result.inputs[i];
-    });
-  }
-  return { sample, hash, views: found };
+  };
+  const read = async (sample: Sample): Promise<SampleViews> => {
+    const result = await (o.pool ? o.pool.run(job(sample)) : runPhotoViewsJob(job(sample)));
+    return 'error' in result ? { sample, error: result.error } : { sample, ...result };
+  };
+  const stream = startPrefetchMap(samples, read, o.lookahead);
+  return {
+    samples,
+    options: o,
+    stream,
+    async cancel() {
+      await stream.return?.(undefined);
+    },
+  };
 }
 
 /** A view whose features the backbone still has to compute. */
@@ -248,6 +240,8 @@ function backboneQueue(
 export async function extractFeatures(
   samples: readonly Sample[],
   o: ExtractOptions,
+  /** The views, if a caller started reading them early (startViewSource with `o`'s options). */
+  source?: ViewSource,
 ): Promise<{ rows: FeatureRow[]; stats: ExtractStats }> {
   const runner = o.runner ?? tfjsFeatureRunner(o.tf, o.extractor);
   const rows: FeatureRow[] = [];
@@ -258,26 +252,24 @@ export async function extractFeatures(
   ];
   const plane = width * height * 3;
   const views = viewIds(o.augViews, o.mirrorView);
-  const plainOnly = [0];
-  const viewsOf = (sample: Sample): number[] => (o.plainViewOnly?.has(sample) ? plainOnly : views);
-  const mirrorPipeline: TransformStep[] = [...o.evalPipeline, { op: 'randomHorizontalFlip', p: 1 }];
   const queue = backboneQueue(runner, plane, o.batchSize, rows, stats);
   let done = 0;
-  const totalViews = samples.reduce((sum, sample) => sum + viewsOf(sample).length, 0);
+  const totalViews = samples.reduce((sum, sample) => sum + viewsOf(sample, o).length, 0);
   // Enough images in flight to keep the decoders busy while a batch runs through the backbone.
-  const lookahead = Math.max(o.concurrency, 2 * Math.ceil(o.batchSize / views.length));
-  const loaded = prefetchMap(
-    samples,
-    (sample) => readViews(sample, o, viewsOf(sample), mirrorPipeline),
-    lookahead,
-  );
+  const { stream } =
+    source ??
+    startViewSource(samples, {
+      ...o,
+      lookahead: Math.max(o.concurrency, 2 * Math.ceil(o.batchSize / views.length)),
+    });
   let failure: unknown;
   try {
-    for await (const item of loaded) {
+    for (let next = await stream.next(); !next.done; next = await stream.next()) {
+      const item = next.value;
       if (o.signal?.aborted) break;
       if ('error' in item) {
         o.onSkip({ path: item.sample.path, reason: item.error ?? 'unknown error' });
-        done += viewsOf(item.sample).length;
+        done += viewsOf(item.sample, o).length;
         continue;
       }
       for (const v of item.views) {
@@ -287,7 +279,9 @@ export async function extractFeatures(
           rows.push({ ...row, features: v.features });
         } else {
           stats.misses++;
-          await queue.add({ row, input: v.input!, path: v.path });
+          // The backbone will be needed: open its runtime now (a fully cached run never does).
+          if (stats.misses === 1) runner.prepare?.();
+          await queue.add({ row, input: v.input!, path: v.cachePath });
         }
         done++;
       }
@@ -296,6 +290,8 @@ export async function extractFeatures(
     await queue.flush();
   } catch (error) {
     failure = error;
+  } finally {
+    await stream.return?.(undefined);
   }
   // Settle everything started, even after a failure: no cache write lands after we return.
   await queue.settle(failure);

@@ -40,17 +40,24 @@ export interface RunModels {
   dispose(): void;
 }
 
-export async function loadModels(
+/** The run's backbone on disk (downloaded on first use): before anything loads it. */
+export function resolveRunBackbone(
   options: ResolvedTrainOptions,
-  numClasses: number,
   onDownload?: (progress: DownloadProgress) => void,
-): Promise<RunModels> {
-  const backend = await selectBackend(options.backend);
-  const tf = backend.tf;
-  const backbone = await resolveBackbone(options.backbone, {
+): Promise<ResolvedBackbone> {
+  return resolveBackbone(options.backbone, {
     ...(options.featureLayer ? { featureLayer: options.featureLayer } : {}),
     ...(onDownload ? { onProgress: onDownload } : {}),
   });
+}
+
+export async function loadModels(
+  options: ResolvedTrainOptions,
+  backbone: ResolvedBackbone,
+  numClasses: number,
+): Promise<RunModels> {
+  const backend = await selectBackend(options.backend);
+  const tf = backend.tf;
   const backboneModel = await loadLayersModelFromDir(tf, backbone.modelJson);
   let extractor: tfTypes.LayersModel;
   let size: { width: number; height: number };

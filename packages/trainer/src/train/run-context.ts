@@ -11,13 +11,16 @@ import type { ExtractStats } from './features.js';
 import { type FitProgress, freshProgress } from './fit.js';
 import type { RunData } from './load-data.js';
 import type { RunModels } from './load-models.js';
-import type { TrainPhase } from './options.js';
+import type { ResolvedTrainOptions, TrainPhase } from './options.js';
 import type { ResolvedRun } from './resolve-run.js';
 import type { WarmStartSummary } from './results.js';
 import { savedOptions, writeRunState } from './run-state.js';
+import { discardEarlyViews, type EarlyViews, earlyViewsMatch } from './run-views.js';
 
 export interface TrainRun extends ResolvedRun, RunData {
   models: RunModels;
+  /** The features strategy's hand-over of the views started early (see StrategyContext). */
+  takeEarlyViews(): EarlyViews | undefined;
   /** features and freeze: the backbone never changes, so .state/ keeps head weights only. */
   frozen: boolean;
   concurrency: number;
@@ -35,8 +38,14 @@ export interface TrainRun extends ResolvedRun, RunData {
   dispose(): void;
 }
 
-export async function openRun(resolved: ResolvedRun, data: RunData, models: RunModels): Promise<TrainRun> {
+export async function openRun(
+  resolved: ResolvedRun,
+  data: RunData,
+  models: RunModels,
+  earlyViews?: EarlyViews,
+): Promise<TrainRun> {
   const { options, state, runDir } = resolved;
+  let early = earlyViews;
   const frozen = options.mode !== 'finetune';
   const best = new BestWeights(models, frozen, runDir);
   const run: TrainRun = {
@@ -44,7 +53,7 @@ export async function openRun(resolved: ResolvedRun, data: RunData, models: RunM
     ...data,
     models,
     frozen,
-    concurrency: options.concurrency || defaultConcurrency(),
+    concurrency: runConcurrency(options),
     progress: state
       ? {
           epochsDone: state.epochsDone,
@@ -60,7 +69,16 @@ export async function openRun(resolved: ResolvedRun, data: RunData, models: RunM
     previousSeconds: state?.elapsedSeconds ?? 0,
     ...(options.mode === 'finetune' && options.warmStart ? { phase: 'finetune' as const } : {}),
     ...(state?.warmStart ? { warmStart: state.warmStart } : {}),
+    takeEarlyViews() {
+      const taken = early;
+      early = undefined;
+      if (taken && earlyViewsMatch(taken, models.pipelines)) return taken;
+      void discardEarlyViews(taken);
+      return undefined;
+    },
     dispose() {
+      void discardEarlyViews(early);
+      early = undefined;
       best.dispose();
       models.dispose();
     },
@@ -72,6 +90,11 @@ export async function openRun(resolved: ResolvedRun, data: RunData, models: RunM
     throw error;
   }
   return run;
+}
+
+/** Photos a run reads at once: --concurrency, else two per core. */
+export function runConcurrency(options: ResolvedTrainOptions): number {
+  return options.concurrency || defaultConcurrency();
 }
 
 export function elapsedSeconds(run: TrainRun): number {

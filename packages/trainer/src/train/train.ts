@@ -4,6 +4,7 @@
  *
  *   1. resolve-run.ts   options, or a resumed run's saved options and state
  *   2. load-data.ts     the labelled photos, split, and the log of skipped files
+ *      run-views.ts     features mode: the photos start decoding on worker threads already
  *   3. load-models.ts   backend, pretrained backbone cut at its feature layer, head, classifier
  *   4. run-context.ts   the run as one value; a resumed run's weights (checkpoints.ts)
  *   5. fit-run.ts       the mode's strategy (modes/) through the shared fit loop (fit.ts) with its
@@ -17,24 +18,31 @@
  */
 import { fitRun } from './fit-run.js';
 import { loadRunData } from './load-data.js';
-import { loadModels } from './load-models.js';
+import { loadModels, resolveRunBackbone } from './load-models.js';
 import type { TrainOptions } from './options.js';
 import { finishRun, writeRunOutputs } from './outputs.js';
 import { resolveRun } from './resolve-run.js';
 import type { TrainResult } from './results.js';
-import { openRun } from './run-context.js';
+import { openRun, runConcurrency } from './run-context.js';
+import { discardEarlyViews, startEarlyViews } from './run-views.js';
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const resolved = await resolveRun(options);
   const data = await loadRunData(resolved.options, resolved.emit);
-  const models = await loadModels(resolved.options, data.dataset.labels.length, options.onDownload);
-  const run = await openRun(resolved, data, models);
+  const backbone = await resolveRunBackbone(resolved.options, options.onDownload);
+  const early = await startEarlyViews(resolved.options, data, backbone, runConcurrency(resolved.options));
+  const run = await loadModels(resolved.options, backbone, data.dataset.labels.length)
+    .then((models) => openRun(resolved, data, models, early))
+    .catch(async (error: unknown) => {
+      await discardEarlyViews(early);
+      throw error;
+    });
   let outcome: Awaited<ReturnType<typeof writeRunOutputs>>;
   try {
     run.emit({
       type: 'start',
       mode: run.options.mode,
-      backend: models.backend.description,
+      backend: run.models.backend.description,
       labels: data.dataset.labels,
       trainCount: data.dataset.train.length,
       valCount: data.dataset.val.length,

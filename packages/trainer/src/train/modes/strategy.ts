@@ -12,6 +12,7 @@ import type { RunModels } from '../load-models.js';
 import type { TrainEvent } from '../options.js';
 import type { ValPrediction } from '../results.js';
 import { RunDirError } from '../run-state.js';
+import type { EarlyViews } from '../run-views.js';
 import type { StepPlan, TrainBatch, TrainStep } from '../train-step.js';
 
 /** One batch, as a mode yields it (train-step.ts defines it: the step is what consumes it). */
@@ -55,6 +56,11 @@ export interface StrategyContext {
   concurrency: number;
   emit: (event: TrainEvent) => void;
   log: (message: string) => void;
+  /**
+   * features mode: the views train() started reading before the backbone loaded (run-views.ts),
+   * handed over once; undefined when there are none or they do not match the loaded backbone.
+   */
+  takeEarlyViews?(): EarlyViews | undefined;
 }
 
 export function assertSomethingToTrain(trainCount: number, valCount: number): void {
