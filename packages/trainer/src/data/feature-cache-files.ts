@@ -4,8 +4,7 @@
  * of its cache key (features.ts). Shared by the main thread and the transform workers, which look
  * the files up themselves so that a photo's bytes are read and hashed once, off the main thread.
  */
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** View id of the mirrored plain view (deterministic, so its cache file has no seed). */
@@ -21,9 +20,9 @@ export function featureCachePath(dir: string, hash: string, view: number, seed: 
   return join(dir, hash.slice(0, 2), name);
 }
 
-/** The cached features at `path`, or undefined when the cache has none. */
-export async function readCachedFeatures(path: string): Promise<Float32Array | undefined> {
+/** The cached features at `path`, or undefined when the cache has none (read synchronously). */
+export function readCachedFeatures(path: string): Float32Array | undefined {
   if (!existsSync(path)) return undefined;
-  const buf = await readFile(path);
+  const buf = readFileSync(path);
   return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
 }

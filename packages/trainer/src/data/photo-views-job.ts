@@ -6,7 +6,7 @@
  * the backbone (~0.6 s of main-thread work) are decoded while it does.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import type { DecodeRule, Normalization, TransformStep } from '@ferry/core';
 import { featureCachePath, readCachedFeatures } from './feature-cache-files.js';
 import { viewSeed } from './loader.js';
@@ -44,7 +44,9 @@ export type PhotoViewsResult = { hash: string; views: PhotoViewResult[] } | { er
 export async function runPhotoViewsJob(job: PhotoViewsJob): Promise<PhotoViewsResult> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(job.path);
+    // Synchronous reads: a worker runs one job at a time, and awaiting each read of a warm run
+    // (photo + cached features) left it waiting on the thread pool more than working.
+    bytes = readFileSync(job.path);
   } catch (error) {
     return { error: `cannot read file (${(error as NodeJS.ErrnoException).code ?? error})` };
   }
@@ -52,7 +54,7 @@ export async function runPhotoViewsJob(job: PhotoViewsJob): Promise<PhotoViewsRe
   const views: PhotoViewResult[] = [];
   for (const v of job.views) {
     const cachePath = featureCachePath(job.cacheDir, hash, v.view, job.seed);
-    const features = await readCachedFeatures(cachePath);
+    const features = readCachedFeatures(cachePath);
     views.push({ view: v.view, cachePath, ...(features ? { features } : {}) });
   }
   const missing = job.views.flatMap((v, i) => (views[i]!.features ? [] : [{ v, i }]));
