@@ -65,6 +65,19 @@ export const RUN_OUTPUTS: RunOutput[] = [
   },
 ];
 
+/**
+ * Loads what the outputs need — libvips (sharp) for report.html's thumbnails, the ONNX exporter
+ * — while the run fits: loading sharp alone is ~70 ms of main-thread work that the features
+ * stage, waiting for decoded photos, has to spare and the outputs stage would add to the run.
+ */
+export function prepareRunOutputs(run: TrainRun): Promise<void> {
+  const loads: Promise<unknown>[] = [];
+  if (run.options.report) loads.push(import('sharp'));
+  if (run.options.exportOnnx) loads.push(import('../export/index.js'));
+  // A failed load shows where the module is used (report.html, the export), with its handling.
+  return Promise.allSettled(loads).then(() => undefined);
+}
+
 /** The result of the fit as train() returns it. */
 export function runResult(run: TrainRun): TrainResult {
   const { progress, warmStart } = run;

@@ -20,7 +20,7 @@ import { fitRun } from './fit-run.js';
 import { loadRunData } from './load-data.js';
 import { loadModels, resolveRunBackbone } from './load-models.js';
 import type { TrainOptions } from './options.js';
-import { finishRun, writeRunOutputs } from './outputs.js';
+import { finishRun, prepareRunOutputs, writeRunOutputs } from './outputs.js';
 import { resolveRun } from './resolve-run.js';
 import type { TrainResult } from './results.js';
 import { openRun, runConcurrency } from './run-context.js';
@@ -47,7 +47,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       trainCount: data.dataset.train.length,
       valCount: data.dataset.val.length,
     });
+    const outputsLoaded = prepareRunOutputs(run);
     await fitRun(run);
+    await outputsLoaded;
     outcome = await writeRunOutputs(run);
   } finally {
     run.dispose();
