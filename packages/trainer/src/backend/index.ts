@@ -13,7 +13,7 @@
  * Neither native package is a dependency: they are imported dynamically, and tests inject the
  * importer to exercise every branch without them.
  */
-import * as tf from '@tensorflow/tfjs';
+
 import {
   findMissingLibraries,
   type LibrarySearch,
@@ -29,6 +29,7 @@ import {
   noGpuMessage,
   notInstalledMessage,
 } from './errors.js';
+import { tf } from './tfjs.js';
 import { systemVulkanProbe, type VulkanProbe } from './vulkan.js';
 import { activateWasm } from './wasm.js';
 import { activateWebGpu, type ImportModule } from './webgpu.js';

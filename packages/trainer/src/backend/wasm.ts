@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
 import type * as tfNamespace from '@tensorflow/tfjs';
+import { loadTfjsWasm } from '../commonjs-packages.js';
 import { registerWasmGradientKernels } from './wasm-gradients/register.js';
 
 type Tf = typeof tfNamespace;
@@ -20,7 +21,7 @@ export function wasmBinaryDirectory(): string {
 let wasmPathsSet = false;
 
 export async function activateWasm(tf: Tf): Promise<void> {
-  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  const wasm = loadTfjsWasm();
   if (!wasmPathsSet) {
     wasm.setWasmPaths(wasmBinaryDirectory());
     wasmPathsSet = true;

@@ -22,6 +22,7 @@ import {
   jpegScaleDenominator,
   readImageHeader,
 } from '@ferry/core';
+import { loadSharp } from '../commonjs-packages.js';
 
 /** Refuse decompression bombs: core's CLI limit (64 MP) is far above any photo a classifier needs. */
 export const MAX_INPUT_PIXELS = CLI_MAX_PIXELS;
@@ -59,7 +60,7 @@ export async function decodeImageBuffer(
     const jpeg = await decodeJpegWithLibjpeg(bytes, rule);
     if (jpeg) return jpeg;
     // Imported on first use: a run whose photos are all JPEGs never loads libvips.
-    const { default: sharp } = await import('sharp');
+    const sharp = loadSharp();
     const { data, info } = await sharp(bytes, { failOn: 'error', limitInputPixels: MAX_INPUT_PIXELS })
       .rotate()
       .flatten({ background: { r: 255, g: 255, b: 255 } })

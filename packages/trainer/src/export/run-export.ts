@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type ModelSpec, ModelSpecError, parseModelSpec } from '@ferry/core';
 import type * as tfTypes from '@tensorflow/tfjs';
+import { loadTfjs } from '../commonjs-packages.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { loadLayersModelFromDir, ModelFileError } from '../io/layers-model-io.js';
 import { OpenSetParamsError, readOpenSetParams } from '../ood/store.js';
@@ -41,7 +42,7 @@ type Tf = typeof tfTypes;
 
 /** Plain tfjs is enough to read weights; reuse whatever backend the process already set up. */
 export async function loadTfForExport(): Promise<Tf> {
-  const tf = await import('@tensorflow/tfjs');
+  const tf = loadTfjs();
   // Reading weights needs no speed: keep tfjs' "install tfjs-node" banner out of CLI output.
   tf.env().set('PROD', true);
   await tf.ready();

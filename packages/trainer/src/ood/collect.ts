@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { ModelSpec } from '@ferry/core';
 import type * as tfTypes from '@tensorflow/tfjs';
+import { loadOnnxruntime } from '../commonjs-packages.js';
 import type { Sample } from '../data/dataset.js';
 import { defaultConcurrency, loadSamples, type SkippedFile, stackInputs } from '../data/loader.js';
 import { batches } from '../data/prefetch.js';
@@ -49,7 +50,7 @@ export async function openPhotoScorer(
   } finally {
     model.dispose();
   }
-  const ort = await import('onnxruntime-node');
+  const ort = loadOnnxruntime();
   const session = await ort.InferenceSession.create(bytes, {
     executionProviders: ['cpu'],
     intraOpNumThreads: availableParallelism(),

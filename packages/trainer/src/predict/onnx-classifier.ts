@@ -5,7 +5,10 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { type Classifier, createClassifier, type ModelSpec, readModelSpecFromOnnx } from '@ferry/core';
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
+import { loadOnnxruntime } from '../commonjs-packages.js';
+
+const ort = loadOnnxruntime();
 
 export class ModelLoadError extends Error {
   override name = 'ModelLoadError';
@@ -44,7 +47,7 @@ export async function loadOnnxClassifier(
   } catch (error) {
     throw new ModelLoadError(`${source} is not a Ferry ONNX model: ${(error as Error).message}`);
   }
-  let session: ort.InferenceSession;
+  let session: Ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all' });
   } catch (error) {

@@ -19,6 +19,7 @@ import {
   softmaxWithTemperature,
   type TransformStep,
 } from '@ferry/core';
+import { loadSharp } from '../commonjs-packages.js';
 import { type Dataset, displayPath, type Sample } from '../data/dataset.js';
 import { decodeImageFile } from '../data/decode.js';
 import { type PlainView, pickPipeline } from '../data/loader.js';
@@ -43,7 +44,7 @@ const REPORT_DECODES_IN_FLIGHT = 4;
 async function thumbnail(image: Image): Promise<string> {
   const small = resize(image, THUMB, Math.max(1, Math.round((THUMB * image.height) / image.width)));
   // Imported here, not at the top: `ferry train` starts without loading libvips.
-  const { default: sharp } = await import('sharp');
+  const sharp = loadSharp();
   const jpeg = await sharp(Buffer.from(small.data), {
     raw: { width: small.width, height: small.height, channels: 3 },
   })

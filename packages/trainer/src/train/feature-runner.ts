@@ -10,6 +10,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { FERRY_VERSION } from '@ferry/core';
 import type * as tfTypes from '@tensorflow/tfjs';
+import { loadOnnxruntime } from '../commonjs-packages.js';
 import { convertLayersModelToOnnx } from '../export/convert.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 
@@ -79,7 +80,7 @@ export async function onnxFeatureRunner(o: FeatureRunnerOptions): Promise<Featur
     bytes = convertLayersModelToOnnx(o.extractor, { kind: 'features' }).bytes;
     await writeFileAtomic(path, bytes);
   }
-  const ort = await import('onnxruntime-node');
+  const ort = loadOnnxruntime();
   const session = await ort.InferenceSession.create(bytes, {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',

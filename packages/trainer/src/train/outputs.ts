@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { createModelSpec, FERRY_VERSION, type ModelSpec } from '@ferry/core';
 import type * as tfTypes from '@tensorflow/tfjs';
+import { loadSharp } from '../commonjs-packages.js';
 import { type Dataset, describeBalance, displayPath } from '../data/dataset.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { fitRunOpenSet } from '../ood/fit-for-run.js';
@@ -72,7 +73,7 @@ export const RUN_OUTPUTS: RunOutput[] = [
  */
 export function prepareRunOutputs(run: TrainRun): Promise<void> {
   const loads: Promise<unknown>[] = [];
-  if (run.options.report) loads.push(import('sharp'));
+  if (run.options.report) loads.push(Promise.resolve().then(loadSharp));
   if (run.options.exportOnnx) loads.push(import('../export/index.js'));
   // A failed load shows where the module is used (report.html, the export), with its handling.
   return Promise.allSettled(loads).then(() => undefined);

@@ -7,8 +7,10 @@
  * The patch matrix is transposed with the wasm Transpose kernel first because BatchMatMul with
  * transposeA leaves XNNPACK's fast path (measured: see bench/finetune-step.mjs notes).
  */
-import * as tf from '@tensorflow/tfjs';
+
+import type * as Tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { tf } from '../tfjs.js';
 import {
   convInfo,
   heapF32,
@@ -90,7 +92,7 @@ export function conv2DBackpropFilter(args: KernelArgs): TensorInfo {
   return dW;
 }
 
-export const conv2DBackpropFilterConfig: tf.KernelConfig = {
+export const conv2DBackpropFilterConfig: Tf.KernelConfig = {
   kernelName: tf.Conv2DBackpropFilter,
   backendName: 'wasm',
   kernelFunc: conv2DBackpropFilter,

@@ -5,8 +5,10 @@
  * pointwise, so this is most of the backward pass through its convs. Every other geometry goes
  * to the stock kernel, kept when this one is registered.
  */
-import * as tf from '@tensorflow/tfjs';
+
+import type * as Tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { tf } from '../tfjs.js';
 import {
   convInfo,
   type KernelArgs,
@@ -24,10 +26,10 @@ interface Attrs {
   inputShape: [number, number, number, number];
 }
 
-let stockKernel: tf.KernelFunc | undefined;
+let stockKernel: Tf.KernelFunc | undefined;
 
 /** Remembers the backend's own kernel for the geometries this one does not handle. */
-export function setStockConv2DBackpropInput(kernel: tf.KernelFunc): void {
+export function setStockConv2DBackpropInput(kernel: Tf.KernelFunc): void {
   stockKernel = kernel;
 }
 
@@ -71,7 +73,7 @@ export function conv2DBackpropInput(args: KernelArgs): TensorInfo {
   return dx;
 }
 
-export const conv2DBackpropInputConfig: tf.KernelConfig = {
+export const conv2DBackpropInputConfig: Tf.KernelConfig = {
   kernelName: tf.Conv2DBackpropInput,
   backendName: 'wasm',
   kernelFunc: conv2DBackpropInput,

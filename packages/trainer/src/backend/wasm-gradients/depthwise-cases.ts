@@ -2,7 +2,8 @@
  * Depthwise-conv geometries shared by the two depthwise kernel tests: stride 1/2, same/valid/
  * explicit padding, odd sizes, channel multipliers 1-3 and a dilated filter.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as Tf from '@tensorflow/tfjs';
+import { tf } from '../tfjs.js';
 import { seededValues } from './gradient-check.js';
 
 export interface DepthwiseCase {
@@ -41,7 +42,7 @@ export const depthwiseCases: DepthwiseCase[] = [
  * undilated conv with a zero-inserted filter and samples its dW at the real taps, while the
  * subject (wasm) runs the two kernels directly with the dilation attribute.
  */
-export function depthwiseGradients(c: DepthwiseCase, seed: number, reference: boolean): () => tf.Tensor[] {
+export function depthwiseGradients(c: DepthwiseCase, seed: number, reference: boolean): () => Tf.Tensor[] {
   return () => {
     const x = tf.tensor4d(seededValues(tf.util.sizeFromShape(c.x), seed), c.x);
     const w = tf.tensor4d(seededValues(tf.util.sizeFromShape(c.w), seed + 1), c.w);
@@ -57,7 +58,7 @@ export function depthwiseGradients(c: DepthwiseCase, seed: number, reference: bo
           ...attrs,
           inputShape: c.x,
         },
-      ) as tf.Tensor;
+      ) as Tf.Tensor;
       const dw = tf.engine().runKernel(
         tf.DepthwiseConv2dNativeBackpropFilter,
         { x, dy: probe },
@@ -65,32 +66,32 @@ export function depthwiseGradients(c: DepthwiseCase, seed: number, reference: bo
           ...attrs,
           filterShape: c.w,
         },
-      ) as tf.Tensor;
+      ) as Tf.Tensor;
       return [dx, dw];
     }
     const [fh, fw, inC, mult] = c.w;
     const dilated = dilation === 1 ? w : zeroInserted(w, dilation);
-    const [dx, dwFull] = tf.grads((xi: tf.Tensor, wi: tf.Tensor) =>
+    const [dx, dwFull] = tf.grads((xi: Tf.Tensor, wi: Tf.Tensor) =>
       tf
-        .depthwiseConv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, c.strides, c.pad)
+        .depthwiseConv2d(xi as Tf.Tensor4D, wi as Tf.Tensor4D, c.strides, c.pad)
         .mul(probe)
         .sum(),
     )([x, dilated]);
     const dw =
       dilation === 1
-        ? (dwFull as tf.Tensor)
+        ? (dwFull as Tf.Tensor)
         : tf.stridedSlice(
-            dwFull as tf.Tensor,
+            dwFull as Tf.Tensor,
             [0, 0, 0, 0],
             [fh, fw, inC, mult].map((v, i) => (i < 2 ? (v - 1) * dilation + 1 : v)),
             [dilation, dilation, 1, 1],
           );
-    return [dx as tf.Tensor, dw];
+    return [dx as Tf.Tensor, dw];
   };
 }
 
 /** The (k-1)*d+1 filter with zeros between taps that an undilated conv treats as dilation d. */
-function zeroInserted(w: tf.Tensor4D, d: number): tf.Tensor4D {
+function zeroInserted(w: Tf.Tensor4D, d: number): Tf.Tensor4D {
   const [fh, fw, inC, mult] = w.shape;
   const big = tf.buffer([(fh - 1) * d + 1, (fw - 1) * d + 1, inC, mult], 'float32');
   const values = w.arraySync();
@@ -101,5 +102,5 @@ function zeroInserted(w: tf.Tensor4D, d: number): tf.Tensor4D {
       });
     });
   });
-  return big.toTensor() as tf.Tensor4D;
+  return big.toTensor() as Tf.Tensor4D;
 }

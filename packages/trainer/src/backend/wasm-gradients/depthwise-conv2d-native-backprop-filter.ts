@@ -6,8 +6,10 @@
  * one pass over dy in JS with the innermost loop running along contiguous channels, reading the
  * wasm heap without copies and accumulating in float64 (sums run over b*oh*ow terms).
  */
-import * as tf from '@tensorflow/tfjs';
+
+import type * as Tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { tf } from '../tfjs.js';
 import { convInfo, heapF32, type KernelArgs, type Pad, type TensorInfo } from './kernel-support.js';
 
 interface Attrs {
@@ -69,7 +71,7 @@ export function depthwiseConv2dNativeBackpropFilter(args: KernelArgs): TensorInf
   return result;
 }
 
-export const depthwiseConv2dNativeBackpropFilterConfig: tf.KernelConfig = {
+export const depthwiseConv2dNativeBackpropFilterConfig: Tf.KernelConfig = {
   kernelName: tf.DepthwiseConv2dNativeBackpropFilter,
   backendName: 'wasm',
   kernelFunc: depthwiseConv2dNativeBackpropFilter,

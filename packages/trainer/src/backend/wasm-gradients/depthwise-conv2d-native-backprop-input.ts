@@ -5,8 +5,10 @@
  * Written as a scatter (not a gather over the transposed conv) so strides need no zero-dilated copy
  * of dy; the innermost loop runs along contiguous channels of both dy and W.
  */
-import * as tf from '@tensorflow/tfjs';
+
+import type * as Tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { tf } from '../tfjs.js';
 import { convInfo, heapF32, type KernelArgs, type Pad, type TensorInfo } from './kernel-support.js';
 
 interface Attrs {
@@ -68,7 +70,7 @@ export function depthwiseConv2dNativeBackpropInput(args: KernelArgs): TensorInfo
   return result;
 }
 
-export const depthwiseConv2dNativeBackpropInputConfig: tf.KernelConfig = {
+export const depthwiseConv2dNativeBackpropInputConfig: Tf.KernelConfig = {
   kernelName: tf.DepthwiseConv2dNativeBackpropInput,
   backendName: 'wasm',
   kernelFunc: depthwiseConv2dNativeBackpropInput,

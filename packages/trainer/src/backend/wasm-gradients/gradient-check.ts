@@ -3,7 +3,8 @@
  * are. Used by the kernel tests (wasm vs the reference cpu backend) and handy when debugging a
  * kernel by hand. Inputs come from a seeded generator so both backends see identical numbers.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as Tf from '@tensorflow/tfjs';
+import { tf } from '../tfjs.js';
 
 /** Deterministic values in [-1, 1) (mulberry32), so a failing case can be replayed exactly. */
 export function seededValues(count: number, seed: number): Float32Array {
@@ -20,7 +21,7 @@ export function seededValues(count: number, seed: number): Float32Array {
 }
 
 /** Switches to `backend`, runs `compute` in a tidy scope and downloads every result. */
-export async function runOnBackend(backend: string, compute: () => tf.Tensor[]): Promise<Float32Array[]> {
+export async function runOnBackend(backend: string, compute: () => Tf.Tensor[]): Promise<Float32Array[]> {
   if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} failed to initialise`);
   await tf.ready();
   const tensors = tf.tidy(compute);

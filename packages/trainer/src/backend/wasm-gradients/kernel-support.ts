@@ -3,13 +3,15 @@
  * runs in XNNPACK/SIMD code instead of JS), zero-copy views of wasm heap memory, and conv geometry
  * from tfjs's own `computeConv2DInfo` so padding/stride rounding matches the cpu backend exactly.
  */
-import * as tf from '@tensorflow/tfjs';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
-export type TensorInfo = tf.TensorInfo;
-export type NamedAttrMap = tf.NamedAttrMap;
+import type * as Tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { tf } from '../tfjs.js';
+
+export type TensorInfo = Tf.TensorInfo;
+export type NamedAttrMap = Tf.NamedAttrMap;
 /** What tfjs passes to a kernelFunc (its backend typed loosely; ours is always BackendWasm). */
-export type KernelArgs = Parameters<tf.KernelFunc>[0];
+export type KernelArgs = Parameters<Tf.KernelFunc>[0];
 
 /** Runs a kernel already registered for 'wasm' (e.g. BatchMatMul) on tensor infos, no engine. */
 export function runWasmKernel(
@@ -39,7 +41,7 @@ export function heapF32(backend: BackendWasm, info: TensorInfo): Float32Array {
   return backend.typedArrayFromHeap(info) as Float32Array;
 }
 
-export type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+export type Pad = 'valid' | 'same' | number | Tf.backend_util.ExplicitPadding;
 
 /** Geometry of an NHWC conv; throws a clear error for NCHW, which Ferry never produces. */
 export function convInfo(
@@ -51,7 +53,7 @@ export function convInfo(
   dimRoundingMode: 'floor' | 'round' | 'ceil' | undefined,
   depthwise: boolean,
   dataFormat: string | undefined,
-): tf.backend_util.Conv2DInfo {
+): Tf.backend_util.Conv2DInfo {
   if (dataFormat !== undefined && dataFormat !== 'NHWC') {
     throw new Error(`wasm gradient kernels support NHWC only, got dataFormat=${dataFormat}`);
   }

@@ -4,14 +4,15 @@
  * Idempotent: tfjs throws on a duplicate registration, and both the backend selector and tests
  * may call this.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as Tf from '@tensorflow/tfjs';
+import { tf } from '../tfjs.js';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputConfig, setStockConv2DBackpropInput } from './conv2d-backprop-input.js';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-conv2d-native-backprop-filter.js';
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-conv2d-native-backprop-input.js';
 import { tileConfig } from './tile.js';
 
-export const WASM_GRADIENT_KERNELS: readonly tf.KernelConfig[] = [
+export const WASM_GRADIENT_KERNELS: readonly Tf.KernelConfig[] = [
   conv2DBackpropFilterConfig,
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
@@ -21,7 +22,7 @@ export const WASM_GRADIENT_KERNELS: readonly tf.KernelConfig[] = [
  * Kernels the wasm backend has but too slowly for training; replaced (numbers in each file and in
  * bench/finetune-step.mjs's --profile output).
  */
-export const WASM_KERNEL_REPLACEMENTS: readonly tf.KernelConfig[] = [tileConfig, conv2DBackpropInputConfig];
+export const WASM_KERNEL_REPLACEMENTS: readonly Tf.KernelConfig[] = [tileConfig, conv2DBackpropInputConfig];
 
 export function registerWasmGradientKernels(): void {
   for (const config of WASM_GRADIENT_KERNELS) {

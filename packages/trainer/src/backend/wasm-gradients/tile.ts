@@ -5,8 +5,10 @@
  * the step. This version copies whole rows and then doubles blocks with `copyWithin`, which runs
  * at memcpy speed. Same semantics (any rank, float32/int32/bool).
  */
-import * as tf from '@tensorflow/tfjs';
+
+import type * as Tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { tf } from '../tfjs.js';
 import type { KernelArgs, TensorInfo } from './kernel-support.js';
 
 type Heap = Float32Array | Int32Array | Uint8Array;
@@ -62,4 +64,4 @@ export function tile(args: KernelArgs): TensorInfo {
   return result;
 }
 
-export const tileConfig: tf.KernelConfig = { kernelName: tf.Tile, backendName: 'wasm', kernelFunc: tile };
+export const tileConfig: Tf.KernelConfig = { kernelName: tf.Tile, backendName: 'wasm', kernelFunc: tile };
