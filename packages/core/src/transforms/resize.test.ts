@@ -285,9 +285,10 @@ describe('resize against a plain reference', () => {
         const src = noise(sw, sh, ch);
         const fast = resize(src, w, h);
         const plain = referenceResize(src, w, h);
-        expect(Buffer.from(fast.data).equals(Buffer.from(plain.data)), `${sw}x${sh} -> ${w}x${h}, ${ch} ch`).toBe(
-          true,
-        );
+        expect(
+          Buffer.from(fast.data).equals(Buffer.from(plain.data)),
+          `${sw}x${sh} -> ${w}x${h}, ${ch} ch`,
+        ).toBe(true);
       }
   });
 });
