@@ -37,6 +37,8 @@ export async function saveLastWeights(models: CheckpointModels, runDir: string, 
  */
 export class BestWeights {
   private head: tfTypes.Tensor[] | undefined;
+  /** A frozen run's best head changed since .state/best-head was written. */
+  private unsaved = false;
 
   constructor(
     private readonly models: CheckpointModels,
@@ -52,7 +54,24 @@ export class BestWeights {
     }
     this.models.tf.dispose(this.head ?? []);
     this.head = this.models.head.getWeights().map((w) => w.clone());
-    if (this.runDir) await saveLayersModelToDir(this.models.head, statePath(this.runDir, 'best-head'));
+    // Written with the state that names it (persist, from saveProgress), not at once: the state
+    // is saved at most once a second, and .state/ must hold a best head and a state that agree.
+    this.unsaved = true;
+  }
+
+  /** Writes the kept best head to .state/best-head if it changed since the last write. */
+  async persist(): Promise<void> {
+    if (!this.frozen || !this.runDir || !this.unsaved || !this.head) return;
+    const { head, tf } = this.models;
+    const current = head.getWeights().map((w) => w.clone());
+    head.setWeights(this.head);
+    try {
+      await saveLayersModelToDir(head, statePath(this.runDir, 'best-head'));
+    } finally {
+      head.setWeights(current);
+      tf.dispose(current);
+    }
+    this.unsaved = false;
   }
 
   adopt(weights: tfTypes.Tensor[]): void {

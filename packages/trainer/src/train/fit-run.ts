@@ -1,11 +1,11 @@
 /**
  * Stage 5 of `train()`: the mode's strategy through the shared fit loop, with the run's
- * callbacks: best checkpoint, state for --resume after every epoch, early stopping. A
+ * callbacks: best checkpoint, state for --resume (at most once a second), early stopping. A
  * warm-started finetune run first fits its head (warm-start.ts), then fits everything.
  */
 import { bestCheckpoint } from './callbacks/best-checkpoint.js';
 import { earlyStopping } from './callbacks/early-stopping.js';
-import { saveProgressEachEpoch } from './callbacks/save-progress.js';
+import { saveProgressPeriodically } from './callbacks/save-progress.js';
 import { fit } from './fit.js';
 import { createModeStrategy } from './modes/index.js';
 import { saveProgress, type TrainRun } from './run-context.js';
@@ -29,7 +29,7 @@ export async function fitRun(run: TrainRun): Promise<void> {
         numClasses: run.dataset.labels.length,
         callbacks: [
           bestCheckpoint(() => run.best.keep()),
-          saveProgressEachEpoch((epochsDone) => saveProgress(run, epochsDone)),
+          saveProgressPeriodically((epochsDone) => saveProgress(run, epochsDone)),
           earlyStopping(options.patience),
         ],
         emit: run.emit,

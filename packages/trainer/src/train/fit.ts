@@ -49,6 +49,11 @@ export interface FitCallback {
   onEpochEnd?(end: EpochEnd): Promise<void> | void;
   /** After the epoch's progress event: a reason to stop now (logged), or undefined. */
   shouldStop?(end: EpochEnd): string | undefined;
+  /**
+   * When the fit stops at an epoch boundary (all epochs, an early stop, an abort between epochs):
+   * the weights are the last epoch's. Not called after an abort inside an epoch.
+   */
+  onFitEnd?(progress: FitProgress): Promise<void> | void;
 }
 
 export interface FitSetup {
@@ -75,13 +80,15 @@ export async function fit(setup: FitSetup, progress: FitProgress): Promise<FitPr
     firstStep: startEpoch * stepsPerEpoch,
   };
   const step = strategy.createStep?.(plan) ?? createTrainStep(setup.models, options, plan);
+  let insideEpoch = false;
   try {
     for (let epoch = startEpoch; epoch < options.epochs && !progress.interrupted; epoch++) {
       const started = Date.now();
       const totals = await trainEpoch(setup, step, epoch, stepsPerEpoch);
       if (options.signal?.aborted) {
-        // The epoch in flight is lost; the last finished epoch is already on disk.
+        // The epoch in flight is lost; --resume starts after the last epoch saved.
         progress.interrupted = true;
+        insideEpoch = true;
         break;
       }
       const val = await strategy.evaluate();
@@ -108,6 +115,7 @@ export async function fit(setup: FitSetup, progress: FitProgress): Promise<FitPr
       }
       if (options.signal?.aborted) progress.interrupted = true;
     }
+    if (!insideEpoch) for (const callback of setup.callbacks) await callback.onFitEnd?.(progress);
   } finally {
     step.dispose();
   }

@@ -109,6 +109,7 @@ export async function saveProgress(
   weights = !completed,
 ): Promise<void> {
   if (weights) await saveLastWeights(run.models, run.runDir, run.frozen);
+  await run.best.persist();
   const { progress } = run;
   await writeRunState(run.runDir, {
     version: 1,
