@@ -10,12 +10,22 @@
  *   node scripts/build-wasm.mjs --require  fail instead of falling back (CI)
  *
  * Source: $FERRY_LIBJPEG_TURBO_SRC (an unpacked libjpeg-turbo-2.1.5), else vendor/ in this
- * package. Without emcc or the source the package still builds: wasm/ferry-jpeg.js becomes a
+ * package. It is copied to build/ and patched there with patches/*.patch (faster Huffman
+ * decoding for wasm; the pixels are the same, see the patch), never edited in place. Without emcc or the source the package still builds: wasm/ferry-jpeg.js becomes a
  * stub that says "not built", and every runtime keeps its previous full-size JPEG decoder.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -115,10 +125,27 @@ if (!source || !existsSync(join(source, 'turbojpeg.h')))
   );
 if (!has('emcc')) giveUp('emcc not found (Debian: apt-get install emscripten)');
 
+// The patches, in name order, and a key for what they make: a change to any of them rebuilds.
+const patchDir = join(pkg, 'patches');
+const patches = existsSync(patchDir)
+  ? readdirSync(patchDir)
+      .filter((name) => name.endsWith('.patch'))
+      .sort()
+      .map((name) => join(patchDir, name))
+  : [];
+const patchKey = createHash('sha256');
+for (const patch of patches) patchKey.update(readFileSync(patch));
+const buildKey = patchKey.digest('hex').slice(0, 12);
+if (patches.length > 0 && !has('patch')) giveUp('`patch` not found (Debian: apt-get install patch)');
+
 const wrapper = join(pkg, 'native/ferry_jpeg.c');
 const wasm = join(out, 'ferry-jpeg.wasm');
 const glue = join(out, 'ferry-jpeg.js');
-const newest = Math.max(statSync(wrapper).mtimeMs, statSync(fileURLToPath(import.meta.url)).mtimeMs);
+const newest = Math.max(
+  statSync(wrapper).mtimeMs,
+  statSync(fileURLToPath(import.meta.url)).mtimeMs,
+  ...patches.map((patch) => statSync(patch).mtimeMs),
+);
 if (existsSync(wasm) && existsSync(glue) && statSync(wasm).mtimeMs > newest && !args.has('--force')) {
   log('wasm/ferry-jpeg.wasm is up to date');
   writeWorkersModule(true);
@@ -139,7 +166,18 @@ const run = (command, commandArgs, cwd = work) => {
   }
 };
 
-const cmakeDir = join(work, 'cmake');
+// The patched copy of the source and its cmake build, both named by the patches' key, so a
+// build from other patches (or none) is never reused by mistake.
+const patched = join(work, `src-${buildKey}`);
+if (!existsSync(join(patched, '.ferry-patched'))) {
+  rmSync(patched, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  execFileSync('cp', ['-R', source, patched]);
+  for (const patch of patches) run('patch', ['-p1', '--forward', '--batch', '-i', patch], patched);
+  writeFileSync(join(patched, '.ferry-patched'), `${patches.map((p) => p.split('/').pop()).join('\n')}\n`);
+}
+source = patched;
+const cmakeDir = join(work, `cmake-${buildKey}`);
 mkdirSync(cmakeDir, { recursive: true });
 if (!existsSync(join(cmakeDir, 'libturbojpeg.a'))) {
   const emccDir = dirname(
@@ -213,6 +251,16 @@ writeWorkersModule(true);
 const emccVersion = execFileSync('emcc', ['--version'], { env, encoding: 'utf8' }).split('\n')[0];
 writeFileSync(
   join(out, 'build-info.json'),
-  `${JSON.stringify({ libjpegTurbo: VERSION, origSha256: ORIG_SHA256, emcc: emccVersion, bytes: statSync(wasm).size }, null, 2)}\n`,
+  `${JSON.stringify(
+    {
+      libjpegTurbo: VERSION,
+      origSha256: ORIG_SHA256,
+      patches: patches.map((patch) => patch.split('/').pop()),
+      emcc: emccVersion,
+      bytes: statSync(wasm).size,
+    },
+    null,
+    2,
+  )}\n`,
 );
 log(`built wasm/ferry-jpeg.wasm (${statSync(wasm).size} bytes) with ${emccVersion}`);

@@ -6,7 +6,7 @@
  * each other's bytes, and a 12-MP photo decoded at 1/8 never grows wasm memory to a full frame.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -107,6 +107,76 @@ sys.stdout.buffer.write(im.convert('RGB').tobytes())`;
         }
       }
     },
+  );
+
+  // patches/libjpeg-turbo-2.1.5-wasm-fast-huffman.patch parses the entropy-coded data with wider
+  // tables (and skips the AC symbols of blocks whose DC alone is kept, e.g. luma at 1/8): held
+  // here to Pillow's native libjpeg-turbo on what stresses it — high quality (long codes, the
+  // tables' fallbacks), low quality (end of block early), standard and optimised Huffman
+  // tables, 4:4:4, grey (one-component scans), progressive, a 12-MP photo at 1/8 — and on the
+  // shared real photos (FERRY_IMAGES_DIR) and a mate-backgrounds photo when installed.
+  it.skipIf(!hasPillow && process.env.FERRY_REQUIRE_REAL_DATA !== '1')(
+    "decodes photos of every kind at 1/1, 1/2, 1/4, 1/8 to exactly Pillow's pixels",
+    async () => {
+      if (!hasPillow) throw new Error('python3-pil is required');
+      const dir = mkdtempSync(join(tmpdir(), 'ferry-jpeg-kinds-'));
+      const jobs: { name: string; path: string; bytes: Uint8Array; denominator: number }[] = [];
+      const add = (name: string, bytes: Uint8Array, denominators: readonly number[] = [1, 2, 4, 8]) => {
+        const path = join(dir, `${jobs.length}.jpg`);
+        writeFileSync(path, bytes);
+        for (const denominator of denominators) jobs.push({ name, path, bytes, denominator });
+      };
+      const texture = photo(733, 517, 9);
+      const made = {
+        'q100 4:2:0': texture.clone().jpeg({ quality: 100 }),
+        'q100 4:4:4 standard tables': texture
+          .clone()
+          .jpeg({ quality: 100, chromaSubsampling: '4:4:4', optimiseCoding: false }),
+        'q75 standard tables': texture.clone().jpeg({ quality: 75, optimiseCoding: false }),
+        q30: texture.clone().jpeg({ quality: 30 }),
+        'q95 grey': texture.clone().grayscale().jpeg({ quality: 95 }),
+        'q90 progressive': texture.clone().jpeg({ quality: 90, progressive: true }),
+      };
+      for (const [name, image] of Object.entries(made)) add(name, new Uint8Array(await image.toBuffer()));
+      add('4032x3024 q90', new Uint8Array(await photo(4032, 3024, 11).jpeg({ quality: 90 }).toBuffer()), [8]);
+
+      const imagesDir = process.env.FERRY_IMAGES_DIR;
+      if (imagesDir && existsSync(imagesDir)) {
+        for (const file of readdirSync(imagesDir).sort()) {
+          const bytes = new Uint8Array(readFileSync(join(imagesDir, file)));
+          if (bytes[0] === 0xff && bytes[1] === 0xd8) add(file, bytes);
+        }
+      } else if (process.env.FERRY_REQUIRE_REAL_DATA === '1') {
+        throw new Error('FERRY_REQUIRE_REAL_DATA=1 but FERRY_IMAGES_DIR is not set');
+      } else {
+        console.warn('\n!!! SKIP the real photos in the Pillow comparison: set FERRY_IMAGES_DIR\n');
+      }
+      const mate = '/usr/share/backgrounds/mate/abstract/Elephants_3840x2160.jpg';
+      if (existsSync(mate)) add('mate-backgrounds 3840x2160', new Uint8Array(readFileSync(mate)), [8, 1]);
+
+      // One Python for every job: [4-byte length][RGB bytes] per job, in order.
+      const script = `import sys, struct
+from PIL import Image
+for arg in sys.argv[1:]:
+    path, d = arg.rsplit(':', 1); d = int(d)
+    im = Image.open(path); w, h = im.size
+    if d > 1: im.draft('RGB', (w // d, h // d))
+    data = im.convert('RGB').tobytes()
+    sys.stdout.buffer.write(struct.pack('<I', len(data)) + data)`;
+      const out = execFileSync(PYTHON, ['-c', script, ...jobs.map((j) => `${j.path}:${j.denominator}`)], {
+        maxBuffer: 2 ** 28,
+      });
+      let offset = 0;
+      for (const job of jobs) {
+        const length = out.readUInt32LE(offset);
+        const pillow = new Uint8Array(out.buffer, out.byteOffset + offset + 4, length);
+        offset += 4 + length;
+        const ours = await decoder.decode(job.bytes, { denominator: job.denominator as 1 | 2 | 4 | 8 });
+        expect(maxDiff(ours.data, pillow), `${job.name} at 1/${job.denominator}`).toBe(0);
+      }
+      expect(offset).toBe(out.length);
+    },
+    120_000,
   );
 
   it('refuses truncated and corrupt data, and the next decode is unaffected', async () => {
