@@ -20,13 +20,14 @@ import { errorBody, HttpError } from './errors.js';
 import { inspectImage } from './image-input.js';
 import { DEFAULT_LIMITS, formatPixels, type Limits } from './limits.js';
 import type { LoadedModel } from './model.js';
-import { checkUploadHeaders, discardBody, readImageUpload } from './read-upload.js';
+import { type BodyReader, checkUploadHeaders, discardBody, readImageUpload } from './read-upload.js';
 import { parseTopK } from './top-k.js';
 
 export { BusyError, createDecodeGate, type DecodeGate } from './decode-gate.js';
 export { type ErrorCode, errorBody, HttpError } from './errors.js';
 export { DEFAULT_LIMITS, type Limits, limitsFromEnv, WORKERS_DEFAULT_LIMITS } from './limits.js';
 export { createModelLoader, type LoadedModel, type ModelLoaderOptions, sha256Hex } from './model.js';
+export type { BodyReader } from './read-upload.js';
 
 /**
  * Decodes validated image bytes to 8-bit RGB/RGBA pixels as stored (EXIF orientation not
@@ -68,6 +69,12 @@ export interface AppOptions {
   limits?: Partial<Limits>;
   /** Receives one record per request; default prints it as one JSON line. */
   log?: (record: RequestLog) => void;
+  /**
+   * Reads a classify request's body from what the runtime passed as the Hono env (e.g. the Node
+   * server's IncomingMessage), with the same limits and answers as reading `request.body`;
+   * returns undefined where it cannot (then the request's own stream is read).
+   */
+  bodyReader?: (env: unknown) => BodyReader | undefined;
   /** Shown by /healthz (e.g. "workerd", "node"). */
   runtime?: string;
   /**
@@ -143,7 +150,12 @@ export function createApp(options: AppOptions) {
         await discardBody(c.req.raw, limits.maxBodyBytes);
         throw error;
       }
-      const bytes = await readImageUpload(c.req.raw, limits.maxBodyBytes, limits.bodyTimeoutSeconds * 1000);
+      const bytes = await readImageUpload(
+        c.req.raw,
+        limits.maxBodyBytes,
+        limits.bodyTimeoutSeconds * 1000,
+        options.bodyReader?.(c.env),
+      );
       c.get('log').request_bytes = bytes.byteLength;
       const { header, rule, reduced } = inspectImage(
         bytes,

@@ -10,7 +10,7 @@ export const RAW_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/
  * wrangler's dev proxy drop the connection, so ordinary clients would see a reset instead of
  * the JSON error; beyond this the stream is cancelled and the connection may be cut.
  */
-const DRAIN_FACTOR = 8;
+export const DRAIN_FACTOR = 8;
 
 async function drain(reader: ReadableStreamDefaultReader<Uint8Array>, budget: number): Promise<void> {
   let drained = 0;
@@ -35,14 +35,14 @@ export async function discardBody(request: Request, maxBytes: number): Promise<v
   await drain(request.body.getReader(), maxBytes * DRAIN_FACTOR);
 }
 
-const tooLarge = (maxBytes: number) =>
+export const tooLarge = (maxBytes: number) =>
   new HttpError(
     413,
     'body_too_large',
     `request body is larger than this server's ${formatBytes(maxBytes)} limit (${maxBytes} bytes, FERRY_MAX_BODY_BYTES)`,
   );
 
-const tooSlow = (timeoutMs: number) =>
+export const tooSlow = (timeoutMs: number) =>
   new HttpError(
     408,
     'body_timeout',
@@ -147,17 +147,27 @@ export async function checkUploadHeaders(request: Request, maxBytes: number): Pr
 }
 
 /**
+ * Reads a request's whole body with `readBodyCapped`'s limits and answers (413, 408); a runtime
+ * adapter may read it its own, faster way (the Node server reads Node's IncomingMessage).
+ */
+export type BodyReader = (maxBytes: number, timeoutMs?: number) => Promise<Uint8Array>;
+
+/**
  * The image bytes of a classify request: the raw body for `image/*`, or the `image` field of
  * `multipart/form-data`. Anything else is 415; a multipart body without a file in `image` is 422;
- * a body still arriving `timeoutMs` after reading starts is 408.
+ * a body still arriving `timeoutMs` after reading starts is 408. `readBody` reads the body
+ * instead of the request's own stream (same limits, same answers).
  */
 export async function readImageUpload(
   request: Request,
   maxBytes: number,
   timeoutMs?: number,
+  readBody?: BodyReader,
 ): Promise<Uint8Array> {
   await checkUploadHeaders(request, maxBytes);
-  const body = await readBodyCapped(request, maxBytes, timeoutMs);
+  const body = readBody
+    ? await readBody(maxBytes, timeoutMs)
+    : await readBodyCapped(request, maxBytes, timeoutMs);
   if (body.byteLength === 0) throw new HttpError(400, 'empty_body', 'request body is empty');
   if (isRawImage(request)) return body;
 

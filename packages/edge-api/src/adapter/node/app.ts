@@ -3,6 +3,7 @@
  * start-server.ts serves it; index.ts is the package's `./node` entry.
  */
 import { readFile } from 'node:fs/promises';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import { jpegWasmMissing } from '@ferry/codec-jpeg';
 import { serveStatic } from '@hono/node-server/serve-static';
@@ -10,6 +11,7 @@ import * as ort from 'onnxruntime-node';
 import { type AppOptions, createApp, createModelLoader, type FerryApp, type LoadedModel } from '../../app.js';
 import { DEFAULT_LIMITS, type Limits } from '../../limits.js';
 import { decodeUpload } from './decode-sharp.js';
+import { readIncomingCapped } from './read-incoming.js';
 
 export interface NodeAppOptions {
   /** Path of the ONNX file written by `ferry export`. */
@@ -48,6 +50,14 @@ export function createNodeApp(options: NodeAppOptions): FerryApp {
     loadModel: options.loadModel ?? createNodeModelLoader(options.modelPath),
     decodeImage: (bytes, header, rule) => decodeUpload(bytes, header, rule, limits.maxPixels),
     scalesJpeg: jpegWasmMissing === undefined,
+    // Behind @hono/node-server the env holds Node's request and response: read the body from
+    // them directly (read-incoming.ts); app.request() in tests has neither and reads the stream.
+    bodyReader: (env) => {
+      const { incoming, outgoing } = (env ?? {}) as { incoming?: unknown; outgoing?: unknown };
+      if (!(incoming instanceof IncomingMessage)) return undefined;
+      const response = outgoing instanceof ServerResponse ? outgoing : undefined;
+      return (maxBytes, timeoutMs) => readIncomingCapped(incoming, maxBytes, timeoutMs, response);
+    },
     limits,
     log: options.log,
     runtime: 'node',
