@@ -39,7 +39,14 @@ export interface TransformJob {
 /** Network inputs in `views` order, or the one-line reason the file was skipped. */
 export type TransformResult = { inputs: Float32Array[] } | { error: string };
 
-export async function runTransformJob(job: TransformJob): Promise<TransformResult> {
+/**
+ * `allocate` gives the float arrays the inputs are written into (a recycled buffer of the right
+ * size, see photo-views-job.ts); default a new array each.
+ */
+export async function runTransformJob(
+  job: TransformJob,
+  allocate: (floats: number) => Float32Array = (floats) => new Float32Array(floats),
+): Promise<TransformResult> {
   try {
     const image = await decodeImageBuffer(job.bytes, job.path, job.decode);
     const images: Image[] = [];
@@ -47,7 +54,9 @@ export async function runTransformJob(job: TransformJob): Promise<TransformResul
       const source = v.mirrorOf === undefined ? undefined : images[v.mirrorOf];
       images.push(source ? horizontalFlip(source) : applyTransforms(image, v.pipeline, createRandom(v.seed)));
     }
-    return { inputs: images.map((im) => toTensor(im, job.normalization)) };
+    return {
+      inputs: images.map((im) => toTensor(im, job.normalization, 'NHWC', allocate(im.width * im.height * 3))),
+    };
   } catch (error) {
     return { error: error instanceof DecodeError ? error.reason : (error as Error).message };
   }

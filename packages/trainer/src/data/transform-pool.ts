@@ -64,7 +64,8 @@ export function createTransformPool(
       const id = nextId++;
       return new Promise((resolve) => {
         slot.pending.set(id, resolve);
-        slot.worker.postMessage({ id, job });
+        // Spare buffers move to the worker (transferred, not copied).
+        slot.worker.postMessage({ id, job }, job.spare ?? []);
       });
     },
     async close() {

@@ -84,6 +84,11 @@ export interface ViewSourceOptions {
   pool?: TransformPool;
   /** Photos in flight (posted, decoding, or decoded and not yet consumed). */
   lookahead: number;
+  /**
+   * Input buffers the backbone queue is done with; each photo job takes a few back to write its
+   * views into (photo-views-job.ts), so a run allocates about `lookahead` of them, not one per view.
+   */
+  spareInputs?: ArrayBuffer[];
 }
 
 export interface ExtractOptions extends Omit<ViewSourceOptions, 'lookahead'> {
@@ -105,6 +110,9 @@ export interface ExtractStats {
 }
 
 const EMPTY = new Float32Array(0);
+
+/** Spare input buffers kept at most (64 of 600 KB for a 224x224 input). */
+const MAX_SPARE_INPUTS = 64;
 
 export { MIRROR_VIEW };
 
@@ -145,10 +153,12 @@ export function startViewSource(samples: readonly Sample[], o: ViewSourceOptions
   const job = (sample: Sample): PhotoViewsJob => {
     const ids = viewsOf(sample, o);
     const plainIndex = ids.indexOf(0);
+    const spare = o.spareInputs?.splice(0, ids.length);
     return {
       path: sample.path,
       seed: o.seed,
       normalization: o.normalization,
+      ...(spare?.length ? { spare } : {}),
       // Every view decodes at the size the eval pipeline needs: the rule the model stores.
       ...(decode ? { decode } : {}),
       cacheDir: o.dir,
@@ -188,6 +198,7 @@ function backboneQueue(
   batchSize: number,
   rows: FeatureRow[],
   stats: ExtractStats,
+  spareInputs: ArrayBuffer[] | undefined,
 ) {
   let pending: PendingView[] = [];
   // Backbone batches run one after another, but the loop below does not wait for them (up to
@@ -203,6 +214,10 @@ function backboneQueue(
     const input = batchInput.subarray(0, batch.length * plane);
     batch.forEach((p, i) => {
       input.set(p.input, i * plane);
+      // Copied: the buffer goes back to the decoders (bounded, so an idle source cannot hoard).
+      const buffer = p.input.buffer;
+      if (spareInputs && spareInputs.length < MAX_SPARE_INPUTS && buffer.byteLength === plane * 4)
+        spareInputs.push(buffer as ArrayBuffer);
       p.input = EMPTY;
     });
     const data = await runner.run(input, batch.length);
@@ -252,7 +267,7 @@ export async function extractFeatures(
   ];
   const plane = width * height * 3;
   const views = viewIds(o.augViews, o.mirrorView);
-  const queue = backboneQueue(runner, plane, o.batchSize, rows, stats);
+  const queue = backboneQueue(runner, plane, o.batchSize, rows, stats, (source?.options ?? o).spareInputs);
   let done = 0;
   const totalViews = samples.reduce((sum, sample) => sum + viewsOf(sample, o).length, 0);
   // Enough images in flight to keep the decoders busy while a batch runs through the backbone.

@@ -68,6 +68,7 @@ export async function planRunViews(
       mirrorView: options.mirrorView,
       ...(pool ? { pool } : {}),
       lookahead,
+      spareInputs: [],
     },
   };
 }
