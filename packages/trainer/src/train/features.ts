@@ -9,8 +9,8 @@
  * (at most two batches queued), and cache files are written without holding up either.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { decodeRuleForPipeline, type Normalization, type TransformStep } from '@ferry/core';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { Sample } from '../data/dataset.js';
@@ -225,10 +225,23 @@ function backboneQueue(
     for (let i = 0; i < batch.length; i++) {
       const features = data.slice(i * dim, (i + 1) * dim);
       const p = batch[i]!;
-      writes.push(writeFileAtomic(p.path, new Uint8Array(features.buffer)));
+      writes.push(writeCacheFile(p.path, new Uint8Array(features.buffer)));
       rows.push({ ...p.row, features });
     }
     stats.backboneImages += batch.length;
+  };
+  // Each cache directory is made once per run, not once per file (960 mkdir calls on the
+  // main thread for the flowers: 60-80 ms of its time in a CPU profile).
+  const madeDirs = new Map<string, Promise<unknown>>();
+  const writeCacheFile = async (path: string, data: Uint8Array) => {
+    const dir = dirname(path);
+    let made = madeDirs.get(dir);
+    if (!made) {
+      made = mkdir(dir, { recursive: true });
+      madeDirs.set(dir, made);
+    }
+    await made;
+    await writeFileAtomic(path, data, false);
   };
   const flush = async () => {
     if (pending.length === 0) return;
