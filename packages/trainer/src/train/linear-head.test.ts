@@ -72,12 +72,13 @@ function tfjsReference(optimizer: OptimizerName, weightDecay: number, labelSmoot
 }
 
 describe('linear head', () => {
-  for (const [optimizer, weightDecay, labelSmoothing] of [
-    ['adamw', 1, 0.1],
-    ['adam', 0.01, 0],
-    ['sgd', 0.001, 0.1],
+  for (const [optimizer, weightDecay, labelSmoothing, kernels] of [
+    ['adamw', 1, 0.1, 'simd'],
+    ['adam', 0.01, 0, 'simd'],
+    ['sgd', 0.001, 0.1, 'simd'],
+    ['adamw', 1, 0.1, 'js'],
   ] as const) {
-    it(`${optimizer} (weight decay ${weightDecay}, label smoothing ${labelSmoothing}) matches tfjs`, () => {
+    it(`${optimizer} (weight decay ${weightDecay}, label smoothing ${labelSmoothing}, ${kernels} kernels) matches tfjs`, () => {
       const lrs = Array.from({ length: 24 }, (_, s) => 0.01 * (1 - s / 30));
       const ref = tfjsReference(optimizer, weightDecay, labelSmoothing, lrs);
       const head = new LinearHead({
@@ -88,6 +89,7 @@ describe('linear head', () => {
         labelSmoothing,
         kernel: ref.init.kernel,
         bias: ref.init.bias,
+        kernels,
       });
       const losses = lrs.map((lr, s) => head.step(x, y, batches[s % batches.length]!, lr).loss);
       for (const [i, loss] of losses.entries()) expect(loss).toBeCloseTo(ref.losses[i]!, 4);
@@ -108,4 +110,43 @@ describe('linear head', () => {
       }
     });
   }
+});
+
+describe('linear head SIMD kernels', () => {
+  it("give the float64 loops' products at every shape the blocking splits (classes 1-9, odd rows and widths)", () => {
+    for (const [d, c, rows] of [
+      [37, 1, 5],
+      [40, 4, 8],
+      [41, 5, 9],
+      [12, 9, 3],
+      [1280, 6, 13],
+    ] as const) {
+      // Pooled-feature magnitudes (MobileNetV2's average about 0.5) and glorot-sized weights.
+      const features = Float32Array.from({ length: rows * d }, (_, i) => Math.abs(Math.sin(i * 0.11)));
+      const labels = Array.from({ length: rows }, (_, i) => (i * 7) % c);
+      const start = {
+        dim: d,
+        classes: c,
+        optimizer: 'adamw' as const,
+        weightDecay: 0.01,
+        labelSmoothing: 0.1,
+        kernel: Float32Array.from({ length: d * c }, (_, i) => Math.cos(i) * 0.03),
+        bias: Float32Array.from({ length: c }, (_, i) => i * 0.01),
+      };
+      const simd = new LinearHead({ ...start, kernels: 'simd' });
+      const plain = new LinearHead({ ...start, kernels: 'js' });
+      const order = Array.from({ length: rows }, (_, i) => (i * 5) % rows);
+      for (let s = 0; s < 6; s++) {
+        const a = simd.step(features, labels, order, 0.01);
+        const b = plain.step(features, labels, order, 0.01);
+        expect(a.correct).toBe(b.correct);
+        // float32 products against float64 ones: equal to float32 rounding of the sums.
+        expect(Math.abs(a.loss - b.loss)).toBeLessThan(1e-5 * Math.max(1, Math.abs(b.loss)));
+      }
+      const maxDiff = (p: ArrayLike<number>, q: ArrayLike<number>) =>
+        Array.from(p).reduce((m, v, i) => Math.max(m, Math.abs(v - q[i]!)), 0);
+      expect(maxDiff(simd.kernel(), plain.kernel()), `${d}x${c}, ${rows} rows`).toBeLessThan(1e-5);
+      expect(maxDiff(simd.predict(features, rows), plain.predict(features, rows))).toBeLessThan(1e-4);
+    }
+  });
 });
