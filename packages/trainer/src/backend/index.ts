@@ -29,23 +29,16 @@ import {
   noGpuMessage,
   notInstalledMessage,
 } from './errors.js';
+import { BACKEND_NAMES, type BackendName } from './names.js';
 import { tf } from './tfjs.js';
 import { systemVulkanProbe, type VulkanProbe } from './vulkan.js';
 import { activateWasm } from './wasm.js';
 import { activateWebGpu, type ImportModule } from './webgpu.js';
 
 export { BackendUnavailableError } from './errors.js';
-export { registerWasmGradientKernels } from './wasm-gradients/register.js';
+export { BACKEND_NAMES, type BackendName, isBackendName } from './names.js';
 
-export type BackendName = 'auto' | 'wasm' | 'cpu' | 'tensorflow' | 'tensorflow-gpu' | 'webgpu';
-export const BACKEND_NAMES: readonly BackendName[] = [
-  'auto',
-  'wasm',
-  'cpu',
-  'tensorflow',
-  'tensorflow-gpu',
-  'webgpu',
-];
+export { registerWasmGradientKernels } from './wasm-gradients/register.js';
 
 export interface SelectedBackend {
   /** The tfjs namespace to use (tfjs-node's re-export when a native backend was loaded). */
@@ -74,10 +67,6 @@ export const systemEnvironment: BackendEnvironment = {
   warn: (line) => console.error(line),
   vulkanProbe: systemVulkanProbe,
 };
-
-export function isBackendName(value: string): value is BackendName {
-  return (BACKEND_NAMES as readonly string[]).includes(value);
-}
 
 type NativePackage = '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node-gpu';
 

@@ -1,7 +1,7 @@
 /** `ferry eval --run RUN_DIR --data DIR`: the training metrics for any labelled folder. */
 import { parseArgs } from 'node:util';
 import { softmaxWithTemperature } from '@ferry/core';
-import type { BackendName } from '../backend/index.js';
+import type { BackendName } from '../backend/names.js';
 import { CliError } from '../cli-support.js';
 import { DatasetError } from '../data/dataset.js';
 import { ModelFileError } from '../io/layers-model-io.js';

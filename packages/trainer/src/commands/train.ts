@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import type { OpenSetMethod } from '@ferry/core';
 import { progressBar } from '../backbones/download.js';
 import { BackboneError } from '../backbones/resolve.js';
-import { BACKEND_NAMES, type BackendName, isBackendName } from '../backend/index.js';
+import { BACKEND_NAMES, type BackendName, isBackendName } from '../backend/names.js';
 import { CliError } from '../cli-support.js';
 import { DatasetError } from '../data/dataset.js';
 import { ModelFileError } from '../io/layers-model-io.js';

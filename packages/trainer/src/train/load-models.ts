@@ -7,7 +7,7 @@
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { DownloadProgress } from '../backbones/download.js';
 import { type ResolvedBackbone, resolveBackbone } from '../backbones/resolve.js';
-import { type SelectedBackend, selectBackend } from '../backend/index.js';
+import type { SelectedBackend } from '../backend/index.js';
 import { loadLayersModelFromDir } from '../io/layers-model-io.js';
 import {
   buildClassifier,
@@ -56,6 +56,9 @@ export async function loadModels(
   backbone: ResolvedBackbone,
   numClasses: number,
 ): Promise<RunModels> {
+  // Loaded here, not imported at the top: TensorFlow.js is the largest thing `ferry train` loads,
+  // and the stages before this one (and the decoding they start) do not need it.
+  const { selectBackend } = await import('../backend/index.js');
   const backend = await selectBackend(options.backend);
   const tf = backend.tf;
   const backboneModel = await loadLayersModelFromDir(tf, backbone.modelJson);

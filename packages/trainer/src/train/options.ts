@@ -2,7 +2,7 @@
 
 import { OPEN_SET_METHODS, type OpenSetMethod } from '@ferry/core';
 import type { DownloadProgress } from '../backbones/download.js';
-import type { BackendName } from '../backend/index.js';
+import type { BackendName } from '../backend/names.js';
 import type { OptimizerName } from './optimizer.js';
 import type { ScheduleName } from './schedule.js';
 
