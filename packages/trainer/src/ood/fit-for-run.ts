@@ -7,6 +7,7 @@
 import type { ModelSpec, OpenSetMethod, OpenSetSpec } from '@ferry/core';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { Sample } from '../data/dataset.js';
+import { matMulTransposed } from '../train/linear-head-kernels.js';
 import { openPhotoScorer } from './collect.js';
 import { fitOpenSet } from './fit.js';
 import type { FeatureMatrix, MatMulT } from './methods.js';
@@ -68,10 +69,11 @@ export async function fitRunOpenSet(
 ): Promise<{ spec: OpenSetSpec; valScores: number[] }> {
   const started = performance.now();
   const { tf } = o;
-  // B is transposed here, not by matMul's transposeB flag: tfjs-backend-wasm 4.22 takes 330 ms
-  // for the flowers' 240x1280 by (720x1280)^T product that way and 90 ms on B^T given as
-  // [dim, bRows] (the transpose itself: a few ms).
+  // The linear head's SIMD kernel (train/linear-head-kernels.ts); tfjs' matMul where WebAssembly
+  // SIMD is missing (B transposed here: tfjs-backend-wasm 4.22 is 3.5x slower with transposeB).
   const matMulT: MatMulT = (a, aRows, b, bRows, dim) => {
+    const simd = matMulTransposed(a, aRows, b, bRows, dim);
+    if (simd) return simd;
     const bT = new Float32Array(dim * bRows);
     for (let r = 0; r < bRows; r++) for (let k = 0; k < dim; k++) bT[k * bRows + r] = b[r * dim + k]!;
     return tf.tidy(

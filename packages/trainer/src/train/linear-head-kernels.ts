@@ -439,3 +439,40 @@ export function createHeadKernels(): HeadKernels | undefined {
     grad: exports.grad,
   };
 }
+
+let shared: HeadKernels | null | undefined;
+
+/**
+ * a [aRows, dim] times b [bRows, dim] transposed -> [aRows, bRows] (row-major, float32) on the
+ * logits kernel: the open-set fit's kNN pass, every val photo against the training photos (the
+ * flowers: 240 x 720 x 1280). undefined where WebAssembly SIMD is missing.
+ */
+export function matMulTransposed(
+  a: Float32Array,
+  aRows: number,
+  b: Float32Array,
+  bRows: number,
+  dim: number,
+): Float32Array | undefined {
+  shared ??= createHeadKernels() ?? null;
+  if (!shared) return undefined;
+  const k = shared;
+  const dim4 = Math.ceil(dim / 4) * 4;
+  const align = (n: number) => Math.ceil(n / 16) * 16;
+  const at = { a: 0, b: align(aRows * dim4 * 4), out: 0 };
+  at.out = at.b + align(bRows * dim4 * 4);
+  k.reserve(at.out + aRows * bRows * 4);
+  const f = k.floats();
+  const load = (src: Float32Array, rows: number, base: number) => {
+    if (dim4 === dim) f.set(src.subarray(0, rows * dim), base / 4);
+    else
+      for (let r = 0; r < rows; r++) {
+        f.set(src.subarray(r * dim, (r + 1) * dim), base / 4 + r * dim4);
+        f.fill(0, base / 4 + r * dim4 + dim, base / 4 + (r + 1) * dim4);
+      }
+  };
+  load(a, aRows, at.a);
+  load(b, bRows, at.b);
+  k.logits(at.a, aRows, at.b, bRows, dim4, at.out);
+  return f.slice(at.out / 4, at.out / 4 + aRows * bRows);
+}

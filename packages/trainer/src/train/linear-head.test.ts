@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backend/index.js';
 import { buildHead } from '../model/classifier.js';
 import { LinearHead } from './linear-head.js';
+import { matMulTransposed } from './linear-head-kernels.js';
 import { createOptimizer, type OptimizerName } from './optimizer.js';
 
 beforeAll(async () => {
@@ -147,6 +148,26 @@ describe('linear head SIMD kernels', () => {
         Array.from(p).reduce((m, v, i) => Math.max(m, Math.abs(v - q[i]!)), 0);
       expect(maxDiff(simd.kernel(), plain.kernel()), `${d}x${c}, ${rows} rows`).toBeLessThan(1e-5);
       expect(maxDiff(simd.predict(features, rows), plain.predict(features, rows))).toBeLessThan(1e-4);
+    }
+  });
+});
+
+describe("matMulTransposed (the open-set fit's kNN products)", () => {
+  it('is a times b transposed, for widths with and without padding', () => {
+    for (const [aRows, bRows, d] of [
+      [3, 5, 37],
+      [7, 9, 1280],
+    ] as const) {
+      const a = Float32Array.from({ length: aRows * d }, (_, i) => Math.sin(i * 0.3));
+      const b = Float32Array.from({ length: bRows * d }, (_, i) => Math.cos(i * 0.7));
+      const product = matMulTransposed(a, aRows, b, bRows, d)!;
+      expect(product).toHaveLength(aRows * bRows);
+      for (let r = 0; r < aRows; r++)
+        for (let c = 0; c < bRows; c++) {
+          let s = 0;
+          for (let k = 0; k < d; k++) s += a[r * d + k]! * b[c * d + k]!;
+          expect(product[r * bRows + c]).toBeCloseTo(s, 3);
+        }
     }
   });
 });
