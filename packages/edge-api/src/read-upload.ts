@@ -1,5 +1,6 @@
 import { HttpError } from './errors.js';
 import { formatBytes } from './limits.js';
+import { findFormField, MultipartError } from './multipart.js';
 
 /** Content types accepted as a raw image body. */
 export const RAW_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif'] as const;
@@ -171,23 +172,18 @@ export async function readImageUpload(
   if (body.byteLength === 0) throw new HttpError(400, 'empty_body', 'request body is empty');
   if (isRawImage(request)) return body;
 
-  // Re-wrap the capped bytes so the platform's own multipart parser never reads past the limit.
-  let form: FormData;
+  // The capped bytes are parsed where they lie (multipart.ts): the file is a view, not a copy.
+  let field: ReturnType<typeof findFormField>;
   try {
-    form = await new Request('http://local/', {
-      method: 'POST',
-      headers: { 'content-type': request.headers.get('content-type')! },
-      body: body as Uint8Array<ArrayBuffer>,
-    }).formData();
-  } catch {
-    throw new HttpError(400, 'bad_request', 'malformed multipart/form-data body');
+    field = findFormField(body, request.headers.get('content-type')!, 'image');
+  } catch (error) {
+    if (!(error instanceof MultipartError)) throw error;
+    throw new HttpError(400, 'bad_request', `malformed multipart/form-data body: ${error.message}`);
   }
-  const field = form.get('image');
-  if (field === null) throw new HttpError(422, 'missing_field', 'multipart body has no "image" field');
-  if (typeof field === 'string') {
+  if (field === undefined) throw new HttpError(422, 'missing_field', 'multipart body has no "image" field');
+  if (field.kind === 'text') {
     throw new HttpError(422, 'missing_field', 'the "image" field must be a file, not a text value');
   }
-  const bytes = new Uint8Array(await field.arrayBuffer());
-  if (bytes.byteLength === 0) throw new HttpError(400, 'empty_body', 'the "image" file is empty');
-  return bytes;
+  if (field.bytes.byteLength === 0) throw new HttpError(400, 'empty_body', 'the "image" file is empty');
+  return field.bytes;
 }

@@ -1,8 +1,8 @@
 /**
  * The Node server reads classify bodies from Node's IncomingMessage (read-incoming.ts), not from
- * the web stream the app reads elsewhere. Over real sockets: a 12-MP phone JPEG and a chunked
- * upload arrive byte for byte (the same probabilities as the in-process app, which reads the
- * stream), and the limits answer as before — 413 for a chunked body past the limit, 408 for a
+ * the web stream the app reads elsewhere. Over real sockets: a 12-MP phone JPEG, a chunked
+ * upload and multipart forms arrive byte for byte (the same probabilities as the in-process app,
+ * which reads the stream, and as the raw upload), and the limits answer as before — 413 for a chunked body past the limit, 408 for a
  * stalled upload, both received by the client — and none of them, nor a client that hangs up
  * mid-upload, keeps the one decode slot from the next request.
  */
@@ -57,7 +57,7 @@ function rawRequest(base: string, head: string, body: Uint8Array, closeAfterMs?:
 const jsonOf = (response: string) => JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4));
 
 describe('Node server body reading (IncomingMessage)', () => {
-  it('reads a 12-MP JPEG and a chunked upload byte for byte', async () => {
+  it('reads a 12-MP JPEG, a chunked upload and multipart forms byte for byte', async () => {
     // The in-process app reads the request's web stream: the reference for the same bytes.
     const inProcess = createNodeApp({ modelPath, limits, log: () => {} });
     const reference = (await (
@@ -84,6 +84,23 @@ describe('Node server body reading (IncomingMessage)', () => {
     );
     expect(chunked.status).toBe(200);
     expect(((await chunked.json()) as ClassifyResponse).predictions).toEqual(reference.predictions);
+
+    // multipart/form-data (what `curl -F` and browser forms send), the photo after another field:
+    // the file is found where it lies in the body (multipart.ts), for the wasm JPEG decoder and
+    // for sharp (a PNG) alike.
+    const png = new Uint8Array(await photo(300, 200, 5).png().toBuffer());
+    for (const [type, bytes] of [
+      ['image/jpeg', jpeg12mp],
+      ['image/png', png],
+    ] as const) {
+      const raw = (await (await classify(bytes, { 'content-type': type })).json()) as ClassifyResponse;
+      const form = new FormData();
+      form.set('note', 'a field before the photo');
+      form.set('image', new Blob([bytes], { type }), 'photo');
+      const multipart = await fetch(`${server.url}/v1/classify?top_k=3`, { method: 'POST', body: form });
+      expect(multipart.status, type).toBe(200);
+      expect(((await multipart.json()) as ClassifyResponse).predictions, type).toEqual(raw.predictions);
+    }
   });
 
   it('answers 413 in words to a chunked body past the limit, then serves the next', async () => {
