@@ -26,11 +26,11 @@ export interface FeaturesStrategy extends ModeStrategy {
 }
 
 /**
- * Photos per onnxruntime call: MobileNetV2 at batch 8 runs 2.40 ms per photo on one thread here
- * against 2.68 at 32 (its activations stay in cache), and a smaller batch reaches the backbone
- * sooner after the first decodes.
+ * Photos per onnxruntime call: small batches keep MobileNetV2's activations in cache. CPU per
+ * photo on one thread here (tmp script, best of 3 x 256 photos, two runs): batch 1 1.96-2.07 ms,
+ * 2 1.92-2.12, 4 2.10-2.16, 8 2.23-2.35, 16 2.38, 32 2.68. 4 keeps the calls few.
  */
-const BACKBONE_BATCH = 8;
+const BACKBONE_BATCH = 4;
 
 interface ExtractedFeatures {
   train: FeatureRow[];
