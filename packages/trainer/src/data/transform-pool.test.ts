@@ -14,6 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { badFiles, syntheticJpeg } from '../test-support/synthetic.js';
 import { featureTrainPipeline } from '../train/pipelines.js';
 import { featureCachePath } from './feature-cache-files.js';
+import { runImageJob } from './image-job.js';
 import { type PhotoViewsJob, runPhotoViewsJob } from './photo-views-job.js';
 import { createTransformPool, type TransformPool } from './transform-pool.js';
 
@@ -101,6 +102,19 @@ describe('transform pool', () => {
         }
         const missing = await pool.run(job(join(dir, 'gone.jpg'), cacheDir));
         expect(missing).toEqual({ error: 'cannot read file (ENOENT)' });
+        // Image jobs (report thumbnails): the same pixels as in-process, and the same failures.
+        const thumb = { kind: 'image' as const, path: paths[1]!, decode: { minShorterSide: 64 }, steps: [] };
+        const steps = defaultEvalPipeline(56, 56);
+        const [there, here] = await Promise.all([
+          pool.image({ ...thumb, steps }),
+          runImageJob({ ...thumb, steps }),
+        ]);
+        if (!('image' in there) || !('image' in here)) throw new Error('decode failed');
+        expect([there.image.width, there.image.height]).toEqual([56, 56]);
+        expect(Buffer.from(there.image.data).equals(Buffer.from(here.image.data))).toBe(true);
+        expect(await pool.image({ ...thumb, path: join(dir, 'gone.jpg') })).toEqual(
+          await runImageJob({ ...thumb, path: join(dir, 'gone.jpg') }),
+        );
       } finally {
         await rm(dir, { recursive: true, force: true });
       }

@@ -9,17 +9,20 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { type ImageJob, type ImageResult, runImageJob } from './image-job.js';
 import { type PhotoViewsJob, type PhotoViewsResult, runPhotoViewsJob } from './photo-views-job.js';
 
 export interface TransformPool {
   size: number;
   run(job: PhotoViewsJob): Promise<PhotoViewsResult>;
+  /** One decoded, transformed image (report thumbnails). */
+  image(job: ImageJob): Promise<ImageResult>;
   close(): Promise<void>;
 }
 
 interface Slot {
   worker: Worker;
-  pending: Map<number, (r: PhotoViewsResult) => void>;
+  pending: Map<number, (r: PhotoViewsResult & ImageResult) => void>;
 }
 
 /** The compiled worker beside this module (dist/data/transform-worker.js), if there is one. */
@@ -40,7 +43,7 @@ export function createTransformPool(
   const start = (): Slot[] =>
     Array.from({ length: size }, () => {
       const slot: Slot = { worker: new Worker(workerUrl), pending: new Map() };
-      slot.worker.on('message', (m: { id: number; result: PhotoViewsResult }) => {
+      slot.worker.on('message', (m: { id: number; result: PhotoViewsResult & ImageResult }) => {
         const resolve = slot.pending.get(m.id);
         slot.pending.delete(m.id);
         resolve?.(m.result);
@@ -55,18 +58,25 @@ export function createTransformPool(
       });
       return slot;
     });
+  const post = <R>(job: PhotoViewsJob | ImageJob, transfer: ArrayBuffer[]): Promise<R> => {
+    slots ??= start();
+    const slot = slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    const id = nextId++;
+    return new Promise((resolve) => {
+      slot.pending.set(id, resolve as (r: PhotoViewsResult & ImageResult) => void);
+      slot.worker.postMessage({ id, job }, transfer);
+    });
+  };
   return {
     size,
     run(job) {
       if (failure) return runPhotoViewsJob(job);
-      slots ??= start();
-      const slot = slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
-      const id = nextId++;
-      return new Promise((resolve) => {
-        slot.pending.set(id, resolve);
-        // Spare buffers move to the worker (transferred, not copied).
-        slot.worker.postMessage({ id, job }, job.spare ?? []);
-      });
+      // Spare buffers move to the worker (transferred, not copied).
+      return post(job, job.spare ?? []);
+    },
+    image(job) {
+      if (failure) return runImageJob(job);
+      return post(job, []);
     },
     async close() {
       await Promise.all((slots ?? []).map((s) => s.worker.terminate()));

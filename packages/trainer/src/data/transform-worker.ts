@@ -7,6 +7,7 @@
 import { readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
+import { type ImageJob, runImageJob } from './image-job.js';
 import { type PhotoViewsJob, runPhotoViewsJob, transferablesOf } from './photo-views-job.js';
 
 /**
@@ -30,9 +31,18 @@ function yieldToTheBackbone(): void {
 yieldToTheBackbone();
 
 let previous: Promise<void> = Promise.resolve();
-parentPort?.on('message', (message: { id: number; job: PhotoViewsJob }) => {
+parentPort?.on('message', (message: { id: number; job: PhotoViewsJob | ImageJob }) => {
+  const { id, job } = message;
   previous = previous.then(async () => {
-    const result = await runPhotoViewsJob(message.job);
-    parentPort?.postMessage({ id: message.id, result }, transferablesOf(result));
+    if ('kind' in job) {
+      const result = await runImageJob(job);
+      parentPort?.postMessage(
+        { id, result },
+        'image' in result ? [result.image.data.buffer as ArrayBuffer] : [],
+      );
+      return;
+    }
+    const result = await runPhotoViewsJob(job);
+    parentPort?.postMessage({ id, result }, transferablesOf(result));
   });
 });

@@ -76,6 +76,22 @@ function decodeInOrder(paths: readonly string[], rule: DecodeRule): AsyncGenerat
 }
 
 /**
+ * decodeInOrder, then `steps` — through `transform` (the run's pool) when given, every photo at
+ * once; the same images either way (deterministic steps, the same decoder).
+ */
+function transformedInOrder(
+  paths: readonly string[],
+  rule: DecodeRule,
+  steps: readonly TransformStep[],
+  transform: ReportInput['transformImage'],
+): AsyncGenerator<Image | null> {
+  if (transform) return prefetchMap(paths, (path) => transform(path, rule, steps), paths.length);
+  return (async function* () {
+    for await (const image of decodeInOrder(paths, rule)) yield image && applyTransforms(image, steps);
+  })();
+}
+
+/**
  * A pipeline at thumbnail size: every output size scaled so the model's input becomes THUMB
  * wide. The same crops (same random draws, up to rounding) at the size they are shown, instead
  * of a full-size decode and transforms at 224 px shrunk to 112 afterwards: this was about half a
@@ -131,6 +147,11 @@ export interface ReportInput {
   /** Images per grid (defaults keep the file around 1 MB). */
   augmentedSamples?: number;
   valSamples?: number;
+  /**
+   * Decodes a photo at `rule` and runs deterministic `steps` elsewhere (the run's transform pool,
+   * warm after extraction); null when the photo no longer decodes. Default: here.
+   */
+  transformImage?: (path: string, rule: DecodeRule, steps: readonly TransformStep[]) => Promise<Image | null>;
 }
 
 export function confusionTable(labels: readonly string[], confusion: number[][]): string {
@@ -191,17 +212,27 @@ export async function renderReport(o: ReportInput): Promise<string> {
   );
   const augFigures: Promise<string>[] = [];
   let shownIndex = 0;
-  for await (const image of decodeInOrder(
-    shown.map((s) => s.path),
-    thumbRule,
-  )) {
+  // One fixed view per photo (the default) transforms with the val photos' helper; views with
+  // random draws are made here, where the draws stay in sample order.
+  const images = varied
+    ? decodeInOrder(
+        shown.map((s) => s.path),
+        thumbRule,
+      )
+    : transformedInOrder(
+        shown.map((s) => s.path),
+        thumbRule,
+        thumbViews.pipeline,
+        o.transformImage,
+      );
+  for await (const image of images) {
     const sample = shown[shownIndex++]!;
     // A file that decoded during training but not now (changed on disk): left out.
     if (!image) continue;
     // The random draws stay in sample order (same report for the same seed); thumbnails encode
     // in the background while the next sample transforms.
     for (let v = 0; v < viewsPerSample; v++) {
-      const t = applyTransforms(image, pickPipeline(thumbViews, random), random);
+      const t = varied ? applyTransforms(image, pickPipeline(thumbViews, random), random) : image;
       augFigures.push(
         figure(
           t,
@@ -220,13 +251,14 @@ export async function renderReport(o: ReportInput): Promise<string> {
   const shownPreds = preds.slice(0, o.valSamples ?? 36);
   const valFigures: Promise<string>[] = [];
   let predIndex = 0;
-  for await (const image of decodeInOrder(
+  for await (const t of transformedInOrder(
     shownPreds.map((p) => p.path),
     thumbRule,
+    evalThumb,
+    o.transformImage,
   )) {
     const p = shownPreds[predIndex++]!;
-    if (!image) continue; // see above
-    const t = applyTransforms(image, evalThumb);
+    if (!t) continue; // see above
     const wrong = p.label !== p.predicted;
     const name = escapeHtml(displayPath(dataset, p.path));
     valFigures.push(

@@ -5,10 +5,17 @@
  * spec. A new artifact is one more entry in `RUN_OUTPUTS` (or a step in `finishRun`).
  */
 import { join } from 'node:path';
-import { createModelSpec, FERRY_VERSION, type ModelSpec } from '@ferry/core';
+import {
+  createModelSpec,
+  type DecodeRule,
+  FERRY_VERSION,
+  type ModelSpec,
+  type TransformStep,
+} from '@ferry/core';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { loadSharp } from '../commonjs-packages.js';
 import { type Dataset, describeBalance, displayPath } from '../data/dataset.js';
+import type { TransformPool } from '../data/transform-pool.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { fitRunOpenSet } from '../ood/fit-for-run.js';
 import { writeReport } from '../report/report-html.js';
@@ -61,6 +68,7 @@ export const RUN_OUTPUTS: RunOutput[] = [
         evalPipeline,
         seed: run.options.seed,
         ...(spec.openSet ? { openSet: spec.openSet } : {}),
+        ...(run.transformPool ? { transformImage: poolTransform(run.transformPool) } : {}),
       });
     },
   },
@@ -77,6 +85,12 @@ export function prepareRunOutputs(run: TrainRun): Promise<void> {
   if (run.options.exportOnnx) loads.push(import('../export/index.js'));
   // A failed load shows where the module is used (report.html, the export), with its handling.
   return Promise.allSettled(loads).then(() => undefined);
+}
+
+/** report.html's thumbnails on the (warm) decoding workers; null for a photo that no longer decodes. */
+function poolTransform(pool: TransformPool) {
+  return (path: string, decode: DecodeRule, steps: readonly TransformStep[]) =>
+    pool.image({ kind: 'image', path, decode, steps }).then((r) => ('image' in r ? r.image : null));
 }
 
 /** The result of the fit as train() returns it. */

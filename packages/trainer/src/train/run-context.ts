@@ -5,6 +5,7 @@
  */
 
 import { defaultConcurrency } from '../data/loader.js';
+import type { TransformPool } from '../data/transform-pool.js';
 import type { HeldFeatures } from '../ood/fit-for-run.js';
 import { BestWeights, restoreResumedWeights, saveLastWeights } from './checkpoints.js';
 import type { ExtractStats } from './features.js';
@@ -21,6 +22,9 @@ export interface TrainRun extends ResolvedRun, RunData {
   models: RunModels;
   /** The features strategy's hand-over of the views started early (see StrategyContext). */
   takeEarlyViews(): EarlyViews | undefined;
+  keepTransformPool(pool: TransformPool): boolean;
+  /** The decoding workers features mode kept for report.html's thumbnails; closed by dispose(). */
+  transformPool?: TransformPool;
   /** features and freeze: the backbone never changes, so .state/ keeps head weights only. */
   frozen: boolean;
   concurrency: number;
@@ -76,9 +80,16 @@ export async function openRun(
       void discardEarlyViews(taken);
       return undefined;
     },
+    keepTransformPool(pool) {
+      if (run.transformPool && run.transformPool !== pool) void run.transformPool.close();
+      run.transformPool = pool;
+      return true;
+    },
     dispose() {
       void discardEarlyViews(early);
       early = undefined;
+      void run.transformPool?.close();
+      run.transformPool = undefined;
       best.dispose();
       models.dispose();
     },

@@ -87,7 +87,7 @@ async function extractRunFeatures(
   } finally {
     await runner?.dispose();
     await early?.source.cancel();
-    await pool?.close();
+    if (pool && !ctx.keepTransformPool?.(pool)) await pool.close();
   }
 }
 

@@ -6,6 +6,7 @@
 import { argmax, softmax } from '@ferry/core';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { Dataset, Sample } from '../../data/dataset.js';
+import type { TransformPool } from '../../data/transform-pool.js';
 import type { HeldFeatures } from '../../ood/fit-for-run.js';
 import type { SkipLog } from '../load-data.js';
 import type { RunModels } from '../load-models.js';
@@ -61,6 +62,11 @@ export interface StrategyContext {
    * handed over once; undefined when there are none or they do not match the loaded backbone.
    */
   takeEarlyViews?(): EarlyViews | undefined;
+  /**
+   * features mode: keeps its transform pool's workers (warm) for the outputs stage's thumbnails,
+   * which then closes them; false when the run does not take it (the caller closes it).
+   */
+  keepTransformPool?(pool: TransformPool): boolean;
 }
 
 export function assertSomethingToTrain(trainCount: number, valCount: number): void {
