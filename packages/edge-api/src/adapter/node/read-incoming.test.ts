@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestLog } from '../../app.js';
 import { makeTinyModel } from '../../test-support/tiny-model.js';
 import { createNodeApp } from './app.js';
+import { pooledBodyBuffers } from './read-incoming.js';
 import { type NodeServer, startNodeServer } from './start-server.js';
 
 let modelPath: string;
@@ -100,6 +101,51 @@ describe('Node server body reading (IncomingMessage)', () => {
       const multipart = await fetch(`${server.url}/v1/classify?top_k=3`, { method: 'POST', body: form });
       expect(multipart.status, type).toBe(200);
       expect(((await multipart.json()) as ClassifyResponse).predictions, type).toEqual(raw.predictions);
+    }
+  });
+
+  it('reuses body buffers without mixing bodies: different photos in turn and at once', async () => {
+    const own = await startNodeServer({
+      modelPath,
+      port: 0,
+      limits: { ...limits, maxDecodes: 4 },
+      log: () => {},
+    });
+    try {
+      // Sizes that share 1-MiB buffers, largest first, so a reused buffer holds an older, longer
+      // photo's bytes past the end of the new one.
+      const photos = [jpeg12mp];
+      for (const [w, h, seed] of [
+        [3000, 2250, 2],
+        [2800, 2100, 3],
+        [1200, 900, 4],
+      ] as const)
+        photos.push(new Uint8Array(await photo(w, h, seed).jpeg({ quality: 90 }).toBuffer()));
+      const inProcess = createNodeApp({ modelPath, limits, log: () => {} });
+      const expected: ClassifyResponse['predictions'][] = [];
+      for (const bytes of photos) {
+        const res = await inProcess.request('/v1/classify?top_k=3', {
+          method: 'POST',
+          headers: { 'content-type': 'image/jpeg' },
+          body: bytes,
+        });
+        expected.push(((await res.json()) as ClassifyResponse).predictions);
+      }
+      const send = async (i: number) => {
+        const res = await fetch(`${own.url}/v1/classify?top_k=3`, {
+          method: 'POST',
+          headers: { 'content-type': 'image/jpeg' },
+          body: photos[i],
+        });
+        expect(res.status).toBe(200);
+        expect(((await res.json()) as ClassifyResponse).predictions, `photo ${i}`).toEqual(expected[i]);
+      };
+      for (const i of [0, 3, 1, 2, 0, 2, 3]) await send(i);
+      expect(pooledBodyBuffers()).toBeGreaterThan(0);
+      await Promise.all([0, 1, 2, 3, 3, 2, 1, 0].map(send));
+      expect(pooledBodyBuffers()).toBeLessThanOrEqual(4);
+    } finally {
+      await own.close();
     }
   });
 
