@@ -2,7 +2,8 @@
  * Stages 6 and 7 of `train()`: what a finished run leaves in its directory. The best checkpoint
  * first (also for an interrupted run), then `RUN_OUTPUTS` in order (spec.json, predictions.csv,
  * metrics.json, report.html), the state marked completed, and model.onnx from the checkpoint and
- * spec. A new artifact is one more entry in `RUN_OUTPUTS` (or a step in `finishRun`).
+ * spec (started as soon as spec.json is written, so it converts while report.html's thumbnails are
+ * made). A new artifact is one more entry in `RUN_OUTPUTS` (or a step in `finishRun`).
  */
 import { join } from 'node:path';
 import {
@@ -124,7 +125,9 @@ export function runResult(run: TrainRun): TrainResult {
  * Stage 6: checkpoint/ from the best epoch, then (unless interrupted) every run output and the
  * state marked completed. Returns the result; `finished` false for an interrupted run.
  */
-export async function writeRunOutputs(run: TrainRun): Promise<{ result: TrainResult; finished: boolean }> {
+export async function writeRunOutputs(
+  run: TrainRun,
+): Promise<{ result: TrainResult; finished: boolean; exported?: Promise<string | undefined> }> {
   const result = runResult(run);
   await run.best.writeCheckpoint();
   if (result.interrupted) return { result, finished: false };
@@ -155,23 +158,40 @@ export async function writeRunOutputs(run: TrainRun): Promise<{ result: TrainRes
   });
   spec.openSet = openSet.spec;
   result.openSetValScores = openSet.valScores;
-  for (const output of RUN_OUTPUTS) await output.write({ run, result, spec });
+  let exported: Promise<string | undefined> | undefined;
+  for (const output of RUN_OUTPUTS) {
+    await output.write({ run, result, spec });
+    // model.onnx needs checkpoint/, the open-set parameters and spec.json, all on disk now: it is
+    // converted on this thread while report.html's thumbnails are made on the decoding workers.
+    if (output.name === 'spec.json' && run.options.exportOnnx) exported = exportModel(run);
+  }
   await saveProgress(run, result.epochsRun, true);
   await removeStateWeights(run.runDir);
-  return { result, finished: true };
+  return { result, finished: true, ...(exported ? { exported } : {}) };
 }
 
-/** Stage 7: model.onnx from checkpoint/ + spec.json (a failed export warns and keeps the run), then done. */
-export async function finishRun(run: TrainRun, result: TrainResult): Promise<void> {
-  if (run.options.exportOnnx) {
-    try {
-      const { exportRunToOnnx } = await import('../export/index.js');
-      const exported = await exportRunToOnnx({ runDir: run.runDir });
-      result.onnxPath = exported.path;
-    } catch (error) {
-      run.log(`warning: ONNX export skipped: ${(error as Error).message}`);
-    }
+/** Stage 7's model.onnx, started by stage 6: its path, or undefined after a warning. */
+async function exportModel(run: TrainRun): Promise<string | undefined> {
+  try {
+    const { exportRunToOnnx } = await import('../export/index.js');
+    return (await exportRunToOnnx({ runDir: run.runDir })).path;
+  } catch (error) {
+    run.log(`warning: ONNX export skipped: ${(error as Error).message}`);
+    return undefined;
   }
+}
+
+/**
+ * Stage 7: model.onnx from checkpoint/ + spec.json (a failed export warns and keeps the run), then
+ * done. `exported` is the export writeRunOutputs started once spec.json was written.
+ */
+export async function finishRun(
+  run: TrainRun,
+  result: TrainResult,
+  exported?: Promise<string | undefined>,
+): Promise<void> {
+  const onnxPath = await (exported ?? (run.options.exportOnnx ? exportModel(run) : undefined));
+  if (onnxPath) result.onnxPath = onnxPath;
   result.durationSeconds = elapsedSeconds(run);
   run.emit({
     type: 'done',

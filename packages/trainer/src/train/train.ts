@@ -54,7 +54,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   } finally {
     run.dispose();
   }
-  if (outcome.finished) await finishRun(run, outcome.result);
+  if (outcome.finished) await finishRun(run, outcome.result, outcome.exported);
   return outcome.result;
 }
 
