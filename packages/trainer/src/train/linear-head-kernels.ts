@@ -67,11 +67,9 @@ const f32x4Lane = (lane: number) => simd(0x1f, lane);
 const f32x4Add = simd(0xe4);
 const f32x4Mul = simd(0xe6);
 
-/** `for (v = 0; v < limit; v += step) body` with `limit` a local, as block + loop. */
-function loop(v: number, limit: number, step: number, body: number[]): number[] {
+/** `while (v < limit) { body; v += step }` with `v` and `limit` locals, as block + loop. */
+function whileBelow(v: number, limit: number, step: number, body: number[]): number[] {
   return [
-    ...i32(0),
-    ...set(v),
     0x02,
     0x40, // block
     0x03,
@@ -92,6 +90,27 @@ function loop(v: number, limit: number, step: number, body: number[]): number[] 
     0x0b,
   ];
 }
+
+/** `for (v = 0; v < limit; v += step) body`. */
+const loop = (v: number, limit: number, step: number, body: number[]) => [
+  ...i32(0),
+  ...set(v),
+  ...whileBelow(v, limit, step, body),
+];
+
+/**
+ * `v` from 0 to `limit` four at a time while `v < limit4` (`fours`), then one at a time (`ones`):
+ * the kernels' blocking over classes or rows with its remainder.
+ */
+const blockedLoop = (v: number, limit4: number, limit: number, fours: number[], ones: number[]) => [
+  ...i32(0),
+  ...set(v),
+  ...whileBelow(v, limit4, 4, fours),
+  ...whileBelow(v, limit, 1, ones),
+];
+
+/** local `dest` = local `src` rounded down to a multiple of 4 (src & -4). */
+const roundDown4 = (dest: number, src: number) => [...get(src), ...i32(-4), 0x71, ...set(dest)];
 
 /** local = a + b * c (i32). */
 const addMul = (dest: number, a: number[], b: number[], c: number[]) => [
@@ -197,54 +216,12 @@ function logitsBody(): number[] {
     ...i32(4),
     ...mul,
     ...set(rowBytes),
-    // c4 = c - c % 4: classes taken four at a time, the rest one by one.
-    ...get(c),
-    ...i32(-4),
-    0x71, // i32.and
-    ...set(c4),
+    // Classes four at a time below c4 = c - c % 4, the rest one by one.
+    ...roundDown4(c4, c),
     ...loop(r, n, 1, [
       ...addMul(xr, get(x), get(r), get(rowBytes)),
       ...addMul(o, get(out), get(r), [...get(c), ...i32(4), ...mul]),
-      // four classes at a time: j += 4 while j < c4
-      ...i32(0),
-      ...set(j),
-      0x02,
-      0x40,
-      0x03,
-      0x40,
-      ...get(j),
-      ...get(c4),
-      ...geU,
-      0x0d,
-      1,
-      ...fourClasses,
-      ...get(j),
-      ...i32(4),
-      ...add,
-      ...set(j),
-      0x0c,
-      0,
-      0x0b,
-      0x0b,
-      // the remaining classes
-      0x02,
-      0x40,
-      0x03,
-      0x40,
-      ...get(j),
-      ...get(c),
-      ...geU,
-      0x0d,
-      1,
-      ...oneClass,
-      ...get(j),
-      ...i32(1),
-      ...add,
-      ...set(j),
-      0x0c,
-      0,
-      0x0b,
-      0x0b,
+      ...blockedLoop(j, c4, c, fourClasses, oneClass),
     ]),
   ];
   return [
@@ -332,50 +309,11 @@ function gradBody(): number[] {
     ...i32(4),
     ...mul,
     ...set(rowBytes),
-    ...get(n),
-    ...i32(-4),
-    0x71,
-    ...set(n4),
+    // Rows four at a time below n4 = n - n % 4, the rest one by one.
+    ...roundDown4(n4, n),
     ...loop(j, c, 1, [
       ...addMul(gj, get(g), get(j), get(rowBytes)),
-      ...i32(0),
-      ...set(r),
-      0x02,
-      0x40,
-      0x03,
-      0x40,
-      ...get(r),
-      ...get(n4),
-      ...geU,
-      0x0d,
-      1,
-      ...fourRows,
-      ...get(r),
-      ...i32(4),
-      ...add,
-      ...set(r),
-      0x0c,
-      0,
-      0x0b,
-      0x0b,
-      0x02,
-      0x40,
-      0x03,
-      0x40,
-      ...get(r),
-      ...get(n),
-      ...geU,
-      0x0d,
-      1,
-      ...oneRow,
-      ...get(r),
-      ...i32(1),
-      ...add,
-      ...set(r),
-      0x0c,
-      0,
-      0x0b,
-      0x0b,
+      ...blockedLoop(r, n4, n, fourRows, oneRow),
     ]),
   ];
   return [
@@ -440,6 +378,38 @@ export function createHeadKernels(): HeadKernels | undefined {
   };
 }
 
+/** The kernels' row width: `dim` rounded up to a multiple of 4 floats (rows are zero-padded). */
+export const paddedWidth = (dim: number): number => Math.ceil(dim / 4) * 4;
+
+/** A region's size rounded up to 16 bytes, so the next region starts aligned for v128 loads. */
+export const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
+
+/**
+ * Copies `n` rows of `src` (`rows[i]`, or 0..n-1) into the kernels' memory at byte offset `at`,
+ * each `paddedWidth(dim)` floats wide, the padding zeroed.
+ */
+export function writeRows(
+  k: HeadKernels,
+  at: number,
+  src: Float32Array,
+  dim: number,
+  n: number,
+  rows?: ArrayLike<number>,
+): void {
+  const f = k.floats();
+  const dim4 = paddedWidth(dim);
+  const base = at / 4;
+  if (!rows && dim4 === dim) {
+    f.set(src.subarray(0, n * dim), base);
+    return;
+  }
+  for (let r = 0; r < n; r++) {
+    const row = rows ? rows[r]! : r;
+    f.set(src.subarray(row * dim, (row + 1) * dim), base + r * dim4);
+    if (dim4 !== dim) f.fill(0, base + r * dim4 + dim, base + (r + 1) * dim4);
+  }
+}
+
 let shared: HeadKernels | null | undefined;
 
 /**
@@ -457,22 +427,12 @@ export function matMulTransposed(
   shared ??= createHeadKernels() ?? null;
   if (!shared) return undefined;
   const k = shared;
-  const dim4 = Math.ceil(dim / 4) * 4;
-  const align = (n: number) => Math.ceil(n / 16) * 16;
-  const at = { a: 0, b: align(aRows * dim4 * 4), out: 0 };
-  at.out = at.b + align(bRows * dim4 * 4);
+  const dim4 = paddedWidth(dim);
+  const at = { a: 0, b: align16(aRows * dim4 * 4), out: 0 };
+  at.out = at.b + align16(bRows * dim4 * 4);
   k.reserve(at.out + aRows * bRows * 4);
-  const f = k.floats();
-  const load = (src: Float32Array, rows: number, base: number) => {
-    if (dim4 === dim) f.set(src.subarray(0, rows * dim), base / 4);
-    else
-      for (let r = 0; r < rows; r++) {
-        f.set(src.subarray(r * dim, (r + 1) * dim), base / 4 + r * dim4);
-        f.fill(0, base / 4 + r * dim4 + dim, base / 4 + (r + 1) * dim4);
-      }
-  };
-  load(a, aRows, at.a);
-  load(b, bRows, at.b);
+  writeRows(k, at.a, a, dim, aRows);
+  writeRows(k, at.b, b, dim, bRows);
   k.logits(at.a, aRows, at.b, bRows, dim4, at.out);
-  return f.slice(at.out / 4, at.out / 4 + aRows * bRows);
+  return k.floats().slice(at.out / 4, at.out / 4 + aRows * bRows);
 }
