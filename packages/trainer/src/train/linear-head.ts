@@ -11,7 +11,13 @@
  * Layout: W is stored class-major (`w[c * dim + k]`), so every dot product and gradient row
  * walks memory contiguously; `kernel()` returns it in Keras' [dim, classes] order.
  */
-import { createHeadKernels, type HeadKernels } from './linear-head-kernels.js';
+import {
+  align16,
+  createHeadKernels,
+  type HeadKernels,
+  paddedWidth,
+  writeRows,
+} from './linear-head-kernels.js';
 import type { OptimizerName } from './optimizer.js';
 
 export interface LinearHeadOptions {
@@ -339,7 +345,7 @@ class SimdProducts {
     private readonly dim: number,
     private readonly classes: number,
   ) {
-    this.dim4 = Math.ceil(dim / 4) * 4;
+    this.dim4 = paddedWidth(dim);
     this.layout(64);
   }
 
@@ -347,30 +353,20 @@ class SimdProducts {
     const { dim4, classes } = this;
     const weights = classes * dim4 * 4;
     const perRow = classes * 4;
-    // 16-byte aligned regions.
-    const align = (n: number) => Math.ceil(n / 16) * 16;
     this.at.w = 0;
-    this.at.g = align(weights);
-    this.at.out = this.at.g + align(weights);
-    this.at.d = this.at.out + align(rows * perRow);
-    this.at.x = this.at.d + align(rows * perRow);
+    this.at.g = align16(weights);
+    this.at.out = this.at.g + align16(weights);
+    this.at.d = this.at.out + align16(rows * perRow);
+    this.at.x = this.at.d + align16(rows * perRow);
     this.k.reserve(this.at.x + rows * dim4 * 4);
     this.capacity = rows;
-    // The x region moved: its rows (and their zero padding) are written again.
-    this.k.floats().fill(0, this.at.x / 4, (this.at.x + rows * dim4 * 4) / 4);
     this.loadedRows = 0;
   }
 
   /** Copies rows `rows[i]` (or 0..n-1) of x into the x region. */
   private loadRows(x: Float32Array, n: number, rows: ArrayLike<number> | undefined): void {
     if (n > this.capacity) this.layout(n);
-    const { dim, dim4 } = this;
-    const f = this.k.floats();
-    const base = this.at.x / 4;
-    for (let r = 0; r < n; r++) {
-      const row = rows ? rows[r]! : r;
-      f.set(x.subarray(row * dim, (row + 1) * dim), base + r * dim4);
-    }
+    writeRows(this.k, this.at.x, x, this.dim, n, rows);
     this.loadedRows = n;
   }
 
