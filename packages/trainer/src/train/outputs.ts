@@ -182,15 +182,15 @@ async function exportModel(run: TrainRun): Promise<string | undefined> {
 }
 
 /**
- * Stage 7: model.onnx from checkpoint/ + spec.json (a failed export warns and keeps the run), then
- * done. `exported` is the export writeRunOutputs started once spec.json was written.
+ * Stage 7: waits for model.onnx — the export writeRunOutputs started once spec.json was written
+ * (undefined with --no-export; a failed export warned and kept the run) — then done.
  */
 export async function finishRun(
   run: TrainRun,
   result: TrainResult,
-  exported?: Promise<string | undefined>,
+  exported: Promise<string | undefined> | undefined,
 ): Promise<void> {
-  const onnxPath = await (exported ?? (run.options.exportOnnx ? exportModel(run) : undefined));
+  const onnxPath = await exported;
   if (onnxPath) result.onnxPath = onnxPath;
   result.durationSeconds = elapsedSeconds(run);
   run.emit({
