@@ -23,7 +23,7 @@ if (!isMainThread) {
     for (const file of workerData.files) {
       try {
         // The decode rule the default model stores: what the trainer decodes with.
-        await decodeImageBuffer(readFileSync(file), file, { minShorterSide: 256 });
+        await decodeImageBuffer(readFileSync(file), file, { minShorterSide: 256, scales: 'eighths' });
         ok++;
       } catch {
         // an undecodable file costs what it costs; the trainer skips it the same way

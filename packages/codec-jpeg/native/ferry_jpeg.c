@@ -1,6 +1,6 @@
 /*
  * Ferry's JPEG decoder for WebAssembly: libjpeg-turbo's TurboJPEG API with its DCT-domain
- * scaling (1/2, 1/4, 1/8), so a 12-megapixel photo decodes straight to the size the model
+ * scaling (M/8 for M = 1..8), so a 12-megapixel photo decodes straight to the size the model
  * needs without a full-resolution frame ever existing. Built by scripts/build-wasm.mjs.
  *
  * One decoder per wasm instance; callers serialise decodes (JS is single-threaded and every
@@ -64,18 +64,20 @@ EMSCRIPTEN_KEEPALIVE int ferry_jpeg_header(unsigned long size) {
 }
 
 /*
- * Decodes the input buffer to interleaved 8-bit RGB at 1/denominator scale (denominator 1, 2,
- * 4 or 8; libjpeg rounds each scaled side up). `strict` stops at the first libjpeg warning
- * (truncated or corrupt data) instead of returning grey-filled pixels. Returns the output
- * pointer (width and height in info[4], info[5]) or NULL with the reason in the message buffer.
+ * Decodes the input buffer to interleaved 8-bit RGB at eighths/8 scale (eighths 1..8; libjpeg
+ * rounds each scaled side up). TurboJPEG picks its scaling factor from the output size, and
+ * every M/8 is in its list (4/8 as 1/2, 2/8 as 1/4: the same scaled IDCT). `strict` stops at the
+ * first libjpeg warning (truncated or corrupt data) instead of returning grey-filled pixels.
+ * Returns the output pointer (width and height in info[4], info[5]) or NULL with the reason in
+ * the message buffer.
  */
-EMSCRIPTEN_KEEPALIVE unsigned char *ferry_jpeg_decode(unsigned long size, int denominator, int strict) {
-  if (denominator != 1 && denominator != 2 && denominator != 4 && denominator != 8) {
-    fail("scale denominator must be 1, 2, 4 or 8");
+EMSCRIPTEN_KEEPALIVE unsigned char *ferry_jpeg_decode_scaled(unsigned long size, int eighths, int strict) {
+  if (eighths < 1 || eighths > 8) {
+    fail("scale must be 1/8 to 8/8");
     return NULL;
   }
   if (ferry_jpeg_header(size)) return NULL;
-  tjscalingfactor factor = {1, denominator};
+  tjscalingfactor factor = {eighths, 8};
   int width = TJSCALED(info[0], factor);
   int height = TJSCALED(info[1], factor);
   unsigned long needed = (unsigned long)width * (unsigned long)height * 3;

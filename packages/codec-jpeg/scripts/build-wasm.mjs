@@ -44,7 +44,7 @@ const EXPORTS = [
   '_ferry_jpeg_info',
   '_ferry_jpeg_message',
   '_ferry_jpeg_header',
-  '_ferry_jpeg_decode',
+  '_ferry_jpeg_decode_scaled',
   '_ferry_jpeg_release',
 ];
 

@@ -1,7 +1,7 @@
 /**
- * The wasm decoder against two independent builds of the same libjpeg-turbo: sharp (libvips) at
- * full size and Pillow's `draft()` (Debian's libjpeg-turbo 2.1.5, python3-pil) at 1/2, 1/4 and
- * 1/8 — the pixels must be identical, so "decode at reduced scale" means the same thing here as
+ * The wasm decoder against independent builds of the same libjpeg-turbo: sharp (libvips) at
+ * full size, Pillow's `draft()` (Debian's libjpeg-turbo 2.1.5, python3-pil) at 1/2, 1/4 and
+ * 1/8, and Debian's djpeg at every M/8 — the pixels must be identical, so "decode at reduced scale" means the same thing here as
  * in the Python world. Plus: errors never poison the next decode, concurrent calls never read
  * each other's bytes, and a 12-MP photo decoded at 1/8 never grows wasm memory to a full frame.
  */
@@ -15,6 +15,7 @@ import { JpegDecodeError, type JpegDecoder, jpegWasmMissing, loadJpegDecoder } f
 
 const PYTHON = '/usr/bin/python3';
 const hasPillow = spawnSync(PYTHON, ['-c', 'import PIL'], { stdio: 'ignore' }).status === 0;
+const hasDjpeg = spawnSync('sh', ['-c', 'command -v djpeg'], { stdio: 'ignore' }).status === 0;
 // CI (.ci/run) builds the wasm and sets this, so a missing build fails there instead of skipping.
 const requireAll = process.env.FERRY_REQUIRE_JPEG_WASM === '1';
 
@@ -33,6 +34,22 @@ function photo(width: number, height: number, seed = 1) {
     }
   }
   return sharp(data, { raw: { width, height, channels: 3 } });
+}
+
+/** A binary PPM (P6) or PGM (P5, grey JPEGs) from djpeg, as RGB like the wasm decoder's output. */
+function readPnm(file: Buffer): { width: number; height: number; rgb: Uint8Array } {
+  const header = file
+    .subarray(0, 64)
+    .toString('latin1')
+    .match(/^P([56])\s+(\d+)\s+(\d+)\s+255\s/);
+  if (!header) throw new Error('djpeg did not write an 8-bit PPM/PGM');
+  const width = Number(header[2]);
+  const height = Number(header[3]);
+  const pixels = file.subarray(header[0].length);
+  if (header[1] === '6') return { width, height, rgb: new Uint8Array(pixels) };
+  const rgb = new Uint8Array(width * height * 3);
+  for (let i = 0; i < width * height; i++) rgb.fill(pixels[i]!, i * 3, i * 3 + 3);
+  return { width, height, rgb };
 }
 
 function maxDiff(a: Uint8Array, b: Uint8Array): number {
@@ -90,7 +107,9 @@ describe.skipIf(!!jpegWasmMissing)('ferry-jpeg.wasm', () => {
         const path = join(dir, `${name.replace(':', '').replace(':', '')}.jpg`);
         writeFileSync(path, bytes);
         for (const denominator of [2, 4, 8] as const) {
-          const ours = await decoder.decode(new Uint8Array(bytes), { denominator });
+          const ours = await decoder.decode(new Uint8Array(bytes), {
+            eighths: (8 / denominator) as 1 | 2 | 4,
+          });
           expect([ours.width, ours.height]).toEqual([
             Math.ceil(1021 / denominator),
             Math.ceil(766 / denominator),
@@ -171,10 +190,56 @@ for arg in sys.argv[1:]:
         const length = out.readUInt32LE(offset);
         const pillow = new Uint8Array(out.buffer, out.byteOffset + offset + 4, length);
         offset += 4 + length;
-        const ours = await decoder.decode(job.bytes, { denominator: job.denominator as 1 | 2 | 4 | 8 });
+        const ours = await decoder.decode(job.bytes, { eighths: (8 / job.denominator) as 1 | 2 | 4 | 8 });
         expect(maxDiff(ours.data, pillow), `${job.name} at 1/${job.denominator}`).toBe(0);
       }
       expect(offset).toBe(out.length);
+    },
+    120_000,
+  );
+
+  // The other scales of a current decode rule (3/8, 5/8, 6/8, 7/8: core's decode-scale.ts) have
+  // no Pillow API (draft() only halves), so the reference is libjpeg-turbo's own djpeg -scale M/8
+  // (Debian's libjpeg-turbo-progs, the same 2.1.5): every M on every kind of JPEG, real photos too.
+  if (!hasDjpeg)
+    console.warn('SKIPPING the djpeg -scale M/8 comparison: no djpeg (apt: libjpeg-turbo-progs)');
+  it.skipIf(!hasDjpeg && process.env.FERRY_REQUIRE_REAL_DATA !== '1')(
+    'decodes at every M/8 scale to exactly the pixels of djpeg -scale M/8',
+    async () => {
+      if (!hasDjpeg) throw new Error('djpeg is required (apt: libjpeg-turbo-progs)');
+      const dir = mkdtempSync(join(tmpdir(), 'ferry-jpeg-eighths-'));
+      const texture = photo(733, 517, 13);
+      const made: Record<string, Uint8Array> = {
+        '4:2:0': new Uint8Array(await texture.clone().jpeg({ quality: 90 }).toBuffer()),
+        '4:4:4': new Uint8Array(
+          await texture.clone().jpeg({ quality: 95, chromaSubsampling: '4:4:4' }).toBuffer(),
+        ),
+        grey: new Uint8Array(await texture.clone().grayscale().jpeg({ quality: 90 }).toBuffer()),
+        progressive: new Uint8Array(
+          await texture.clone().jpeg({ quality: 85, progressive: true }).toBuffer(),
+        ),
+      };
+      const imagesDir = process.env.FERRY_IMAGES_DIR;
+      if (imagesDir && existsSync(imagesDir)) {
+        for (const file of readdirSync(imagesDir).sort()) {
+          const bytes = new Uint8Array(readFileSync(join(imagesDir, file)));
+          if (bytes[0] === 0xff && bytes[1] === 0xd8) made[file] = bytes;
+        }
+      } else if (process.env.FERRY_REQUIRE_REAL_DATA === '1') {
+        throw new Error('FERRY_REQUIRE_REAL_DATA=1 but FERRY_IMAGES_DIR is not set');
+      }
+      for (const [name, bytes] of Object.entries(made)) {
+        const path = join(dir, 'photo.jpg');
+        writeFileSync(path, bytes);
+        for (const eighths of [1, 2, 3, 4, 5, 6, 7, 8] as const) {
+          const ours = await decoder.decode(bytes, { eighths });
+          const ref = readPnm(
+            execFileSync('djpeg', ['-scale', `${eighths}/8`, '-pnm', path], { maxBuffer: 2 ** 28 }),
+          );
+          expect([ours.width, ours.height], `${name} at ${eighths}/8`).toEqual([ref.width, ref.height]);
+          expect(maxDiff(ours.data, ref.rgb), `${name} at ${eighths}/8`).toBe(0);
+        }
+      }
     },
     120_000,
   );
@@ -188,7 +253,7 @@ for arg in sys.argv[1:]:
     );
     const corrupt = good.slice();
     corrupt.set([0xff, 0x6c], Math.floor(good.length / 2));
-    await expect(decoder.decode(corrupt, { denominator: 2 })).rejects.toThrow(/corrupt JPEG data/i);
+    await expect(decoder.decode(corrupt, { eighths: 4 })).rejects.toThrow(/corrupt JPEG data/i);
     // Lenient mode (the trainer's, like sharp's failOn 'error') keeps libjpeg's best effort.
     expect((await decoder.decode(corrupt, { strict: false })).width).toBe(160);
     await expect(decoder.decode(new Uint8Array([1, 2, 3]))).rejects.toThrow(JpegDecodeError);
@@ -205,7 +270,7 @@ for arg in sys.argv[1:]:
         [640, 480, 4],
       ].map(async ([w, h, seed]) => new Uint8Array(await photo(w!, h!, seed).jpeg().toBuffer())),
     );
-    const one = [];
+    const one: Awaited<ReturnType<JpegDecoder['decode']>>[] = [];
     for (const f of files) one.push(await decoder.decode(f, { strict: true }));
     const together = await Promise.all([
       ...files.map((f) => decoder.decode(f, { strict: true })),
@@ -227,7 +292,7 @@ for arg in sys.argv[1:]:
       await readFile(new URL('../wasm/ferry-jpeg.wasm', import.meta.url)),
     );
     const own = await fresh(module);
-    const small = await own.decode(bytes, { denominator: 8 });
+    const small = await own.decode(bytes, { eighths: 1 });
     expect([small.width, small.height]).toEqual([504, 378]);
     // The JPEG bytes plus libjpeg's row buffers and the 0.6 MB output: far below the 36 MB frame.
     expect(own.memoryBytes()).toBeLessThan(bytes.byteLength + 8 * 2 ** 20);

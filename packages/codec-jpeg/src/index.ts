@@ -1,9 +1,10 @@
 /**
- * libjpeg-turbo's TurboJPEG decoder in WebAssembly, with DCT-domain scaling: a 4032x3024 photo
- * decodes at 1/8 scale straight to 504x378 RGB, so no full-resolution frame is ever allocated.
+ * libjpeg-turbo's TurboJPEG decoder in WebAssembly, with DCT-domain scaling (M/8, M = 1..8): a
+ * 4032x3024 photo decodes at 1/8 scale straight to 504x378 RGB, so no full-resolution frame is
+ * ever allocated.
  * The same wasm runs in Workers, the browser page and Node (server, `ferry predict`, trainer),
  * so a JPEG becomes the same pixels everywhere. Which scale to use is core's decode rule
- * (`jpegScaleDenominator`); this package only decodes.
+ * (`jpegScaleEighths`); this package only decodes.
  *
  * Each runtime hands over the compiled module its own way: Workers import it (wrangler
  * CompiledWasm, `@ferry/codec-jpeg/workers-module`), Node reads the file (`@ferry/codec-jpeg/node`),
@@ -12,15 +13,16 @@
  */
 import createFerryJpeg, { type FerryJpegModule, notBuilt } from '../wasm/ferry-jpeg.js';
 
-export type ScaleDenominator = 1 | 2 | 4 | 8;
+/** A DCT scale in eighths: the image decodes at eighths/8 of its stored size. */
+export type ScaleEighths = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
 
 export interface DecodedJpeg {
   width: number;
   height: number;
   channels: 3;
   data: Uint8Array;
-  /** The scale the pixels were decoded at: 1/denominator of the stored size. */
-  denominator: ScaleDenominator;
+  /** The scale the pixels were decoded at: eighths/8 of the stored size. */
+  eighths: ScaleEighths;
 }
 
 export interface JpegHeader {
@@ -33,7 +35,8 @@ export interface JpegHeader {
 }
 
 export interface DecodeOptions {
-  denominator?: ScaleDenominator;
+  /** Decode at eighths/8 of the stored size (libjpeg rounds each side up). Default 8: full size. */
+  eighths?: ScaleEighths;
   /**
    * Refuse any libjpeg warning (truncated or corrupt data) instead of returning grey-filled
    * pixels — what sharp's `failOn: 'warning'` does. Default true.
@@ -42,7 +45,7 @@ export interface DecodeOptions {
 }
 
 export interface JpegDecoder {
-  /** Decodes to interleaved RGB at 1/denominator scale; the pixels are a copy the caller owns. */
+  /** Decodes to interleaved RGB at eighths/8 scale; the pixels are a copy the caller owns. */
   decode(bytes: Uint8Array, options?: DecodeOptions): Promise<DecodedJpeg>;
   header(bytes: Uint8Array): Promise<JpegHeader>;
   /** Bytes of wasm memory the decoder holds now (wasm memory grows and never shrinks). */
@@ -86,6 +89,12 @@ function instantiate(module: WebAssembly.Module): Promise<FerryJpegModule> {
  */
 export async function createJpegDecoder(module: WebAssembly.Module): Promise<JpegDecoder> {
   let wasm = await instantiate(module);
+  // A wasm built before M/8 scales took a denominator in the same place: refuse it loudly rather
+  // than decode 1/8 as full size.
+  if (typeof wasm._ferry_jpeg_decode_scaled !== 'function')
+    throw new JpegDecodeError(
+      'ferry-jpeg.wasm is from an older build (no M/8 scaling): rebuild it with `npm run build -w @ferry/codec-jpeg`',
+    );
   let broken = false;
 
   const cString = (pointer: number): string => {
@@ -130,20 +139,22 @@ export async function createJpegDecoder(module: WebAssembly.Module): Promise<Jpe
       });
     },
     async decode(bytes, options = {}) {
-      const denominator = options.denominator ?? 1;
+      const eighths = options.eighths ?? 8;
+      if (!Number.isInteger(eighths) || eighths < 1 || eighths > 8)
+        throw new JpegDecodeError(`scale must be 1/8 to 8/8, got ${eighths}/8`);
       await ready();
       // From here on nothing awaits: a second call cannot replace these bytes in the one input
       // buffer before libjpeg has read them (an await here once let concurrent decodes in a
       // worker read each other's bytes: "Premature end of JPEG file").
       return guarded(() => {
         const size = load(bytes);
-        const pointer = wasm._ferry_jpeg_decode(size, denominator, options.strict === false ? 0 : 1);
+        const pointer = wasm._ferry_jpeg_decode_scaled(size, eighths, options.strict === false ? 0 : 1);
         if (pointer === 0) throw new JpegDecodeError(cString(wasm._ferry_jpeg_message()));
         const values = info();
         const width = values[4]!;
         const height = values[5]!;
         const data = wasm.HEAPU8.slice(pointer, pointer + width * height * 3);
-        return { width, height, channels: 3, data, denominator };
+        return { width, height, channels: 3, data, eighths };
       });
     },
     memoryBytes: () => wasm.HEAPU8.byteLength,

@@ -6,7 +6,7 @@ export interface FerryJpegModule {
   _ferry_jpeg_info(): number;
   _ferry_jpeg_message(): number;
   _ferry_jpeg_header(size: number): number;
-  _ferry_jpeg_decode(size: number, denominator: number, strict: number): number;
+  _ferry_jpeg_decode_scaled(size: number, eighths: number, strict: number): number;
   _ferry_jpeg_release(): void;
 }
 export interface FerryJpegOverrides {

@@ -10,9 +10,10 @@ export {
 export {
   type DecodeRule,
   decodeRuleForPipeline,
-  type JpegScaleDenominator,
-  jpegScaleDenominator,
+  formatJpegScale,
+  type JpegEighths,
   jpegScaledSize,
+  jpegScaleEighths,
 } from './decode-scale.js';
 export { assertImage, createImage, type Image, ImageError, toRgb } from './image.js';
 export {

@@ -8,6 +8,7 @@ import {
   applyOrientation,
   type ClassifyResponse,
   type DecodeRule,
+  formatJpegScale,
   type Image,
   ImageError,
   type ImageHeader,
@@ -202,7 +203,7 @@ export function createApp(options: AppOptions) {
       };
       if (reduced) {
         answer.decode_note =
-          `decoded at 1/${reduced.denominator} scale (${reduced.width}x${reduced.height}) to fit this server's ` +
+          `decoded at ${formatJpegScale(reduced.eighths)} scale (${reduced.width}x${reduced.height}) to fit this server's ` +
           `${formatPixels(limits.maxPixels)} limit (FERRY_MAX_PIXELS): this model file has no decode rule, so ` +
           'large photos are not decoded exactly as in its training; a model trained with a current ferry has one';
       }

@@ -1,9 +1,9 @@
 import {
   type DecodeRule,
   type ImageHeader,
-  type JpegScaleDenominator,
-  jpegScaleDenominator,
+  type JpegEighths,
   jpegScaledSize,
+  jpegScaleEighths,
   readImageHeader,
   sniffImageFormat,
 } from '@ferry/core';
@@ -21,8 +21,7 @@ export function decodedSize(
   scalesJpeg: boolean,
 ): { width: number; height: number } {
   if (header.format !== 'jpeg' || header.components === 4 || header.progressive || !scalesJpeg) return header;
-  const denominator = jpegScaleDenominator(header.width, header.height, rule);
-  return jpegScaledSize(header.width, header.height, denominator);
+  return jpegScaledSize(header.width, header.height, jpegScaleEighths(header.width, header.height, rule));
 }
 
 /** What inspectImage found: the header, and the decode rule this upload is decoded with. */
@@ -34,7 +33,7 @@ export interface InspectedImage {
    * Set when a model without a decode rule got a reduced decode to fit the pixel limit: the
    * answer says so in `decode_note`.
    */
-  reduced?: { denominator: JpegScaleDenominator; width: number; height: number };
+  reduced?: { eighths: JpegEighths; width: number; height: number };
 }
 
 /**
@@ -54,9 +53,9 @@ function reducedToFit(
   if (header.format !== 'jpeg' || header.components === 4 || header.progressive || !scalesJpeg)
     return undefined;
   if (header.width * header.height <= maxPixels) return undefined;
-  for (const denominator of [2, 4, 8] as const) {
-    const size = jpegScaledSize(header.width, header.height, denominator);
-    if (size.width * size.height <= maxPixels) return { denominator, ...size };
+  for (const eighths of [4, 2, 1] as const) {
+    const size = jpegScaledSize(header.width, header.height, eighths);
+    if (size.width * size.height <= maxPixels) return { eighths, ...size };
   }
   return undefined;
 }
@@ -83,7 +82,8 @@ export function inspectImage(
     throw new HttpError(400, 'bad_image', `image declares an empty size ${header.width}x${header.height}`);
   }
   const reduced = modelRule ? undefined : reducedToFit(header, maxPixels, scalesJpeg);
-  // A rule whose minimum is the reduced frame's shorter side selects exactly that scale.
+  // A rule whose minimum is the reduced frame's shorter side selects exactly that scale (a rule
+  // without `scales` allows the same 1/2, 1/4, 1/8 that reducedToFit tries).
   const rule = reduced ? { minShorterSide: Math.min(reduced.width, reduced.height) } : modelRule;
   const decoded = decodedSize(header, rule, scalesJpeg);
   const pixels = decoded.width * decoded.height;

@@ -15,7 +15,7 @@ import {
   applyOrientation,
   type DecodeRule,
   type Image,
-  jpegScaleDenominator,
+  jpegScaleEighths,
   readImageHeader,
 } from '@ferry/core';
 import { UploadError } from './limits.js';
@@ -44,13 +44,13 @@ function jpegDecoder(): Promise<JpegDecoder | undefined> {
 export async function decodeImage(blob: Blob, name = 'image', rule?: DecodeRule): Promise<Image> {
   const bytes = new Uint8Array(await blob.arrayBuffer());
   const header = readImageHeader(bytes);
-  const denominator = header ? jpegScaleDenominator(header.width, header.height, rule) : 1;
+  const eighths = header ? jpegScaleEighths(header.width, header.height, rule) : 8;
   if (header?.format === 'jpeg' && header.components !== 4) {
     const decoder = await jpegDecoder();
     if (decoder) {
       let decoded: Awaited<ReturnType<JpegDecoder['decode']>>;
       try {
-        decoded = await decoder.decode(bytes, { denominator });
+        decoded = await decoder.decode(bytes, { eighths });
       } catch {
         throw new UploadError(`“${name}” could not be decoded; the file may be damaged or cut short.`);
       }

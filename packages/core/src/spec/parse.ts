@@ -245,9 +245,15 @@ export function parseModelSpec(document: unknown): ModelSpec {
   if (o.decode !== undefined) {
     const d = object(o.decode, 'decode');
     for (const key of Object.keys(d)) {
-      if (key !== 'minShorterSide') throw new ModelSpecError(`decode.${key}`, 'unknown field');
+      if (key !== 'minShorterSide' && key !== 'scales')
+        throw new ModelSpecError(`decode.${key}`, 'unknown field');
     }
     spec.decode = { minShorterSide: positiveInt(d.minShorterSide, 'decode.minShorterSide') };
+    if (d.scales !== undefined) {
+      // Absent in rules from before M/8 scales: those keep decoding at 1/8, 1/4, 1/2 or 1/1.
+      if (d.scales !== 'eighths') throw new ModelSpecError('decode.scales', 'must be "eighths"');
+      spec.decode.scales = 'eighths';
+    }
   }
   if (o.backbone !== undefined) {
     const b = object(o.backbone, 'backbone');

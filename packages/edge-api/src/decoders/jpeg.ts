@@ -1,5 +1,5 @@
 import { createJpegDecoder, type JpegDecoder } from '@ferry/codec-jpeg';
-import { type DecodeRule, type Image, type ImageHeader, jpegScaleDenominator } from '@ferry/core';
+import { type DecodeRule, type Image, type ImageHeader, jpegScaleEighths } from '@ferry/core';
 // The emscripten factory itself, not jsquash's async `decode`: that one awaits between calls, so
 // the warnings of two concurrent decodes could interleave; calling `module.decode` synchronously
 // keeps each decode's libjpeg messages its own.
@@ -66,9 +66,9 @@ export async function decodeJpeg(
   if (header.components === 4) return decodeCmykJpeg(bytes, maxPixels);
   if (scaling) {
     const decoder = await scaling;
-    const denominator = jpegScaleDenominator(header.width, header.height, rule);
+    const eighths = jpegScaleEighths(header.width, header.height, rule);
     try {
-      const { width, height, data } = await decoder.decode(bytes, { denominator, strict: true });
+      const { width, height, data } = await decoder.decode(bytes, { eighths, strict: true });
       return { width, height, channels: 3, data };
     } catch (error) {
       throw new Error(`JPEG decode failed: ${(error as Error).message}`);

@@ -31,20 +31,22 @@ describe('decodeImageBuffer', () => {
       console.warn('SKIPPING scaled-decode check: @ferry/codec-jpeg wasm not built');
       return;
     }
-    const raw = await syntheticJpeg(0, 1, 1600, 1200);
+    const raw = await syntheticJpeg(0, 1, 1000, 750);
     const bytes = await sharp(raw).withMetadata({ orientation: 6 }).jpeg({ quality: 90 }).toBuffer();
-    const rule = { minShorterSide: 256 };
-    const image = await decodeImageBuffer(bytes, 'big.jpg', rule);
-    // 1600x1200 at 1/4 is 400x300; orientation 6 turns it to 300x400.
-    expect([image.width, image.height]).toEqual([300, 400]);
-    const stored = await decoder.decode(bytes, { denominator: 4 });
+    // A current rule allows every M/8: 1000x750 at 3/8 is 375x282; orientation 6 turns it to 282x375.
+    const image = await decodeImageBuffer(bytes, 'big.jpg', { minShorterSide: 256, scales: 'eighths' });
+    expect([image.width, image.height]).toEqual([282, 375]);
+    const stored = await decoder.decode(bytes, { eighths: 3 });
     // Row 0 of the rotated image is column 0 of the stored one, read bottom to top.
-    for (let x = 0; x < 300; x += 37) {
-      const from = ((299 - x) * 400 + 0) * 3;
+    for (let x = 0; x < 282; x += 37) {
+      const from = ((281 - x) * 375 + 0) * 3;
       expect([...image.data.subarray(x * 3, x * 3 + 3)]).toEqual([...stored.data.subarray(from, from + 3)]);
     }
+    // A rule from before M/8 scales: 1/2 (1/4 would be 250x188), exactly as before.
+    const old = await decodeImageBuffer(bytes, 'big.jpg', { minShorterSide: 256 });
+    expect([old.width, old.height]).toEqual([375, 500]);
     // No rule (a model file from before it): full size through sharp, exactly as before.
-    expect((await decodeImageBuffer(bytes, 'big.jpg')).width).toBe(1200);
+    expect((await decodeImageBuffer(bytes, 'big.jpg')).width).toBe(750);
   });
 
   it('flattens alpha onto white and applies EXIF orientation', async () => {

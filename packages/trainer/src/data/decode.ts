@@ -19,7 +19,7 @@ import {
   CLI_MAX_PIXELS,
   type DecodeRule,
   type Image,
-  jpegScaleDenominator,
+  jpegScaleEighths,
   readImageHeader,
 } from '@ferry/core';
 import { loadSharp } from '../commonjs-packages.js';
@@ -42,11 +42,11 @@ async function decodeJpegWithLibjpeg(bytes: Uint8Array, rule: DecodeRule | undef
   const header = readImageHeader(bytes);
   if (header?.format !== 'jpeg' || header.components === 4) return null;
   if (header.width * header.height > MAX_INPUT_PIXELS) return null; // sharp refuses it below
-  const denominator = jpegScaleDenominator(header.width, header.height, rule);
+  const eighths = jpegScaleEighths(header.width, header.height, rule);
   const decoder = await loadJpegDecoder();
   if (!decoder) return null;
   // Strict, as the edge API is: a truncated or corrupt JPEG is skipped with libjpeg's reason.
-  const { width, height, data } = await decoder.decode(bytes, { denominator, strict: true });
+  const { width, height, data } = await decoder.decode(bytes, { eighths, strict: true });
   return applyOrientation({ width, height, channels: 3, data }, header.orientation);
 }
 

@@ -9,7 +9,7 @@ import { applyTransforms, createRandom, defaultEvalPipeline, type TransformStep 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../test-support/synthetic.js';
 import { decodeImageFile } from './decode.js';
-import { loadSample, pickPipeline } from './loader.js';
+import { decodeRuleOf, loadSample, pickPipeline } from './loader.js';
 
 const augmenting: TransformStep[] = [
   { op: 'randomResizedCrop', width: 32, height: 32, scale: [0.25, 1], ratio: [3 / 4, 4 / 3] },
@@ -52,7 +52,8 @@ describe('loadSample with a plain view', () => {
   const normalization = { kind: 'scale', scale: 1, offset: 0 } as const;
 
   it('probability 1 gives exactly the eval view; the same seed gives the same view', async () => {
-    const { image: decoded } = await decodeImageFile(file);
+    // Decoded as loadSample decodes: at the DCT scale its pipeline's decode rule allows.
+    const { image: decoded } = await decodeImageFile(file, decodeRuleOf({ pipeline: augmenting }));
     const always = await loadSample(sample(), {
       pipeline: augmenting,
       plainView: { pipeline: plain, probability: 1 },

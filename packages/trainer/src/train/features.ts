@@ -36,9 +36,10 @@ export interface FeatureCacheKeyParts {
 /**
  * Bumped when the decoding of cached images changes: 'jpeg-dct-scale' = large JPEGs decode at
  * reduced DCT scale (core's decode rule); 'jpeg-libjpeg-wasm' = every 3-component JPEG through
- * the wasm libjpeg-turbo, no ICC conversion (decode.ts). Features cached before are stale.
+ * the wasm libjpeg-turbo, no ICC conversion (decode.ts); 'jpeg-dct-eighths' = the rule allows
+ * every M/8 scale (a 500x375 photo decodes at 6/8). Features cached before are stale.
  */
-const DECODE_VERSION = 'jpeg-libjpeg-wasm';
+const DECODE_VERSION = 'jpeg-dct-eighths';
 
 export function featureCacheKey(parts: FeatureCacheKeyParts): string {
   const keyed = { ...parts, decode: DECODE_VERSION };

@@ -1,5 +1,5 @@
 import { loadJpegDecoder } from '@ferry/codec-jpeg/node';
-import { type DecodeRule, type Image, type ImageHeader, jpegScaleDenominator } from '@ferry/core';
+import { type DecodeRule, type Image, type ImageHeader, jpegScaleEighths } from '@ferry/core';
 import sharp from 'sharp';
 
 /**
@@ -15,11 +15,11 @@ export async function decodeUpload(
   rule: DecodeRule | undefined,
   maxPixels: number,
 ): Promise<Image> {
-  const denominator = jpegScaleDenominator(header.width, header.height, rule);
+  const eighths = jpegScaleEighths(header.width, header.height, rule);
   if (header.format === 'jpeg' && header.components !== 4) {
     const decoder = await loadJpegDecoder();
     if (decoder) {
-      const { width, height, data } = await decoder.decode(bytes, { denominator, strict: true });
+      const { width, height, data } = await decoder.decode(bytes, { eighths, strict: true });
       return { width, height, channels: 3, data };
     }
   }
