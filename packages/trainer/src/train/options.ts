@@ -149,7 +149,9 @@ export const FINETUNE_AUG_VIEWS = 2;
  * One view has half the rows of plain + mirror, so half the steps per epoch; a higher rate makes
  * up for it. Plain + 2 random crops, the default before that: ants/bees 0.928 (seeds 42, 7),
  * flowers 0.958 / 0.963, at 3x the backbone passes. (All with every JPEG through the wasm
- * libjpeg-turbo, data/decode.ts.)
+ * libjpeg-turbo at full size, data/decode.ts. With the M/8 decode rule, which decodes the 500x375
+ * ants/bees photos at 6/8, the default gives ants/bees 0.921 / 0.902 (0.922), flowers unchanged:
+ * bench/REPORT.md §2, 2026-12-01 16:06.)
  *
  * finetune: 5 epochs at lr 1e-4 (backbone lr/10) after its warm start, on features mode's views
  * (pipelines.ts). Measured on ants/bees, best val accuracy / lowest val loss for seeds 42 and 7, against
