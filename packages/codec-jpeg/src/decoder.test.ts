@@ -59,6 +59,24 @@ function maxDiff(a: Uint8Array, b: Uint8Array): number {
   return max;
 }
 
+/**
+ * The JPEGs among the shared real photos (FERRY_IMAGES_DIR), by file name. CI requires them
+ * (FERRY_REQUIRE_REAL_DATA=1); elsewhere a missing folder skips them, loudly.
+ */
+function sharedJpegs(comparison: string): [string, Uint8Array][] {
+  const imagesDir = process.env.FERRY_IMAGES_DIR;
+  if (!imagesDir || !existsSync(imagesDir)) {
+    if (process.env.FERRY_REQUIRE_REAL_DATA === '1')
+      throw new Error('FERRY_REQUIRE_REAL_DATA=1 but FERRY_IMAGES_DIR is not set');
+    console.warn(`\n!!! SKIP the real photos in ${comparison}: set FERRY_IMAGES_DIR\n`);
+    return [];
+  }
+  return readdirSync(imagesDir)
+    .sort()
+    .map((file): [string, Uint8Array] => [file, new Uint8Array(readFileSync(join(imagesDir, file)))])
+    .filter(([, bytes]) => bytes[0] === 0xff && bytes[1] === 0xd8);
+}
+
 if (jpegWasmMissing) {
   if (requireAll)
     throw new Error(`FERRY_REQUIRE_JPEG_WASM=1 but the JPEG wasm is missing: ${jpegWasmMissing}`);
@@ -159,17 +177,7 @@ sys.stdout.buffer.write(im.convert('RGB').tobytes())`;
       for (const [name, image] of Object.entries(made)) add(name, new Uint8Array(await image.toBuffer()));
       add('4032x3024 q90', new Uint8Array(await photo(4032, 3024, 11).jpeg({ quality: 90 }).toBuffer()), [8]);
 
-      const imagesDir = process.env.FERRY_IMAGES_DIR;
-      if (imagesDir && existsSync(imagesDir)) {
-        for (const file of readdirSync(imagesDir).sort()) {
-          const bytes = new Uint8Array(readFileSync(join(imagesDir, file)));
-          if (bytes[0] === 0xff && bytes[1] === 0xd8) add(file, bytes);
-        }
-      } else if (process.env.FERRY_REQUIRE_REAL_DATA === '1') {
-        throw new Error('FERRY_REQUIRE_REAL_DATA=1 but FERRY_IMAGES_DIR is not set');
-      } else {
-        console.warn('\n!!! SKIP the real photos in the Pillow comparison: set FERRY_IMAGES_DIR\n');
-      }
+      for (const [file, bytes] of sharedJpegs('the Pillow comparison')) add(file, bytes);
       const mate = '/usr/share/backgrounds/mate/abstract/Elephants_3840x2160.jpg';
       if (existsSync(mate)) add('mate-backgrounds 3840x2160', new Uint8Array(readFileSync(mate)), [8, 1]);
 
@@ -219,15 +227,7 @@ for arg in sys.argv[1:]:
           await texture.clone().jpeg({ quality: 85, progressive: true }).toBuffer(),
         ),
       };
-      const imagesDir = process.env.FERRY_IMAGES_DIR;
-      if (imagesDir && existsSync(imagesDir)) {
-        for (const file of readdirSync(imagesDir).sort()) {
-          const bytes = new Uint8Array(readFileSync(join(imagesDir, file)));
-          if (bytes[0] === 0xff && bytes[1] === 0xd8) made[file] = bytes;
-        }
-      } else if (process.env.FERRY_REQUIRE_REAL_DATA === '1') {
-        throw new Error('FERRY_REQUIRE_REAL_DATA=1 but FERRY_IMAGES_DIR is not set');
-      }
+      for (const [file, bytes] of sharedJpegs('the djpeg comparison')) made[file] = bytes;
       for (const [name, bytes] of Object.entries(made)) {
         const path = join(dir, 'photo.jpg');
         writeFileSync(path, bytes);
