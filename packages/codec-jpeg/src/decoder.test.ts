@@ -257,6 +257,11 @@ for arg in sys.argv[1:]:
     // Lenient mode (the trainer's, like sharp's failOn 'error') keeps libjpeg's best effort.
     expect((await decoder.decode(corrupt, { strict: false })).width).toBe(160);
     await expect(decoder.decode(new Uint8Array([1, 2, 3]))).rejects.toThrow(JpegDecodeError);
+    // A scale outside 1/8..8/8 is refused before any byte reaches the wasm.
+    for (const eighths of [0, 9, 2.5])
+      await expect(decoder.decode(good, { eighths: eighths as 1 })).rejects.toThrow(
+        /scale must be 1\/8 to 8\/8/,
+      );
     expect(maxDiff((await decoder.decode(good)).data, expected.data)).toBe(0);
   });
 
