@@ -11,6 +11,7 @@
 #include <string.h>
 #include <emscripten/emscripten.h>
 #include "turbojpeg.h"
+#include "ferry_jpeg.h"
 
 static tjhandle handle = NULL;
 static unsigned char *input = NULL;
@@ -42,14 +43,33 @@ static int ensure_handle(void) {
   return handle ? 0 : fail(tjGetErrorStr2(NULL));
 }
 
-/* Returns a buffer of `size` bytes for the caller to copy the JPEG into (NULL when out of memory). */
+/*
+ * Returns a buffer of `size` bytes for the caller to copy the JPEG into (NULL when out of
+ * memory), with FERRY_JPEG_INPUT_PAD more behind it for ferry_jpeg_split.c.
+ */
 EMSCRIPTEN_KEEPALIVE unsigned char *ferry_jpeg_input(unsigned long size) {
-  if (size > input_capacity) {
+  if (size + FERRY_JPEG_INPUT_PAD > input_capacity) {
     free(input);
-    input = (unsigned char *)malloc(size);
-    input_capacity = input ? size : 0;
+    input = (unsigned char *)malloc(size + FERRY_JPEG_INPUT_PAD);
+    input_capacity = input ? size + FERRY_JPEG_INPUT_PAD : 0;
   }
   return input;
+}
+
+unsigned char *ferry_jpeg_input_data(void) { return input; }
+
+unsigned char *ferry_jpeg_output(unsigned long needed) {
+  if (needed > output_capacity) {
+    free(output);
+    output = (unsigned char *)malloc(needed);
+    output_capacity = output ? needed : 0;
+  }
+  return output;
+}
+
+void ferry_jpeg_set_output_size(int width, int height) {
+  info[4] = width;
+  info[5] = height;
 }
 
 EMSCRIPTEN_KEEPALIVE int *ferry_jpeg_info(void) { return info; }
@@ -80,15 +100,9 @@ EMSCRIPTEN_KEEPALIVE unsigned char *ferry_jpeg_decode_scaled(unsigned long size,
   tjscalingfactor factor = {eighths, 8};
   int width = TJSCALED(info[0], factor);
   int height = TJSCALED(info[1], factor);
-  unsigned long needed = (unsigned long)width * (unsigned long)height * 3;
-  if (needed > output_capacity) {
-    free(output);
-    output = (unsigned char *)malloc(needed);
-    output_capacity = output ? needed : 0;
-    if (!output) {
-      fail("out of memory for the decoded image");
-      return NULL;
-    }
+  if (!ferry_jpeg_output((unsigned long)width * (unsigned long)height * 3)) {
+    fail("out of memory for the decoded image");
+    return NULL;
   }
   int flags = TJFLAG_ACCURATEDCT | TJFLAG_LIMITSCANS | (strict ? TJFLAG_STOPONWARNING : 0);
   if (tjDecompress2(handle, input, size, output, width, 0, height, TJPF_RGB, flags)) {

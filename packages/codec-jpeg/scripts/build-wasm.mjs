@@ -46,6 +46,14 @@ const EXPORTS = [
   '_ferry_jpeg_header',
   '_ferry_jpeg_decode_scaled',
   '_ferry_jpeg_release',
+  // Two-thread decoding of one JPEG (native/ferry_jpeg_split.c).
+  '_ferry_jpeg_split_speculate',
+  '_ferry_jpeg_split_result',
+  '_ferry_jpeg_split_begin',
+  '_ferry_jpeg_split_area',
+  '_ferry_jpeg_split_records',
+  '_ferry_jpeg_split_finish',
+  '_ferry_jpeg_split_stats',
 ];
 
 function log(message) {
@@ -138,11 +146,13 @@ for (const patch of patches) patchKey.update(readFileSync(patch));
 const buildKey = patchKey.digest('hex').slice(0, 12);
 if (patches.length > 0 && !has('patch')) giveUp('`patch` not found (Debian: apt-get install patch)');
 
-const wrapper = join(pkg, 'native/ferry_jpeg.c');
+const nativeDir = join(pkg, 'native');
+const nativeFiles = readdirSync(nativeDir).map((name) => join(nativeDir, name));
+const wrappers = nativeFiles.filter((file) => file.endsWith('.c'));
 const wasm = join(out, 'ferry-jpeg.wasm');
 const glue = join(out, 'ferry-jpeg.js');
 const newest = Math.max(
-  statSync(wrapper).mtimeMs,
+  ...nativeFiles.map((file) => statSync(file).mtimeMs),
   statSync(fileURLToPath(import.meta.url)).mtimeMs,
   ...patches.map((patch) => statSync(patch).mtimeMs),
 );
@@ -218,7 +228,7 @@ rmSync(tmp, { recursive: true, force: true });
 mkdirSync(tmp, { recursive: true });
 run('emcc', [
   '-O3',
-  wrapper,
+  ...wrappers,
   `-I${source}`,
   `-I${cmakeDir}`,
   join(cmakeDir, 'libturbojpeg.a'),

@@ -6,35 +6,19 @@
  * each other's bytes, and a 12-MP photo decoded at 1/8 never grows wasm memory to a full frame.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { JpegDecodeError, type JpegDecoder, jpegWasmMissing, loadJpegDecoder } from './node.js';
+import { photo, sharedJpegs } from './test-support/photos.js';
 
 const PYTHON = '/usr/bin/python3';
 const hasPillow = spawnSync(PYTHON, ['-c', 'import PIL'], { stdio: 'ignore' }).status === 0;
 const hasDjpeg = spawnSync('sh', ['-c', 'command -v djpeg'], { stdio: 'ignore' }).status === 0;
 // CI (.ci/run) builds the wasm and sets this, so a missing build fails there instead of skipping.
 const requireAll = process.env.FERRY_REQUIRE_JPEG_WASM === '1';
-
-/** Smooth gradients plus noise: real texture for the IDCT and chroma upsampling to get right. */
-function photo(width: number, height: number, seed = 1) {
-  const data = Buffer.alloc(width * height * 3);
-  let state = seed;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      state = (state * 1103515245 + 12345) >>> 0;
-      const noise = (state >>> 24) / 8;
-      const i = (y * width + x) * 3;
-      data[i] = Math.min(255, (x * 255) / width + noise);
-      data[i + 1] = Math.min(255, (y * 255) / height + noise);
-      data[i + 2] = Math.min(255, 128 + Math.sin(x / 9) * 60 + noise);
-    }
-  }
-  return sharp(data, { raw: { width, height, channels: 3 } });
-}
 
 /** A binary PPM (P6) or PGM (P5, grey JPEGs) from djpeg, as RGB like the wasm decoder's output. */
 function readPnm(file: Buffer): { width: number; height: number; rgb: Uint8Array } {
@@ -57,24 +41,6 @@ function maxDiff(a: Uint8Array, b: Uint8Array): number {
   let max = 0;
   for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
   return max;
-}
-
-/**
- * The JPEGs among the shared real photos (FERRY_IMAGES_DIR), by file name. CI requires them
- * (FERRY_REQUIRE_REAL_DATA=1); elsewhere a missing folder skips them, loudly.
- */
-function sharedJpegs(comparison: string): [string, Uint8Array][] {
-  const imagesDir = process.env.FERRY_IMAGES_DIR;
-  if (!imagesDir || !existsSync(imagesDir)) {
-    if (process.env.FERRY_REQUIRE_REAL_DATA === '1')
-      throw new Error('FERRY_REQUIRE_REAL_DATA=1 but FERRY_IMAGES_DIR is not set');
-    console.warn(`\n!!! SKIP the real photos in ${comparison}: set FERRY_IMAGES_DIR\n`);
-    return [];
-  }
-  return readdirSync(imagesDir)
-    .sort()
-    .map((file): [string, Uint8Array] => [file, new Uint8Array(readFileSync(join(imagesDir, file)))])
-    .filter(([, bytes]) => bytes[0] === 0xff && bytes[1] === 0xd8);
 }
 
 if (jpegWasmMissing) {

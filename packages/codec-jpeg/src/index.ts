@@ -11,7 +11,11 @@
  * bundlers copy it (`@ferry/codec-jpeg/wasm-url`). When the wasm was not built (no emscripten),
  * those entries give `undefined` and `jpegWasmMissing` says why.
  */
-import createFerryJpeg, { type FerryJpegModule, notBuilt } from '../wasm/ferry-jpeg.js';
+import { instantiate, JpegDecodeError, jpegWasmMissing, loadInput } from './instance.js';
+import { type SplitHelper, splitDecode } from './split.js';
+
+export type { SplitHalf, SplitHelper } from './split.js';
+export { JpegDecodeError, jpegWasmMissing };
 
 /** A DCT scale in eighths: the image decodes at eighths/8 of its stored size. */
 export type ScaleEighths = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
@@ -52,42 +56,30 @@ export interface JpegDecoder {
   memoryBytes(): number;
 }
 
-export class JpegDecodeError extends Error {
-  override name = 'JpegDecodeError';
-}
-
-/** Why the wasm decoder is unavailable in this install, or undefined when it was built. */
-export const jpegWasmMissing: string | undefined = createFerryJpeg
-  ? undefined
-  : (notBuilt ?? 'ferry-jpeg.wasm was not built');
-
 /** TJCS_CMYK and TJCS_YCCK: libjpeg cannot turn these into RGB. */
 export const isCmyk = (header: JpegHeader): boolean => header.colorspace === 3 || header.colorspace === 4;
 
-function instantiate(module: WebAssembly.Module): Promise<FerryJpegModule> {
-  if (!createFerryJpeg) throw new JpegDecodeError(`JPEG wasm decoder unavailable: ${jpegWasmMissing}`);
-  return createFerryJpeg({
-    // Never used to fetch (instantiateWasm below), but its presence keeps the glue from
-    // building a URL from import.meta.url, which is not a valid base in workerd.
-    locateFile: (path) => path,
-    instantiateWasm(imports, done) {
-      const instance = new WebAssembly.Instance(module, imports);
-      done(instance);
-      return instance.exports;
-    },
-    // TurboJPEG reports through return codes; nothing should print, and nothing may reach stdout.
-    print: () => {},
-    printErr: () => {},
-  });
+/** How a decoder may split one big JPEG's decode with a helper (see split.ts). */
+export interface SplitOptions {
+  /** Runs the second part on another instance, normally on another thread. */
+  helper: SplitHelper;
+  /** Only JPEGs of at least this many bytes are split (default 512 KiB). */
+  minBytes?: number;
+  /** Where the data is cut, in thousandths: the decoder's own share (default 450). */
+  permille?: number;
 }
 
 /**
  * A decoder around one wasm instance. Calls are serialised by construction: everything between
  * copying the bytes in and copying the pixels out is synchronous (no await), so concurrent calls
- * cannot interleave. If the instance ever traps (e.g. memory cannot grow), it is replaced before
- * the next decode.
+ * cannot interleave. With `split`, big JPEGs are decoded by two instances at once and calls
+ * queue instead (a split decode waits for its helper in the middle). If the instance ever traps
+ * (e.g. memory cannot grow), it is replaced before the next decode.
  */
-export async function createJpegDecoder(module: WebAssembly.Module): Promise<JpegDecoder> {
+export async function createJpegDecoder(
+  module: WebAssembly.Module,
+  split?: SplitOptions,
+): Promise<JpegDecoder> {
   let wasm = await instantiate(module);
   // A wasm built before M/8 scales took a denominator in the same place: refuse it loudly rather
   // than decode 1/8 as full size.
@@ -96,6 +88,8 @@ export async function createJpegDecoder(module: WebAssembly.Module): Promise<Jpe
       'ferry-jpeg.wasm is from an older build (no M/8 scaling): rebuild it with `npm run build -w @ferry/codec-jpeg`',
     );
   let broken = false;
+  const minSplitBytes = split?.minBytes ?? 512 * 1024;
+  const permille = split?.permille ?? 450;
 
   const cString = (pointer: number): string => {
     const heap = wasm.HEAPU8;
@@ -103,17 +97,12 @@ export async function createJpegDecoder(module: WebAssembly.Module): Promise<Jpe
     while (heap[end] !== 0 && end < heap.length) end++;
     return new TextDecoder().decode(heap.subarray(pointer, end));
   };
-  // Replaces a trapped instance; the only await of a call, and it comes before the bytes go in.
+  // Replaces a trapped instance; the only await of a one-thread call, and it comes before the
+  // bytes go in.
   const ready = async (): Promise<void> => {
     if (!broken) return;
     wasm = await instantiate(module);
     broken = false;
-  };
-  const load = (bytes: Uint8Array): number => {
-    const input = wasm._ferry_jpeg_input(bytes.byteLength);
-    if (input === 0) throw new JpegDecodeError('out of memory for the JPEG bytes');
-    wasm.HEAPU8.set(bytes, input);
-    return bytes.byteLength;
   };
   const guarded = <T>(body: () => T): T => {
     try {
@@ -126,36 +115,79 @@ export async function createJpegDecoder(module: WebAssembly.Module): Promise<Jpe
   };
   const info = (): Int32Array =>
     wasm.HEAP32.subarray(wasm._ferry_jpeg_info() >> 2, (wasm._ferry_jpeg_info() >> 2) + 6);
+  const pixels = (pointer: number, eighths: ScaleEighths): DecodedJpeg => {
+    const values = info();
+    const width = values[4]!;
+    const height = values[5]!;
+    const data = wasm.HEAPU8.slice(pointer, pointer + width * height * 3);
+    return { width, height, channels: 3, data, eighths };
+  };
+  // The one-thread decode of the bytes already in the input buffer.
+  const decodeLoaded = (size: number, eighths: ScaleEighths, strict: boolean): DecodedJpeg => {
+    const pointer = wasm._ferry_jpeg_decode_scaled(size, eighths, strict ? 1 : 0);
+    if (pointer === 0) throw new JpegDecodeError(cString(wasm._ferry_jpeg_message()));
+    return pixels(pointer, eighths);
+  };
+  // With a helper, one call at a time: a split decode awaits its helper between copying the
+  // bytes in and the pixels out.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serially = <T>(body: () => Promise<T>): Promise<T> => {
+    const run = queue.then(body, body);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+
+  const checkScale = (eighths: number): ScaleEighths => {
+    if (!Number.isInteger(eighths) || eighths < 1 || eighths > 8)
+      throw new JpegDecodeError(`scale must be 1/8 to 8/8, got ${eighths}/8`);
+    return eighths as ScaleEighths;
+  };
+
+  const decodeOneThread = async (bytes: Uint8Array, eighths: ScaleEighths, strict: boolean) => {
+    await ready();
+    // From here on nothing awaits: a second call cannot replace these bytes in the one input
+    // buffer before libjpeg has read them (an await here once let concurrent decodes in a
+    // worker read each other's bytes: "Premature end of JPEG file").
+    return guarded(() => decodeLoaded(loadInput(wasm, bytes), eighths, strict));
+  };
+
+  const decodeSplit = async (bytes: Uint8Array, eighths: ScaleEighths, strict: boolean) => {
+    await ready();
+    const half = split!.helper.speculate(bytes, eighths, permille);
+    const size = guarded(() => loadInput(wasm, bytes));
+    let pointer: number;
+    try {
+      pointer = await splitDecode(wasm, size, eighths, permille, half);
+    } catch (error) {
+      guarded(() => {
+        throw error;
+      });
+      throw error;
+    }
+    // 0: not provably the one-thread result, so it is decoded that way (same bytes, still in).
+    return guarded(() => (pointer === 0 ? decodeLoaded(size, eighths, strict) : pixels(pointer, eighths)));
+  };
 
   return {
     async header(bytes) {
-      await ready();
-      return guarded(() => {
-        const size = load(bytes);
-        if (wasm._ferry_jpeg_header(size) !== 0)
-          throw new JpegDecodeError(cString(wasm._ferry_jpeg_message()));
-        const [width, height, subsampling, colorspace] = info();
-        return { width: width!, height: height!, subsampling: subsampling!, colorspace: colorspace! };
-      });
+      const read = async () => {
+        await ready();
+        return guarded(() => {
+          const size = loadInput(wasm, bytes);
+          if (wasm._ferry_jpeg_header(size) !== 0)
+            throw new JpegDecodeError(cString(wasm._ferry_jpeg_message()));
+          const [width, height, subsampling, colorspace] = info();
+          return { width: width!, height: height!, subsampling: subsampling!, colorspace: colorspace! };
+        });
+      };
+      return split ? serially(read) : read();
     },
     async decode(bytes, options = {}) {
-      const eighths = options.eighths ?? 8;
-      if (!Number.isInteger(eighths) || eighths < 1 || eighths > 8)
-        throw new JpegDecodeError(`scale must be 1/8 to 8/8, got ${eighths}/8`);
-      await ready();
-      // From here on nothing awaits: a second call cannot replace these bytes in the one input
-      // buffer before libjpeg has read them (an await here once let concurrent decodes in a
-      // worker read each other's bytes: "Premature end of JPEG file").
-      return guarded(() => {
-        const size = load(bytes);
-        const pointer = wasm._ferry_jpeg_decode_scaled(size, eighths, options.strict === false ? 0 : 1);
-        if (pointer === 0) throw new JpegDecodeError(cString(wasm._ferry_jpeg_message()));
-        const values = info();
-        const width = values[4]!;
-        const height = values[5]!;
-        const data = wasm.HEAPU8.slice(pointer, pointer + width * height * 3);
-        return { width, height, channels: 3, data, eighths };
-      });
+      const eighths = checkScale(options.eighths ?? 8);
+      const strict = options.strict !== false;
+      if (!split) return decodeOneThread(bytes, eighths, strict);
+      if (bytes.byteLength < minSplitBytes) return serially(() => decodeOneThread(bytes, eighths, strict));
+      return serially(() => decodeSplit(bytes, eighths, strict));
     },
     memoryBytes: () => wasm.HEAPU8.byteLength,
   };
