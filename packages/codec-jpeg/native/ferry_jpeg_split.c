@@ -235,6 +235,29 @@ bad:
   return -1;
 }
 
+/*
+ * At a restart boundary (before MCU `index`, a multiple of the interval): only the last byte's
+ * padding may lie before the marker, which must be RST(index / interval - 1 mod 8); the reader
+ * then starts after it. 0, or -1 (libjpeg would warn or resynchronise: not for the split path).
+ */
+static int restart(bit_reader *r, uint32_t index, unsigned int interval) {
+  uint64_t pos = POS(r);
+  while (!r->marker) {
+    r->bits = 0;
+    *r = fill_slow(*r);
+  }
+  if (r->real_end < pos || r->real_end - pos >= 8) return -1;
+  if (r->marker[1] != 0xD0 + ((index / interval - 1) & 7)) return -1;
+  {
+    uint64_t loaded = r->real_end;
+    reader_start(r, r->marker + 2);
+    r->loaded = loaded;
+  }
+  return 0;
+}
+
+#define AT_RESTART(index, interval) ((interval) && (index) % (interval) == 0)
+
 /* ---- growable buffers ---- */
 
 typedef struct {
@@ -288,11 +311,45 @@ typedef struct {
   const JOCTET *entropy;   /* first byte of entropy-coded data */
   const JOCTET *split;     /* S */
   uint32_t total_mcus;
+  /* With restart markers (restart_interval > 0) the cut is exact: S is just after an RST
+     marker, where MCU first_mcu starts with fresh DC predictors. 0 without them. */
+  uint32_t first_mcu;
 } split_side;
 
 static void side_end(split_side *side) {
   if (side->live) jpeg_destroy_decompress(&side->cinfo);
   side->live = 0;
+}
+
+/*
+ * With restart markers: S moves to just after the first RST marker at or past the fraction,
+ * and first_mcu is the MCU that starts there (the k-th marker, from 0, follows MCU
+ * (k + 1) * interval - 1). Any other marker on the way, or a misnumbered RST: -1.
+ */
+static int cut_at_restart(split_side *side) {
+  const JOCTET *p = side->entropy, *end = side->data + side->size;
+  uint32_t k = 0, interval = side->cinfo.restart_interval;
+  while (p + 1 < end) {
+    const JOCTET *ff = (const JOCTET *)memchr(p, 0xFF, (size_t)(end - p - 1));
+    int m;
+    if (!ff) return -1;
+    m = ff[1];
+    if (m == 0) {
+      p = ff + 2;
+      continue;
+    }
+    if (m < 0xD0 || m > 0xD7 || (uint32_t)(m - 0xD0) != (k & 7)) return -1;
+    if (ff >= side->split) {
+      uint64_t first = ((uint64_t)k + 1) * interval;
+      if (first >= side->total_mcus) return -1;
+      side->split = ff + 2;
+      side->first_mcu = (uint32_t)first;
+      return 0;
+    }
+    k++;
+    p = ff + 2;
+  }
+  return -1;
 }
 
 /* Set-up both sides do the same way, so they agree on S. 0, or -1: not for the split path.
@@ -306,7 +363,7 @@ static int side_setup(split_side *side, int eighths, int permille) {
   jpeg_read_header(cinfo, TRUE);
   /* One interleaved Huffman scan holding every component, 8-bit, no restart markers. */
   if (cinfo->progressive_mode || cinfo->arith_code || cinfo->data_precision != 8 ||
-      cinfo->restart_interval != 0 || cinfo->comps_in_scan != cinfo->num_components ||
+      cinfo->comps_in_scan != cinfo->num_components ||
       (cinfo->num_components != 1 && cinfo->num_components != 3) ||
       cinfo->jpeg_color_space == JCS_CMYK || cinfo->jpeg_color_space == JCS_YCCK)
     return -1;
@@ -351,6 +408,8 @@ static int side_setup(split_side *side, int eighths, int permille) {
   while (at < entropy_bytes && side->entropy[at - 1] == 0xFF) at++;
   if (at >= entropy_bytes) return -1;
   side->split = side->entropy + at;
+  side->first_mcu = 0;
+  if (cinfo->restart_interval) return cut_at_restart(side);
   return 0;
 }
 
@@ -447,6 +506,50 @@ static int speculate(split_side *side) {
   return 0;
 }
 
+/* With restart markers: the worker's half decoded exactly, from MCU first_mcu on. */
+static int decode_after_restart(split_side *side) {
+  const mcu_layout *m = &side->layout;
+  unsigned int interval = side->cinfo.restart_interval;
+  bit_reader r;
+  uint32_t index;
+  uint64_t end;
+
+  reader_start(&r, side->split);
+  worker_stream.len = 0;
+  for (index = side->first_mcu; index < side->total_mcus; index++) {
+    JCOEF *out;
+    if (index != side->first_mcu && AT_RESTART(index, interval) && restart(&r, index, interval)) return -1;
+    if (stream_reserve(&worker_stream, (size_t)m->blocks * MAX_INT16_PER_BLOCK)) return -1;
+    out = worker_stream.data + worker_stream.len;
+    if (decode_mcu_into(&r, m, &out)) return -1;
+    if (r.marker && POS(&r) > r.real_end) return -1;
+    worker_stream.len = (size_t)(out - worker_stream.data);
+  }
+  end = POS(&r);
+  while (!r.marker) {
+    r.bits = 0;
+    r = fill_slow(r);
+  }
+  if (!worker_records) {
+    worker_records = (mcu_record *)malloc(sizeof(mcu_record));
+    if (!worker_records) return -1;
+    worker_record_cap = 1;
+  }
+  worker_records[0].rel = 0;
+  worker_records[0].offset = 0;
+  worker_records[0].index = 0;
+  worker_result[0] = (uint32_t)(uintptr_t)worker_stream.data;
+  worker_result[1] = (uint32_t)worker_stream.len;
+  worker_result[2] = (uint32_t)(uintptr_t)worker_records;
+  worker_result[3] = 1;
+  worker_result[4] = side->total_mcus - side->first_mcu;
+  worker_result[5] = 0;
+  worker_result[6] = (uint32_t)end;
+  worker_result[7] = (uint32_t)r.real_end;
+  worker_result[8] = (uint32_t)(r.marker - side->data);
+  return 0;
+}
+
 /*
  * The worker's half: the input buffer holds `size` bytes of JPEG. 0 with ferry_jpeg_split_result
  * filled in, or -1 (not for the split path; the main side finds the same and decodes alone).
@@ -454,7 +557,7 @@ static int speculate(split_side *side) {
 EMSCRIPTEN_KEEPALIVE int ferry_jpeg_split_speculate(unsigned long size, int eighths, int permille) {
   int status;
   if (side_start(&worker, size, eighths, permille)) return -1;
-  status = speculate(&worker);
+  status = worker.first_mcu ? decode_after_restart(&worker) : speculate(&worker);
   side_end(&worker);
   return status;
 }
@@ -502,6 +605,8 @@ static boolean replay_decode_mcu(j_decompress_ptr cinfo, JBLOCKROW *MCU_data) {
     replay_at = switch_offset;
   }
   p = (replay_in_worker ? copied_stream : main_stream.data) + replay_at;
+  /* Each restart interval starts with fresh DC predictors, as in jdhuff.c's process_restart. */
+  if (AT_RESTART(replay_mcu, main_side.cinfo.restart_interval)) memset(replay_dc, 0, sizeof(replay_dc));
   {
     const JCOEF *start = p;
     for (blkn = 0; blkn < m->blocks; blkn++) {
@@ -549,18 +654,27 @@ static int replay_rows(const JOCTET *marker) {
   return 0;
 }
 
-/* Decodes exact MCUs up to S. 0, or -1 on a bad code or data that ends early. */
-static int exact_until_split(void) {
+/* The next MCU, exactly, into main_stream (after its restart marker, if one is due). 0, or -1
+   on a bad code, a marker out of place or data that ends early. */
+static int exact_mcu(void) {
   const mcu_layout *m = &main_side.layout;
+  unsigned int interval = main_side.cinfo.restart_interval;
+  JCOEF *out;
+  if (main_done > 0 && AT_RESTART(main_done, interval) && restart(&main_reader, main_done, interval)) return -1;
+  if (stream_reserve(&main_stream, (size_t)m->blocks * MAX_INT16_PER_BLOCK)) return -1;
+  out = main_stream.data + main_stream.len;
+  if (decode_mcu_into(&main_reader, m, &out)) return -1;
+  if (main_reader.marker && POS(&main_reader) > main_reader.real_end) return -1;
+  main_stream.len = (size_t)(out - main_stream.data);
+  main_done++;
+  return 0;
+}
+
+/* Decodes exact MCUs up to S (with restart markers: up to first_mcu). 0, or -1. */
+static int exact_until_split(void) {
   while (main_done < main_side.total_mcus) {
-    JCOEF *out;
-    if (POS(&main_reader) >= main_split_bits) return 0;
-    if (stream_reserve(&main_stream, (size_t)m->blocks * MAX_INT16_PER_BLOCK)) return -1;
-    out = main_stream.data + main_stream.len;
-    if (decode_mcu_into(&main_reader, m, &out)) return -1;
-    if (main_reader.marker && POS(&main_reader) > main_reader.real_end) return -1;
-    main_stream.len = (size_t)(out - main_stream.data);
-    main_done++;
+    if (main_side.first_mcu ? main_done == main_side.first_mcu : POS(&main_reader) >= main_split_bits) return 0;
+    if (exact_mcu()) return -1;
   }
   return 0;
 }
@@ -637,7 +751,6 @@ EMSCRIPTEN_KEEPALIVE unsigned char *ferry_jpeg_split_finish(unsigned long record
                                                             unsigned long last_bad, unsigned long worker_end,
                                                             unsigned long worker_real_end,
                                                             unsigned long worker_marker) {
-  const mcu_layout *m = &main_side.layout;
   size_t ri = 0;
   int synced = 0, ok = 0;
   uint32_t after_split = 0;
@@ -647,11 +760,23 @@ EMSCRIPTEN_KEEPALIVE unsigned char *ferry_jpeg_split_finish(unsigned long record
 
   if (!main_side.live) return NULL;
   if (records == 0) copied_stream = NULL;
-  /* Exact MCUs past S until one starts where the worker also started one. */
-  while (main_done < main_side.total_mcus) {
+  if (main_side.first_mcu && records > 0 && main_done == main_side.first_mcu) {
+    /* Restart markers: the worker started right after the marker that ends this MCU's
+       interval; this reader must meet that very marker, with only padding before it. */
     uint64_t pos = POS(&main_reader);
-    JCOEF *out;
-    if (pos >= main_split_bits && records > 0) {
+    while (!main_reader.marker) {
+      main_reader.bits = 0;
+      main_reader = fill_slow(main_reader);
+    }
+    if (main_reader.marker != main_side.split - 2 || main_reader.real_end < pos || main_reader.real_end - pos >= 8)
+      goto done;
+    rec = &copied_records[0];
+    synced = 1;
+  }
+  /* Exact MCUs past S until one starts where the worker also started one. */
+  while (!synced && main_done < main_side.total_mcus) {
+    uint64_t pos = POS(&main_reader);
+    if (pos >= main_split_bits && records > 0 && !main_side.first_mcu) {
       uint64_t rel = pos - main_split_bits;
       while (ri < records && copied_records[ri].rel < rel) ri++;
       if (ri < records && copied_records[ri].rel == rel) {
@@ -661,12 +786,7 @@ EMSCRIPTEN_KEEPALIVE unsigned char *ferry_jpeg_split_finish(unsigned long record
       }
       after_split++;
     }
-    if (stream_reserve(&main_stream, (size_t)m->blocks * MAX_INT16_PER_BLOCK)) goto done;
-    out = main_stream.data + main_stream.len;
-    if (decode_mcu_into(&main_reader, m, &out)) goto done;
-    if (main_reader.marker && POS(&main_reader) > main_reader.real_end) goto done;
-    main_stream.len = (size_t)(out - main_stream.data);
-    main_done++;
+    if (exact_mcu()) goto done;
   }
   if (synced) {
     /* The worker's parse from `rec` on is the true one: it must end where the image ends,
@@ -676,7 +796,7 @@ EMSCRIPTEN_KEEPALIVE unsigned char *ferry_jpeg_split_finish(unsigned long record
     end = main_split_bits + worker_end;
     real_end = main_split_bits + worker_real_end;
     marker = main_side.data + worker_marker;
-    if (main_done == main_side.total_mcus) end = POS(&main_reader);
+    if (main_done == main_side.total_mcus) goto done; /* the worker's half would be empty */
   } else {
     copied_stream = NULL;
     end = POS(&main_reader);
