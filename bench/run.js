@@ -1305,6 +1305,8 @@ function uploadsSection(u) {
     x?.end_to_end_ms
       ? `${fmt(x.end_to_end_ms.p50)} / ${fmt(x.end_to_end_ms.p99)}`
       : `HTTP ${x?.status}: ${x?.error ?? ''}`;
+  const curl = (x) =>
+    x?.curl_end_to_end_ms?.p50 ? `${fmt(x.curl_end_to_end_ms.p50)} / ${fmt(x.curl_end_to_end_ms.p99)}` : '–';
   const split = (x) =>
     x?.server_p50_ms
       ? Object.values(x.server_p50_ms)
@@ -1315,8 +1317,10 @@ function uploadsSection(u) {
     name,
     `${u.inputs.find((i) => i.name === name)?.bytes ?? '–'}`,
     ms(r.workerd),
+    curl(r.workerd),
     split(r.workerd),
     ms(r.node),
+    curl(r.node),
     split(r.node),
     ms(r.ferry_predict_path),
     r.chromium_page?.end_to_end_ms ? ms(r.chromium_page) : `skipped: ${r.chromium_page?.skipped}`,
@@ -1331,15 +1335,17 @@ function uploadsSection(u) {
       ? `${fmt(x.rss_idle_with_model_mib)} → ${fmt(x.rss_peak_mib)} MiB (+${fmt(x.above_idle_mib)}); statuses ${JSON.stringify(x.statuses)}`
       : '–';
   return [
-    `Measured ${u.date}, model ${shownPath(u.model)} (decode rule ${JSON.stringify(u.decode_rule)}), ${u.repeat} sequential requests per input after 2 warm-ups; p99 of ${u.repeat} is their maximum. Latency servers ran with ${JSON.stringify(u.latency_limits)} so the 12-MP PNG (over the Workers default of 3 MP) is timed too. ${loadNote(u)}`,
+    `Measured ${u.date}, model ${shownPath(u.model)} (decode rule ${JSON.stringify(u.decode_rule)}), ${u.repeat} sequential requests per input after 2 warm-ups; p99 of ${u.repeat} is their maximum. Latency servers ran with ${JSON.stringify(u.latency_limits)} so the 12-MP PNG (over the Workers default of 3 MP) is timed too. All four decode JPEGs with the same wasm libjpeg-turbo; the Node server splits each JPEG of 512 KiB or more between two threads (codec-jpeg's split decode, the same pixels), the others use one. End to end is timed twice: from the bench process's fetch (keep-alive; it shares this 2-core machine with the server and spends ~5-10 ms of CPU of its own per 4 MB body), and from curl, the issue's own client, one process and connection per request (time_total: first byte out to last byte in). ${loadNote(u)}`,
     '',
     table(
       [
         'input',
         'bytes',
-        'workerd p50 / p99 ms',
+        'workerd p50 / p99 ms (fetch)',
+        'workerd p50 / p99 ms (curl)',
         'workerd inside p50: decode / preprocess / inference',
-        'Node p50 / p99 ms',
+        'Node p50 / p99 ms (fetch)',
+        'Node p50 / p99 ms (curl)',
         'Node inside p50',
         '`ferry predict` path p50 / p99 ms',
         'Chromium page p50 / p99 ms (decode + classify in the page)',
