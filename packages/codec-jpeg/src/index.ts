@@ -12,7 +12,7 @@
  * those entries give `undefined` and `jpegWasmMissing` says why.
  */
 import { instantiate, JpegDecodeError, jpegWasmMissing, loadInput } from './instance.js';
-import { type SplitHelper, splitDecode } from './split.js';
+import { nextPermille, type SplitHelper, splitDecode } from './split.js';
 
 export type { SplitHalf, SplitHelper } from './split.js';
 export { JpegDecodeError, jpegWasmMissing };
@@ -65,7 +65,8 @@ export interface SplitOptions {
   helper: SplitHelper;
   /** Only JPEGs of at least this many bytes are split (default 512 KiB). */
   minBytes?: number;
-  /** Where the data is cut, in thousandths: the decoder's own share (default 450). */
+  /** Where the data is first cut, in thousandths: the decoder's own share (default 450). It
+   * then follows how fast the two threads turn out to be (nextPermille in split.ts). */
   permille?: number;
 }
 
@@ -89,7 +90,7 @@ export async function createJpegDecoder(
     );
   let broken = false;
   const minSplitBytes = split?.minBytes ?? 512 * 1024;
-  const permille = split?.permille ?? 450;
+  let permille = split?.permille ?? 450;
 
   const cString = (pointer: number): string => {
     const heap = wasm.HEAPU8;
@@ -153,11 +154,14 @@ export async function createJpegDecoder(
 
   const decodeSplit = async (bytes: Uint8Array, eighths: ScaleEighths, strict: boolean) => {
     await ready();
-    const half = split!.helper.speculate(bytes, eighths, permille);
+    const cut = permille; // both halves must cut at the same place
+    const half = split!.helper.speculate(bytes, eighths, cut);
     const size = guarded(() => loadInput(wasm, bytes));
     let pointer: number;
     try {
-      pointer = await splitDecode(wasm, size, eighths, permille, half);
+      const outcome = await splitDecode(wasm, size, eighths, cut, half);
+      pointer = outcome.pointer;
+      if (pointer !== 0) permille = nextPermille(cut, outcome);
     } catch (error) {
       guarded(() => {
         throw error;

@@ -21,7 +21,7 @@ import {
   loadSplitJpegDecoder,
   type ScaleEighths,
 } from './node.js';
-import { inThreadSplitHelper, speculateHalf, splitDecode, splitStats } from './split.js';
+import { inThreadSplitHelper, nextPermille, speculateHalf, splitDecode, splitStats } from './split.js';
 import { photo, sharedJpegs } from './test-support/photos.js';
 
 const hasCjpeg = spawnSync('sh', ['-c', 'command -v cjpeg'], { stdio: 'ignore' }).status === 0;
@@ -78,7 +78,7 @@ describe.skipIf(!!jpegWasmMissing)('split decode: two instances, one answer', ()
   async function split(bytes: Uint8Array, eighths: ScaleEighths, permille: number) {
     const half = Promise.resolve(speculateHalf(helper, bytes, eighths, permille));
     const size = loadInput(main, bytes);
-    const pointer = await splitDecode(main, size, eighths, permille, half);
+    const { pointer } = await splitDecode(main, size, eighths, permille, half);
     if (pointer === 0) return { pixels: undefined, stats: splitStats(main) };
     const info = main.HEAP32.subarray(main._ferry_jpeg_info() >> 2);
     const width = info[4]!;
@@ -247,5 +247,20 @@ describe.skipIf(!!jpegWasmMissing)('loadSplitJpegDecoder: the worker thread', ()
     const concurrent = await Promise.all(inputs.map(([, bytes, eighths]) => answer(split, bytes, eighths)));
     for (const [i, [name]] of inputs.entries())
       expect(same(concurrent[i]!, expected[i]!), `${name}, concurrently`).toBe(true);
+  });
+});
+
+describe('nextPermille: the cut follows the two threads', () => {
+  it('moves work to this thread after a wait, to the helper otherwise, within 250..750', () => {
+    // Waited 2 ms after a 16 ms first part at 450: takes over ~half of that, 450 * 2 / 32.
+    expect(nextPermille(450, { pointer: 1, beginMs: 16, waitMs: 2 })).toBe(478);
+    // A long stall moves it by 5 % at most.
+    expect(nextPermille(450, { pointer: 1, beginMs: 16, waitMs: 15 })).toBe(500);
+    // No wait: hands the helper 1 % more.
+    expect(nextPermille(450, { pointer: 1, beginMs: 16, waitMs: 0.1 })).toBe(440);
+    expect(nextPermille(745, { pointer: 1, beginMs: 1, waitMs: 50 })).toBe(750);
+    expect(nextPermille(255, { pointer: 1, beginMs: 16, waitMs: 0 })).toBe(250);
+    // A split that never began says nothing about the threads.
+    expect(nextPermille(450, { pointer: 0, beginMs: 0, waitMs: 0 })).toBe(450);
   });
 });

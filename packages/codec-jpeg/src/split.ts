@@ -50,10 +50,18 @@ export function inThreadSplitHelper(wasm: FerryJpegModule): SplitHelper {
   };
 }
 
+/** How a split went: the output pointer (0: decode the usual way) and its two phases' times. */
+export interface SplitOutcome {
+  pointer: number;
+  /** The decoder's own first part: the exact decode up to S and the rows it gives. */
+  beginMs: number;
+  /** How long it then waited for the helper's half (0 when the half was already there). */
+  waitMs: number;
+}
+
 /**
  * The decoder's side, with its input buffer already holding `size` bytes: begins, waits for the
- * helper's half, finishes. The output pointer (width, height in info[4], info[5]) or 0, when the
- * caller decodes the usual way. The caller keeps other decodes off this instance until it returns.
+ * helper's half, finishes. The caller keeps other decodes off this instance until it returns.
  */
 export async function splitDecode(
   wasm: FerryJpegModule,
@@ -61,20 +69,42 @@ export async function splitDecode(
   eighths: number,
   permille: number,
   half: Promise<SplitHalf | undefined>,
-): Promise<number> {
+): Promise<SplitOutcome> {
+  const start = performance.now();
   if (wasm._ferry_jpeg_split_begin(size, eighths, permille) !== 0) {
     await half.catch(() => undefined);
-    return 0;
+    return { pointer: 0, beginMs: 0, waitMs: 0 };
   }
+  const begun = performance.now();
   const other = await half.catch(() => undefined);
-  if (!other) return wasm._ferry_jpeg_split_finish(0, 0, 0, 0, 0, 0);
+  const timing = { beginMs: begun - start, waitMs: performance.now() - begun };
+  if (!other) return { pointer: wasm._ferry_jpeg_split_finish(0, 0, 0, 0, 0, 0), ...timing };
   const records = other.records.byteLength / 12;
   const area = wasm._ferry_jpeg_split_area(other.stream.byteLength / 2, records);
-  if (area === 0) return wasm._ferry_jpeg_split_finish(0, 0, 0, 0, 0, 0);
+  if (area === 0) return { pointer: wasm._ferry_jpeg_split_finish(0, 0, 0, 0, 0, 0), ...timing };
   wasm.HEAPU8.set(other.stream, area);
   wasm.HEAPU8.set(other.records, wasm._ferry_jpeg_split_records());
   const [complete, lastBad, end, realEnd, marker] = other.ends;
-  return wasm._ferry_jpeg_split_finish(records, complete!, lastBad!, end!, realEnd!, marker!);
+  return {
+    pointer: wasm._ferry_jpeg_split_finish(records, complete!, lastBad!, end!, realEnd!, marker!),
+    ...timing,
+  };
+}
+
+/**
+ * Where to cut next time. The two threads do not run at a fixed ratio of speeds (on a shared VM
+ * the helper's core was anywhere from as fast as this one to ~30 % slower), so the cut follows
+ * them: when this thread waited, it takes over about half the wait's worth of data; when it did
+ * not, it hands the helper 1 % more, to find out whether it can take it.
+ */
+export function nextPermille(permille: number, outcome: SplitOutcome): number {
+  if (outcome.beginMs <= 0) return permille;
+  // At most 5 % a step: one stalled helper (descheduled for 15 ms, seen here) is not a trend.
+  const next =
+    outcome.waitMs > 0.3
+      ? permille + Math.min(50, (permille * outcome.waitMs) / (2 * outcome.beginMs))
+      : permille - 10;
+  return Math.round(Math.min(750, Math.max(250, next)));
 }
 
 /** [used the helper's half (0/1), MCUs decoded past S, MCU of the switch, rows made before]. */
