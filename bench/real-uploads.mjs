@@ -159,13 +159,23 @@ async function makeInputs(dir) {
   return inputs;
 }
 
-async function post(url, input) {
+async function post(url, input, retried = false) {
   const t0 = performance.now();
-  const res = await fetch(`${url}/v1/classify`, {
-    method: 'POST',
-    headers: { 'content-type': input.type },
-    body: input.bytes,
-  });
+  let res;
+  try {
+    res = await fetch(`${url}/v1/classify`, {
+      method: 'POST',
+      headers: { 'content-type': input.type },
+      body: input.bytes,
+    });
+  } catch (error) {
+    // fetch keeps its connection between requests; while curl runs (up to ~15 s on the 16 MB
+    // photo) the server may close it as idle, and fetch does not retry a POST on the stale
+    // socket (EPIPE). One fresh attempt, timed on its own; a second failure is real.
+    if (retried || !/EPIPE|ECONNRESET|UND_ERR_SOCKET/.test(String(error?.cause?.code ?? error?.cause)))
+      throw error;
+    return post(url, input, true);
+  }
   const body = await res.json();
   return { ms: performance.now() - t0, status: res.status, body };
 }
