@@ -190,7 +190,9 @@ export async function createJpegDecoder(
       const eighths = checkScale(options.eighths ?? 8);
       const strict = options.strict !== false;
       if (!split) return decodeOneThread(bytes, eighths, strict);
-      if (bytes.byteLength < minSplitBytes) return serially(() => decodeOneThread(bytes, eighths, strict));
+      // Small JPEGs gain nothing; and a helper still starting would cost more than it saves.
+      if (bytes.byteLength < minSplitBytes || split.helper.ready?.() === false)
+        return serially(() => decodeOneThread(bytes, eighths, strict));
       return serially(() => decodeSplit(bytes, eighths, strict));
     },
     memoryBytes: () => wasm.HEAPU8.byteLength,

@@ -250,6 +250,32 @@ describe.skipIf(!!jpegWasmMissing)('loadSplitJpegDecoder: the worker thread', ()
   });
 });
 
+describe.skipIf(!!jpegWasmMissing)('a helper that is still starting', () => {
+  it('is not waited for: the decoder decodes alone, to the same pixels, and asks it once ready', async () => {
+    const module = await WebAssembly.compile(
+      readFileSync(new URL('../wasm/ferry-jpeg.wasm', import.meta.url)),
+    );
+    const inner = inThreadSplitHelper(await instantiate(module));
+    let ready = false;
+    let asked = 0;
+    const helper = {
+      ready: () => ready,
+      speculate: (bytes: Uint8Array, eighths: number, permille: number) => {
+        asked++;
+        return inner.speculate(bytes, eighths, permille);
+      },
+    };
+    const decoder = await createJpegDecoder(module, { helper, minBytes: 0 });
+    const bytes = await jpeg(800, 600, 13, { quality: 90 });
+    const expected = await answer((await loadJpegDecoder())!, bytes, 1);
+    expect(same(await answer(decoder, bytes, 1), expected)).toBe(true);
+    expect(asked).toBe(0);
+    ready = true;
+    expect(same(await answer(decoder, bytes, 1), expected)).toBe(true);
+    expect(asked).toBe(1);
+  });
+});
+
 describe('nextPermille: the cut follows the two threads', () => {
   it('moves work to this thread after a wait, to the helper otherwise, within 250..750', () => {
     // Waited 2 ms after a 16 ms first part at 450: takes over ~half of that, 450 * 2 / 32.

@@ -30,3 +30,8 @@ parentPort!.on('message', async ({ id, shared, length, eighths, permille }: Requ
     half ? [half.stream.buffer as ArrayBuffer, half.records.buffer as ArrayBuffer] : [],
   );
 });
+// Booted: until this arrives the decoder decodes alone rather than wait for a starting worker.
+wasm.then(
+  () => parentPort!.postMessage({ ready: true }),
+  () => process.exit(1),
+);

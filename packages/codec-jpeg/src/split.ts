@@ -20,6 +20,8 @@ export interface SplitHalf {
 /** Runs the helper's half on another instance; undefined when it cannot help (then it is not used). */
 export interface SplitHelper {
   speculate(bytes: Uint8Array, eighths: number, permille: number): Promise<SplitHalf | undefined>;
+  /** False while the helper is still starting (a worker booting): decode alone meanwhile. */
+  ready?(): boolean;
 }
 
 /** The helper's half on `wasm`: what split-worker.ts runs per request. */
