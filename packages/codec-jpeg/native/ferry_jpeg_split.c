@@ -235,6 +235,19 @@ bad:
   return -1;
 }
 
+/* Loads on until the marker is met (dropping what is buffered), so r->marker and r->real_end
+   say where it is. */
+static void load_to_marker(bit_reader *r) {
+  while (!r->marker) {
+    r->bits = 0;
+    *r = fill_slow(*r);
+  }
+}
+
+/* Only the last byte's padding between the bit position `end` and the marker at `real_end`:
+   anything more is libjpeg's to handle (a warning), so not for the split path. */
+static int only_padding(uint64_t end, uint64_t real_end) { return real_end >= end && real_end - end < 8; }
+
 /*
  * At a restart boundary (before MCU `index`, a multiple of the interval): only the last byte's
  * padding may lie before the marker, which must be RST(index / interval - 1 mod 8); the reader
@@ -242,11 +255,8 @@ bad:
  */
 static int restart(bit_reader *r, uint32_t index, unsigned int interval) {
   uint64_t pos = POS(r);
-  while (!r->marker) {
-    r->bits = 0;
-    *r = fill_slow(*r);
-  }
-  if (r->real_end < pos || r->real_end - pos >= 8) return -1;
+  load_to_marker(r);
+  if (!only_padding(pos, r->real_end)) return -1;
   if (r->marker[1] != 0xD0 + ((index / interval - 1) & 7)) return -1;
   {
     uint64_t loaded = r->real_end;
@@ -273,6 +283,21 @@ static int stream_reserve(coef_stream *s, size_t more) {
   if (!data) return -1;
   s->data = data;
   s->cap = cap;
+  return 0;
+}
+
+/* MCU `index`, exactly, onto the stream, after its restart marker when one is due there
+   (`restart_due`: not at the reader's first MCU). 0, or -1 on a bad code, a marker out of
+   place or data that ends early. */
+static int exact_mcu_into(bit_reader *r, const mcu_layout *m, coef_stream *stream, uint32_t index,
+                          unsigned int interval, int restart_due) {
+  JCOEF *out;
+  if (restart_due && AT_RESTART(index, interval) && restart(r, index, interval)) return -1;
+  if (stream_reserve(stream, (size_t)m->blocks * MAX_INT16_PER_BLOCK)) return -1;
+  out = stream->data + stream->len;
+  if (decode_mcu_into(r, m, &out)) return -1;
+  if (r->marker && POS(r) > r->real_end) return -1;
+  stream->len = (size_t)(out - stream->data);
   return 0;
 }
 
@@ -361,7 +386,7 @@ static int side_setup(split_side *side, int eighths, int permille) {
   unsigned long entropy_bytes, at;
 
   jpeg_read_header(cinfo, TRUE);
-  /* One interleaved Huffman scan holding every component, 8-bit, no restart markers. */
+  /* One interleaved Huffman scan holding every component, 8-bit (restart markers or not). */
   if (cinfo->progressive_mode || cinfo->arith_code || cinfo->data_precision != 8 ||
       cinfo->comps_in_scan != cinfo->num_components ||
       (cinfo->num_components != 1 && cinfo->num_components != 3) ||
@@ -451,6 +476,20 @@ static uint32_t worker_result[9];
 
 EMSCRIPTEN_KEEPALIVE uint32_t *ferry_jpeg_split_result(void) { return worker_result; }
 
+/* Fills worker_result once the worker's reader `r` has met the marker. */
+static void report(const split_side *side, const bit_reader *r, size_t records, uint32_t complete,
+                   uint64_t last_bad, uint64_t end) {
+  worker_result[0] = (uint32_t)(uintptr_t)worker_stream.data;
+  worker_result[1] = (uint32_t)worker_stream.len;
+  worker_result[2] = (uint32_t)(uintptr_t)worker_records;
+  worker_result[3] = (uint32_t)records;
+  worker_result[4] = complete;
+  worker_result[5] = (uint32_t)last_bad;
+  worker_result[6] = (uint32_t)end;
+  worker_result[7] = (uint32_t)r->real_end;
+  worker_result[8] = (uint32_t)(r->marker - side->data);
+}
+
 static int speculate(split_side *side) {
   const mcu_layout *m = &side->layout;
   bit_reader r;
@@ -494,21 +533,12 @@ static int speculate(split_side *side) {
     end = POS(&r);
     last_bad_before_end = last_bad;
   }
-  worker_result[0] = (uint32_t)(uintptr_t)worker_stream.data;
-  worker_result[1] = (uint32_t)worker_stream.len;
-  worker_result[2] = (uint32_t)(uintptr_t)worker_records;
-  worker_result[3] = (uint32_t)records;
-  worker_result[4] = complete;
-  worker_result[5] = (uint32_t)last_bad_before_end;
-  worker_result[6] = (uint32_t)end;
-  worker_result[7] = (uint32_t)r.real_end;
-  worker_result[8] = (uint32_t)(r.marker - side->data);
+  report(side, &r, records, complete, last_bad_before_end, end);
   return 0;
 }
 
 /* With restart markers: the worker's half decoded exactly, from MCU first_mcu on. */
 static int decode_after_restart(split_side *side) {
-  const mcu_layout *m = &side->layout;
   unsigned int interval = side->cinfo.restart_interval;
   bit_reader r;
   uint32_t index;
@@ -516,20 +546,10 @@ static int decode_after_restart(split_side *side) {
 
   reader_start(&r, side->split);
   worker_stream.len = 0;
-  for (index = side->first_mcu; index < side->total_mcus; index++) {
-    JCOEF *out;
-    if (index != side->first_mcu && AT_RESTART(index, interval) && restart(&r, index, interval)) return -1;
-    if (stream_reserve(&worker_stream, (size_t)m->blocks * MAX_INT16_PER_BLOCK)) return -1;
-    out = worker_stream.data + worker_stream.len;
-    if (decode_mcu_into(&r, m, &out)) return -1;
-    if (r.marker && POS(&r) > r.real_end) return -1;
-    worker_stream.len = (size_t)(out - worker_stream.data);
-  }
+  for (index = side->first_mcu; index < side->total_mcus; index++)
+    if (exact_mcu_into(&r, &side->layout, &worker_stream, index, interval, index != side->first_mcu)) return -1;
   end = POS(&r);
-  while (!r.marker) {
-    r.bits = 0;
-    r = fill_slow(r);
-  }
+  load_to_marker(&r);
   if (!worker_records) {
     worker_records = (mcu_record *)malloc(sizeof(mcu_record));
     if (!worker_records) return -1;
@@ -538,15 +558,7 @@ static int decode_after_restart(split_side *side) {
   worker_records[0].rel = 0;
   worker_records[0].offset = 0;
   worker_records[0].index = 0;
-  worker_result[0] = (uint32_t)(uintptr_t)worker_stream.data;
-  worker_result[1] = (uint32_t)worker_stream.len;
-  worker_result[2] = (uint32_t)(uintptr_t)worker_records;
-  worker_result[3] = 1;
-  worker_result[4] = side->total_mcus - side->first_mcu;
-  worker_result[5] = 0;
-  worker_result[6] = (uint32_t)end;
-  worker_result[7] = (uint32_t)r.real_end;
-  worker_result[8] = (uint32_t)(r.marker - side->data);
+  report(side, &r, 1, side->total_mcus - side->first_mcu, 0, end);
   return 0;
 }
 
@@ -654,18 +666,11 @@ static int replay_rows(const JOCTET *marker) {
   return 0;
 }
 
-/* The next MCU, exactly, into main_stream (after its restart marker, if one is due). 0, or -1
-   on a bad code, a marker out of place or data that ends early. */
+/* The next MCU, exactly, into main_stream. 0, or -1 (see exact_mcu_into). */
 static int exact_mcu(void) {
-  const mcu_layout *m = &main_side.layout;
-  unsigned int interval = main_side.cinfo.restart_interval;
-  JCOEF *out;
-  if (main_done > 0 && AT_RESTART(main_done, interval) && restart(&main_reader, main_done, interval)) return -1;
-  if (stream_reserve(&main_stream, (size_t)m->blocks * MAX_INT16_PER_BLOCK)) return -1;
-  out = main_stream.data + main_stream.len;
-  if (decode_mcu_into(&main_reader, m, &out)) return -1;
-  if (main_reader.marker && POS(&main_reader) > main_reader.real_end) return -1;
-  main_stream.len = (size_t)(out - main_stream.data);
+  if (exact_mcu_into(&main_reader, &main_side.layout, &main_stream, main_done,
+                     main_side.cinfo.restart_interval, main_done > 0))
+    return -1;
   main_done++;
   return 0;
 }
@@ -764,12 +769,8 @@ EMSCRIPTEN_KEEPALIVE unsigned char *ferry_jpeg_split_finish(unsigned long record
     /* Restart markers: the worker started right after the marker that ends this MCU's
        interval; this reader must meet that very marker, with only padding before it. */
     uint64_t pos = POS(&main_reader);
-    while (!main_reader.marker) {
-      main_reader.bits = 0;
-      main_reader = fill_slow(main_reader);
-    }
-    if (main_reader.marker != main_side.split - 2 || main_reader.real_end < pos || main_reader.real_end - pos >= 8)
-      goto done;
+    load_to_marker(&main_reader);
+    if (main_reader.marker != main_side.split - 2 || !only_padding(pos, main_reader.real_end)) goto done;
     rec = &copied_records[0];
     synced = 1;
   }
@@ -796,21 +797,15 @@ EMSCRIPTEN_KEEPALIVE unsigned char *ferry_jpeg_split_finish(unsigned long record
     end = main_split_bits + worker_end;
     real_end = main_split_bits + worker_real_end;
     marker = main_side.data + worker_marker;
-    if (main_done == main_side.total_mcus) goto done; /* the worker's half would be empty */
   } else {
     copied_stream = NULL;
     end = POS(&main_reader);
-    /* The exact reader met the marker, or finds it now. */
-    while (!main_reader.marker) {
-      main_reader.bits = 0;
-      fill(&main_reader);
-    }
+    load_to_marker(&main_reader);
     real_end = main_reader.real_end;
     marker = main_reader.marker;
   }
-  /* Nothing but the last byte's padding between the last MCU and the marker; otherwise
-     libjpeg's own handling of the extra bytes decides (a warning). */
-  if (real_end < end || real_end - end >= 8) goto done;
+  /* After the last MCU, as between intervals: nothing but padding before the marker. */
+  if (!only_padding(end, real_end)) goto done;
 
   replay_ready = 1;
   replay_switch_at = synced ? main_done : main_side.total_mcus;
