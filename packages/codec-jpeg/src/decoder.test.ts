@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { JpegDecodeError, type JpegDecoder, jpegWasmMissing, loadJpegDecoder } from './node.js';
-import { photo, sharedJpegs } from './test-support/photos.js';
+import { cjpeg, photo, sharedJpegs } from './test-support/photos.js';
 
 const PYTHON = '/usr/bin/python3';
 const hasPillow = spawnSync(PYTHON, ['-c', 'import PIL'], { stdio: 'ignore' }).status === 0;
@@ -195,13 +195,8 @@ for arg in sys.argv[1:]:
       };
       // Restart markers (camera JPEGs carry them; the patch's fast path now runs between them),
       // from cjpeg, of the same libjpeg-turbo-progs: every MCU, every 7, every MCU row.
-      const ppm = join(dir, 'texture.ppm');
-      const { data, info } = await texture.clone().raw().toBuffer({ resolveWithObject: true });
-      writeFileSync(ppm, Buffer.concat([Buffer.from(`P6\n${info.width} ${info.height}\n255\n`), data]));
       for (const interval of ['1B', '7B', '1'])
-        made[`restart ${interval}`] = new Uint8Array(
-          execFileSync('cjpeg', ['-quality', '90', '-restart', interval, ppm]),
-        );
+        made[`restart ${interval}`] = await cjpeg(texture.clone(), ['-quality', '90', '-restart', interval]);
       for (const [file, bytes] of sharedJpegs('the djpeg comparison')) made[file] = bytes;
       // Lenient decoding of a restart-marker file cut short: libjpeg's own best effort, as djpeg.
       const cut = made['restart 7B']!.slice(0, Math.floor(made['restart 7B']!.length * 0.7));

@@ -12,7 +12,7 @@
  * those entries give `undefined` and `jpegWasmMissing` says why.
  */
 import { instantiate, JpegDecodeError, jpegWasmMissing, loadInput } from './instance.js';
-import { nextPermille, type SplitHelper, splitDecode } from './split.js';
+import { nextPermille, type SplitHelper, type SplitOutcome, splitDecode } from './split.js';
 
 export type { SplitHalf, SplitHelper } from './split.js';
 export { JpegDecodeError, jpegWasmMissing };
@@ -105,13 +105,17 @@ export async function createJpegDecoder(
     wasm = await instantiate(module);
     broken = false;
   };
+  // Anything but our own error came from the instance itself: it is replaced before the next call.
+  const trapped = (error: unknown): JpegDecodeError => {
+    if (error instanceof JpegDecodeError) return error;
+    broken = true;
+    return new JpegDecodeError(`JPEG decoder trapped: ${(error as Error).message ?? error}`);
+  };
   const guarded = <T>(body: () => T): T => {
     try {
       return body();
     } catch (error) {
-      if (error instanceof JpegDecodeError) throw error;
-      broken = true;
-      throw new JpegDecodeError(`JPEG decoder trapped: ${(error as Error).message ?? error}`);
+      throw trapped(error);
     }
   };
   const info = (): Int32Array =>
@@ -157,17 +161,14 @@ export async function createJpegDecoder(
     const cut = permille; // both halves must cut at the same place
     const half = split!.helper.speculate(bytes, eighths, cut);
     const size = guarded(() => loadInput(wasm, bytes));
-    let pointer: number;
+    let outcome: SplitOutcome;
     try {
-      const outcome = await splitDecode(wasm, size, eighths, cut, half);
-      pointer = outcome.pointer;
-      if (pointer !== 0) permille = nextPermille(cut, outcome);
+      outcome = await splitDecode(wasm, size, eighths, cut, half);
     } catch (error) {
-      guarded(() => {
-        throw error;
-      });
-      throw error;
+      throw trapped(error);
     }
+    const { pointer } = outcome;
+    if (pointer !== 0) permille = nextPermille(cut, outcome);
     // 0: not provably the one-thread result, so it is decoded that way (same bytes, still in).
     return guarded(() => (pointer === 0 ? decodeLoaded(size, eighths, strict) : pixels(pointer, eighths)));
   };

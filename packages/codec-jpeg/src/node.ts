@@ -34,7 +34,8 @@ let splitDecoder: Promise<JpegDecoder | undefined> | undefined;
 
 /**
  * A decoder that splits each big JPEG (≥ 512 KiB) between this thread and one worker thread
- * (src/split.ts): a 12-MP phone photo at 1/8 in about two thirds of the time, the same pixels.
+ * (src/split.ts), to the same pixels: faster when the machine has a core to spare (the Node
+ * server's decode column in bench/REPORT.md §4b against the one-thread `ferry predict` path).
  * For a server answering one upload at a time on a machine with a spare core. The worker starts
  * with the decoder (~30-50 ms; decodes meanwhile run on one thread), keeps the process alive only
  * while it decodes, and a worker that dies only costs the speed-up.

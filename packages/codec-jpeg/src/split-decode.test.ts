@@ -6,10 +6,8 @@
  * cut exactly at an RST marker. What it cannot prove exact (progressive JPEGs, corrupt or
  * truncated data) must give the one-thread answer: the same pixels, or the same error.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type FerryJpegModule, instantiate, loadInput } from './instance.js';
 import {
@@ -22,7 +20,7 @@ import {
   type ScaleEighths,
 } from './node.js';
 import { inThreadSplitHelper, nextPermille, speculateHalf, splitDecode, splitStats } from './split.js';
-import { photo, sharedJpegs } from './test-support/photos.js';
+import { cjpeg, photo, sharedJpegs } from './test-support/photos.js';
 
 const hasCjpeg = spawnSync('sh', ['-c', 'command -v cjpeg'], { stdio: 'ignore' }).status === 0;
 const requireAll = process.env.FERRY_REQUIRE_JPEG_WASM === '1';
@@ -34,14 +32,6 @@ async function jpeg(
   options: Parameters<ReturnType<typeof photo>['jpeg']>[0],
 ) {
   return new Uint8Array(await photo(width, height, seed).jpeg(options).toBuffer());
-}
-
-/** Debian's cjpeg (libjpeg-turbo-progs) for what sharp cannot write: 4:2:2, restart markers. */
-async function cjpeg(width: number, height: number, seed: number, args: string[]): Promise<Uint8Array> {
-  const { data, info } = await photo(width, height, seed).raw().toBuffer({ resolveWithObject: true });
-  const ppm = join(mkdtempSync(join(tmpdir(), 'ferry-split-')), 'in.ppm');
-  writeFileSync(ppm, Buffer.concat([Buffer.from(`P6\n${info.width} ${info.height}\n255\n`), data]));
-  return new Uint8Array(execFileSync('cjpeg', [...args, ppm], { maxBuffer: 64 * 2 ** 20 }));
 }
 
 /** What the one-thread decoder answers: pixels, or the error message. */
@@ -103,7 +93,10 @@ describe.skipIf(!!jpegWasmMissing)('split decode: two instances, one answer', ()
       ['grey q90', new Uint8Array(await photo(901, 677, 5).grayscale().jpeg({ quality: 90 }).toBuffer())],
     ];
     if (hasCjpeg)
-      variants.push(['4:2:2 q85 (cjpeg)', await cjpeg(811, 600, 3, ['-quality', '85', '-sample', '2x1'])]);
+      variants.push([
+        '4:2:2 q85 (cjpeg)',
+        await cjpeg(photo(811, 600, 3), ['-quality', '85', '-sample', '2x1']),
+      ]);
     for (const [name, bytes] of variants) {
       for (const eighths of [1, 2, 3, 4, 5, 6, 7, 8] as ScaleEighths[]) {
         const expected = await answer(oneThread, bytes, eighths);
@@ -135,15 +128,15 @@ describe.skipIf(!!jpegWasmMissing)('split decode: two instances, one answer', ()
     if (hasCjpeg) {
       cases.push([
         'restart every MCU row (cjpeg -restart 1)',
-        await cjpeg(1003, 757, 9, ['-quality', '90', '-restart', '1']),
+        await cjpeg(photo(1003, 757, 9), ['-quality', '90', '-restart', '1']),
       ]);
       cases.push([
         'restart every 5 MCUs (cjpeg -restart 5B)',
-        await cjpeg(901, 677, 10, ['-quality', '80', '-restart', '5B']),
+        await cjpeg(photo(901, 677, 10), ['-quality', '80', '-restart', '5B']),
       ]);
       cases.push([
         'grey, restart every 3 MCUs',
-        await cjpeg(640, 480, 11, ['-quality', '90', '-grayscale', '-restart', '3B']),
+        await cjpeg(photo(640, 480, 11), ['-quality', '90', '-grayscale', '-restart', '3B']),
       ]);
     } else if (requireAll) {
       throw new Error('cjpeg (libjpeg-turbo-progs) is missing: the restart-marker cases need it');
@@ -173,7 +166,7 @@ describe.skipIf(!!jpegWasmMissing)('split decode: two instances, one answer', ()
       ['progressive', await jpeg(900, 700, 8, { quality: 90, progressive: true })],
     ];
     if (hasCjpeg) {
-      const bytes = await cjpeg(900, 700, 12, ['-quality', '90', '-restart', '1']);
+      const bytes = await cjpeg(photo(900, 700, 12), ['-quality', '90', '-restart', '1']);
       const sos = bytes.findIndex((byte, i) => byte === 0xff && bytes[i + 1] === 0xda);
       // The third RST marker renumbered: libjpeg warns and resynchronises; the split must not guess.
       let seen = 0;

@@ -1,7 +1,9 @@
 /** Test images for this package's tests: made photos, and the shared real ones. */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 
 /** Smooth gradients plus noise: real texture for the IDCT and chroma upsampling to get right. */
 export function photo(width: number, height: number, seed = 1) {
@@ -36,4 +38,15 @@ export function sharedJpegs(comparison: string): [string, Uint8Array][] {
     .sort()
     .map((file): [string, Uint8Array] => [file, new Uint8Array(readFileSync(join(imagesDir, file)))])
     .filter(([, bytes]) => bytes[0] === 0xff && bytes[1] === 0xd8);
+}
+
+/**
+ * `image` encoded by Debian's cjpeg (libjpeg-turbo-progs, the same libjpeg-turbo 2.1.5) with
+ * `args`: for what sharp cannot write, such as 4:2:2 and restart markers.
+ */
+export async function cjpeg(image: Sharp, args: string[]): Promise<Uint8Array> {
+  const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
+  const ppm = join(mkdtempSync(join(tmpdir(), 'ferry-cjpeg-')), 'in.ppm');
+  writeFileSync(ppm, Buffer.concat([Buffer.from(`P6\n${info.width} ${info.height}\n255\n`), data]));
+  return new Uint8Array(execFileSync('cjpeg', [...args, ppm], { maxBuffer: 64 * 2 ** 20 }));
 }
