@@ -185,8 +185,8 @@ const hasCurl = spawnSync('sh', ['-c', 'command -v curl'], { stdio: 'ignore' }).
 /**
  * The same upload from curl, the issue's own client, one process per request (a fresh
  * connection, as a phone's upload mostly is): its time_total, first byte out to last byte in.
- * fetch above shares this 2-core machine with the server and spends ~5-10 ms of CPU of its own
- * per 4 MB body; curl's share is smaller. `Expect:` off: curl waits 1 s for a 100-continue that
+ * fetch above shares this 2-core machine with the server and spends CPU of its own on each big
+ * body; curl, a C program, spends less. `Expect:` off: curl waits 1 s for a 100-continue that
  * local workerd never sends (see README).
  */
 function timeCurl(url, input) {

@@ -6,9 +6,9 @@ import sharp from 'sharp';
  * The Node server's decoder: every 3-component JPEG goes through the same wasm libjpeg-turbo as
  * Workers, the browser and the trainer, at the DCT scale the model's decode rule asks for (full
  * size without one). Big ones (phone photos) are decoded by two threads at once, this one and a
- * worker (codec-jpeg's split decode): the same pixels, ~30 % sooner on a 12-MP photo. sharp's shrink-on-load resizes after its own shrink, and sharp converts an
- * embedded ICC profile to sRGB where the other runtimes cannot, so its pixels would differ from
- * theirs. Other formats and CMYK JPEGs (and an install without the wasm) go through sharp.
+ * worker (codec-jpeg's split decode): the same pixels, sooner when a core is free. sharp's
+ * shrink-on-load resizes after its own shrink, and sharp converts an embedded ICC profile to sRGB
+ * where the other runtimes cannot, so its pixels would differ from theirs. Other formats and CMYK JPEGs (and an install without the wasm) go through sharp.
  */
 export async function decodeUpload(
   bytes: Uint8Array,
