@@ -84,6 +84,22 @@ EMSCRIPTEN_KEEPALIVE int ferry_jpeg_header(unsigned long size) {
 }
 
 /*
+ * CMYK to RGB without a colour profile, in place (each 3-byte write lands at or before the
+ * 4-byte read it comes from). Adobe's CMYK JPEGs, nearly all there are, store the channels
+ * inverted (255 = no ink), so R = C * K / 255 rounded: the plain formula any runtime can repeat,
+ * since Workers and pages have no colour management to apply an ICC profile with.
+ */
+static void cmyk_to_rgb(unsigned char *pixels, unsigned long count) {
+  unsigned long i;
+  for (i = 0; i < count; i++) {
+    unsigned int c = pixels[4 * i], m = pixels[4 * i + 1], y = pixels[4 * i + 2], k = pixels[4 * i + 3];
+    pixels[3 * i] = (unsigned char)((c * k + 127) / 255);
+    pixels[3 * i + 1] = (unsigned char)((m * k + 127) / 255);
+    pixels[3 * i + 2] = (unsigned char)((y * k + 127) / 255);
+  }
+}
+
+/*
  * Decodes the input buffer to interleaved 8-bit RGB at eighths/8 scale (eighths 1..8; libjpeg
  * rounds each scaled side up). TurboJPEG picks its scaling factor from the output size, and
  * every M/8 is in its list (4/8 as 1/2, 2/8 as 1/4: the same scaled IDCT). `strict` stops at the
@@ -100,17 +116,21 @@ EMSCRIPTEN_KEEPALIVE unsigned char *ferry_jpeg_decode_scaled(unsigned long size,
   tjscalingfactor factor = {eighths, 8};
   int width = TJSCALED(info[0], factor);
   int height = TJSCALED(info[1], factor);
-  if (!ferry_jpeg_output((unsigned long)width * (unsigned long)height * 3)) {
+  /* CMYK and YCCK (Adobe) files decode to CMYK, 4 bytes a pixel, then become RGB in place. */
+  int cmyk = info[3] == TJCS_CMYK || info[3] == TJCS_YCCK;
+  unsigned long pixels = (unsigned long)width * (unsigned long)height;
+  if (!ferry_jpeg_output(pixels * (cmyk ? 4 : 3))) {
     fail("out of memory for the decoded image");
     return NULL;
   }
   int flags = TJFLAG_ACCURATEDCT | TJFLAG_LIMITSCANS | (strict ? TJFLAG_STOPONWARNING : 0);
-  if (tjDecompress2(handle, input, size, output, width, 0, height, TJPF_RGB, flags)) {
+  if (tjDecompress2(handle, input, size, output, width, 0, height, cmyk ? TJPF_CMYK : TJPF_RGB, flags)) {
     if (strict || tjGetErrorCode(handle) != TJERR_WARNING) {
       fail(tjGetErrorStr2(handle));
       return NULL;
     }
   }
+  if (cmyk) cmyk_to_rgb(output, pixels);
   info[4] = width;
   info[5] = height;
   return output;

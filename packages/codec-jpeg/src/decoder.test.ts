@@ -11,14 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { JpegDecodeError, type JpegDecoder, jpegWasmMissing, loadJpegDecoder } from './node.js';
+import { JpegDecodeError, type JpegDecoder, loadJpegDecoder } from './node.js';
 import { cjpeg, photo, sharedJpegs } from './test-support/photos.js';
 
 const PYTHON = '/usr/bin/python3';
 const hasPillow = spawnSync(PYTHON, ['-c', 'import PIL'], { stdio: 'ignore' }).status === 0;
 const hasDjpeg = spawnSync('sh', ['-c', 'command -v djpeg'], { stdio: 'ignore' }).status === 0;
-// CI (.ci/run) builds the wasm and sets this, so a missing build fails there instead of skipping.
-const requireAll = process.env.FERRY_REQUIRE_JPEG_WASM === '1';
 
 /** A binary PPM (P6) or PGM (P5, grey JPEGs) from djpeg, as RGB like the wasm decoder's output. */
 function readPnm(file: Buffer): { width: number; height: number; rgb: Uint8Array } {
@@ -43,16 +41,10 @@ function maxDiff(a: Uint8Array, b: Uint8Array): number {
   return max;
 }
 
-if (jpegWasmMissing) {
-  if (requireAll)
-    throw new Error(`FERRY_REQUIRE_JPEG_WASM=1 but the JPEG wasm is missing: ${jpegWasmMissing}`);
-  console.warn(`SKIPPING codec-jpeg tests: ${jpegWasmMissing}`);
-}
-
-describe.skipIf(!!jpegWasmMissing)('ferry-jpeg.wasm', () => {
+describe('ferry-jpeg.wasm', () => {
   let decoder: JpegDecoder;
   beforeAll(async () => {
-    decoder = (await loadJpegDecoder())!;
+    decoder = await loadJpegDecoder();
   });
 
   it('decodes at full size to exactly the pixels sharp gives (4:2:0, 4:4:4, progressive, grey)', async () => {
@@ -108,6 +100,30 @@ sys.stdout.buffer.write(im.convert('RGB').tobytes())`;
           });
           expect(maxDiff(ours.data, new Uint8Array(pillow)), `${name} 1/${denominator}`).toBe(0);
         }
+      }
+    },
+  );
+
+  it.skipIf(!hasPillow && process.env.FERRY_REQUIRE_REAL_DATA !== '1')(
+    "decodes CMYK JPEGs (Adobe, inverted) to RGB at every scale exactly as Pillow's convert('RGB')",
+    async () => {
+      if (!hasPillow) throw new Error('python3-pil is required');
+      const dir = mkdtempSync(join(tmpdir(), 'ferry-jpeg-cmyk-'));
+      const path = join(dir, 'cmyk.jpg');
+      const bytes = await photo(803, 601, 7).toColourspace('cmyk').jpeg({ quality: 90 }).toBuffer();
+      writeFileSync(path, bytes);
+      expect((await decoder.header(new Uint8Array(bytes))).colorspace).toBe(3); // TJCS_CMYK, as libvips writes it
+      for (const denominator of [1, 2, 4, 8] as const) {
+        const ours = await decoder.decode(new Uint8Array(bytes), { eighths: (8 / denominator) as 1 | 2 | 4 | 8 });
+        expect([ours.width, ours.height]).toEqual([Math.ceil(803 / denominator), Math.ceil(601 / denominator)]);
+        const script = `import sys
+from PIL import Image
+im = Image.open(sys.argv[1]); w, h = im.size; d = int(sys.argv[2])
+assert im.mode == 'CMYK'
+if d > 1: im.draft('CMYK', (w // d, h // d))
+sys.stdout.buffer.write(im.convert('RGB').tobytes())`;
+        const pillow = execFileSync(PYTHON, ['-c', script, path, String(denominator)], { maxBuffer: 2 ** 26 });
+        expect(maxDiff(ours.data, new Uint8Array(pillow)), `CMYK 1/${denominator}`).toBe(0);
       }
     },
   );

@@ -8,14 +8,14 @@
  *
  * Each runtime hands over the compiled module its own way: Workers import it (wrangler
  * CompiledWasm, `@ferry/codec-jpeg/workers-module`), Node reads the file (`@ferry/codec-jpeg/node`),
- * bundlers copy it (`@ferry/codec-jpeg/wasm-url`). When the wasm was not built (no emscripten),
- * those entries give `undefined` and `jpegWasmMissing` says why.
+ * bundlers copy it (`@ferry/codec-jpeg/wasm-url`). The .wasm is committed (wasm/PROVENANCE.json
+ * says what built it), so every install has it.
  */
-import { instantiate, JpegDecodeError, jpegWasmMissing, loadInput } from './instance.js';
+import { instantiate, JpegDecodeError, loadInput } from './instance.js';
 import { nextPermille, type SplitHelper, type SplitOutcome, splitDecode } from './split.js';
 
 export type { SplitHalf, SplitHelper } from './split.js';
-export { JpegDecodeError, jpegWasmMissing };
+export { JpegDecodeError };
 
 /** A DCT scale in eighths: the image decodes at eighths/8 of its stored size. */
 export type ScaleEighths = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
@@ -56,8 +56,12 @@ export interface JpegDecoder {
   memoryBytes(): number;
 }
 
-/** TJCS_CMYK and TJCS_YCCK: libjpeg cannot turn these into RGB. */
-export const isCmyk = (header: JpegHeader): boolean => header.colorspace === 3 || header.colorspace === 4;
+/**
+ * Identifies this decoder build: the committed wasm's sha256 (wasm/PROVENANCE.json). Anything
+ * cached from decoded pixels (the trainer's feature cache) is keyed on it, so pixels from one
+ * build are never reused after the decoder changes.
+ */
+export { JPEG_DECODER_ID } from '../wasm/ferry-jpeg-id.js';
 
 /** How a decoder may split one big JPEG's decode with a helper (see split.ts). */
 export interface SplitOptions {

@@ -1,21 +1,15 @@
 /**
  * One instance of the emscripten-built wasm, for decoder.ts and the split-decode worker.
  */
-import createFerryJpeg, { type FerryJpegModule, notBuilt } from '../wasm/ferry-jpeg.js';
+import createFerryJpeg, { type FerryJpegModule } from '../wasm/ferry-jpeg.js';
 
 export type { FerryJpegModule };
-
-/** Why the wasm decoder is unavailable in this install, or undefined when it was built. */
-export const jpegWasmMissing: string | undefined = createFerryJpeg
-  ? undefined
-  : (notBuilt ?? 'ferry-jpeg.wasm was not built');
 
 export class JpegDecodeError extends Error {
   override name = 'JpegDecodeError';
 }
 
 export function instantiate(module: WebAssembly.Module): Promise<FerryJpegModule> {
-  if (!createFerryJpeg) throw new JpegDecodeError(`JPEG wasm decoder unavailable: ${jpegWasmMissing}`);
   return createFerryJpeg({
     // Never used to fetch (instantiateWasm below), but its presence keeps the glue from
     // building a URL from import.meta.url, which is not a valid base in workerd.

@@ -1,16 +1,9 @@
 /**
- * Node: compiles wasm/ferry-jpeg.wasm from disk once per process. `undefined` when the wasm was
- * not built (see `jpegWasmMissing`), so callers can keep their previous decoder.
+ * Node: compiles wasm/ferry-jpeg.wasm from disk once per process.
  */
 import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
-import {
-  createJpegDecoder,
-  type JpegDecoder,
-  jpegWasmMissing,
-  type SplitHalf,
-  type SplitHelper,
-} from './index.js';
+import { createJpegDecoder, type JpegDecoder, type SplitHalf, type SplitHelper } from './index.js';
 
 export * from './index.js';
 
@@ -22,15 +15,15 @@ const compiled = (): Promise<WebAssembly.Module> => {
   return module;
 };
 
-let decoder: Promise<JpegDecoder | undefined> | undefined;
+let decoder: Promise<JpegDecoder> | undefined;
 
 /** The one-thread decoder (the trainer runs one per decoding worker). */
-export function loadJpegDecoder(): Promise<JpegDecoder | undefined> {
-  decoder ??= (async () => (jpegWasmMissing ? undefined : createJpegDecoder(await compiled())))();
+export function loadJpegDecoder(): Promise<JpegDecoder> {
+  decoder ??= compiled().then((wasm) => createJpegDecoder(wasm));
   return decoder;
 }
 
-let splitDecoder: Promise<JpegDecoder | undefined> | undefined;
+let splitDecoder: Promise<JpegDecoder> | undefined;
 
 /**
  * A decoder that splits each big JPEG (≥ 512 KiB) between this thread and one worker thread
@@ -40,9 +33,8 @@ let splitDecoder: Promise<JpegDecoder | undefined> | undefined;
  * with the decoder (~30-50 ms; decodes meanwhile run on one thread), keeps the process alive only
  * while it decodes, and a worker that dies only costs the speed-up.
  */
-export function loadSplitJpegDecoder(): Promise<JpegDecoder | undefined> {
+export function loadSplitJpegDecoder(): Promise<JpegDecoder> {
   splitDecoder ??= (async () => {
-    if (jpegWasmMissing) return undefined;
     const wasm = await compiled();
     return createJpegDecoder(wasm, { helper: workerSplitHelper(wasm) });
   })();

@@ -14,7 +14,6 @@ import {
   createJpegDecoder,
   type DecodedJpeg,
   type JpegDecoder,
-  jpegWasmMissing,
   loadJpegDecoder,
   loadSplitJpegDecoder,
   type ScaleEighths,
@@ -23,7 +22,7 @@ import { inThreadSplitHelper, nextPermille, speculateHalf, splitDecode, splitSta
 import { cjpeg, photo, sharedJpegs } from './test-support/photos.js';
 
 const hasCjpeg = spawnSync('sh', ['-c', 'command -v cjpeg'], { stdio: 'ignore' }).status === 0;
-const requireAll = process.env.FERRY_REQUIRE_JPEG_WASM === '1';
+const requireAll = process.env.FERRY_REQUIRE_REAL_DATA === '1';
 
 async function jpeg(
   width: number,
@@ -52,7 +51,7 @@ function same(a: DecodedJpeg | string, b: DecodedJpeg | string): boolean {
   );
 }
 
-describe.skipIf(!!jpegWasmMissing)('split decode: two instances, one answer', () => {
+describe('split decode: two instances, one answer', () => {
   let module: WebAssembly.Module;
   let main: FerryJpegModule;
   let helper: FerryJpegModule;
@@ -61,7 +60,7 @@ describe.skipIf(!!jpegWasmMissing)('split decode: two instances, one answer', ()
     module = await WebAssembly.compile(readFileSync(new URL('../wasm/ferry-jpeg.wasm', import.meta.url)));
     main = await instantiate(module);
     helper = await instantiate(module);
-    oneThread = (await loadJpegDecoder())!;
+    oneThread = (await loadJpegDecoder());
   });
 
   /** The split on the calling thread, with its stats: [used the helper's half, ...]. */
@@ -224,10 +223,10 @@ describe.skipIf(!!jpegWasmMissing)('split decode: two instances, one answer', ()
   });
 });
 
-describe.skipIf(!!jpegWasmMissing)('loadSplitJpegDecoder: the worker thread', () => {
+describe('loadSplitJpegDecoder: the worker thread', () => {
   it('decodes a 12-MP photo and the shared real photos to the one-thread pixels, also when called concurrently', async () => {
-    const oneThread = (await loadJpegDecoder())!;
-    const split = (await loadSplitJpegDecoder())!;
+    const oneThread = (await loadJpegDecoder());
+    const split = (await loadSplitJpegDecoder());
     const inputs: [string, Uint8Array, ScaleEighths][] = [
       ['4032x3024 q90', await jpeg(4032, 3024, 11, { quality: 90 }), 1],
       ['2000x1500 q80 at 3/8', await jpeg(2000, 1500, 12, { quality: 80 }), 3],
@@ -243,7 +242,7 @@ describe.skipIf(!!jpegWasmMissing)('loadSplitJpegDecoder: the worker thread', ()
   });
 });
 
-describe.skipIf(!!jpegWasmMissing)('a helper that is still starting', () => {
+describe('a helper that is still starting', () => {
   it('is not waited for: the decoder decodes alone, to the same pixels, and asks it once ready', async () => {
     const module = await WebAssembly.compile(
       readFileSync(new URL('../wasm/ferry-jpeg.wasm', import.meta.url)),
@@ -260,7 +259,7 @@ describe.skipIf(!!jpegWasmMissing)('a helper that is still starting', () => {
     };
     const decoder = await createJpegDecoder(module, { helper, minBytes: 0 });
     const bytes = await jpeg(800, 600, 13, { quality: 90 });
-    const expected = await answer((await loadJpegDecoder())!, bytes, 1);
+    const expected = await answer((await loadJpegDecoder()), bytes, 1);
     expect(same(await answer(decoder, bytes, 1), expected)).toBe(true);
     expect(asked).toBe(0);
     ready = true;

@@ -1,4 +1,4 @@
-// Types of the emscripten glue scripts/build-wasm.mjs writes (or of its stub when not built).
+// Types of the emscripten glue scripts/build-wasm.mjs writes (committed beside it).
 export interface FerryJpegModule {
   HEAPU8: Uint8Array;
   HEAP32: Int32Array;
@@ -33,7 +33,5 @@ export interface FerryJpegOverrides {
   print?(line: string): void;
   printErr?(line: string): void;
 }
-/** Why the wasm is missing (stub only). */
-export const notBuilt: string | undefined;
-declare const createFerryJpeg: ((overrides: FerryJpegOverrides) => Promise<FerryJpegModule>) | undefined;
+declare const createFerryJpeg: (overrides: FerryJpegOverrides) => Promise<FerryJpegModule>;
 export default createFerryJpeg;

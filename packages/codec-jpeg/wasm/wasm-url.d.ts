@@ -1,3 +1,3 @@
-/** URL of ferry-jpeg.wasm for bundlers (`new URL(..., import.meta.url)`), or undefined when not built. */
-declare const url: string | undefined;
+/** URL of ferry-jpeg.wasm for bundlers (`new URL(..., import.meta.url)`). */
+declare const url: string;
 export default url;

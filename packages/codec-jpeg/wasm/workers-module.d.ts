@@ -1,3 +1,3 @@
-/** The compiled ferry-jpeg.wasm as wrangler's CompiledWasm import, or undefined when not built. */
-declare const module: WebAssembly.Module | undefined;
+/** The compiled ferry-jpeg.wasm as wrangler's CompiledWasm import. */
+declare const module: WebAssembly.Module;
 export default module;
