@@ -1,19 +1,19 @@
 /**
- * Image files -> core `Image` with sharp: EXIF orientation applied, alpha flattened on white (as
- * core's `toRgb` does), first frame of animations (GIF/WebP) — a GIF named `.jpg` decodes like
- * any other photo, since sharp sniffs content, not extensions. Failures become a typed error with
- * a one-line reason so the dataset summary can list them.
- *
- * Every baseline (3-component) JPEG is decoded by @ferry/codec-jpeg's wasm libjpeg-turbo — the
- * decoder the edge API (Workers and Node) and the browser use — at the 1/2, 1/4 or 1/8 DCT scale
- * the decode rule asks for (core's decode-scale.ts; full size without a rule), so training,
- * `ferry predict` and serving see the same pixels. sharp would convert a JPEG's embedded ICC
- * profile to sRGB where Workers and the browser cannot (35 of the 1,357 ants/bees and flower
- * photos decoded differently), and the wasm decoder is also faster here (3.1 vs 4.4 ms for a
- * 500x375 photo). Other formats, CMYK JPEGs and builds without the wasm go through sharp.
+ * Image files -> core `Image`. Every JPEG (CMYK included) is decoded by @ferry/codec-jpeg's wasm
+ * libjpeg-turbo — the decoder the edge API (Workers and Node) and the browser use — at the DCT
+ * scale the decode rule asks for (core's decode-scale.ts; full size without a rule), so training,
+ * `ferry predict` and serving see the same pixels. (sharp would convert a JPEG's embedded ICC
+ * profile to sRGB where Workers and the browser cannot: 35 of the 1,357 ants/bees and flower
+ * photos decoded differently.) Other formats go through sharp: EXIF orientation applied, alpha
+ * flattened on white (as core's `toRgb` does), first frame of animations — a GIF named `.jpg`
+ * decodes like any other photo, since the header is sniffed, not the extension. Failures become a
+ * typed error with a one-line reason so the dataset summary can list them.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { loadJpegDecoder } from '@ferry/codec-jpeg/node';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { JPEG_DECODER_ID, loadJpegDecoder } from '@ferry/codec-jpeg/node';
 import {
   applyOrientation,
   CLI_MAX_PIXELS,
@@ -37,14 +37,25 @@ export class DecodeError extends Error {
   }
 }
 
-/** A 3-component JPEG through libjpeg-turbo (EXIF orientation applied); null for anything else. */
+/**
+ * What turns a photo's bytes into pixels here: part of every cache key over decoded pixels (the
+ * feature cache), so pixels of one decoder build are never reused under another.
+ */
+export function decoderIdentity(): { jpeg: string; other: string } {
+  // sharp's package.json is not in its exports: found beside the file `require` resolves.
+  const sharpMain = createRequire(import.meta.url).resolve('sharp');
+  const sharpPackage = JSON.parse(readFileSync(join(dirname(sharpMain), '..', 'package.json'), 'utf8'));
+  return { jpeg: JPEG_DECODER_ID, other: `sharp@${sharpPackage.version as string}` };
+}
+
+/** A JPEG through libjpeg-turbo (EXIF orientation applied); null for anything else. */
 async function decodeJpegWithLibjpeg(bytes: Uint8Array, rule: DecodeRule | undefined): Promise<Image | null> {
   const header = readImageHeader(bytes);
-  if (header?.format !== 'jpeg' || header.components === 4) return null;
-  if (header.width * header.height > MAX_INPUT_PIXELS) return null; // sharp refuses it below
+  if (header?.format !== 'jpeg') return null;
+  if (header.width * header.height > MAX_INPUT_PIXELS)
+    throw new Error(`pixel limit: ${header.width}x${header.height}`);
   const eighths = jpegScaleEighths(header.width, header.height, rule);
   const decoder = await loadJpegDecoder();
-  if (!decoder) return null;
   // Strict, as the edge API is: a truncated or corrupt JPEG is skipped with libjpeg's reason.
   const { width, height, data } = await decoder.decode(bytes, { eighths, strict: true });
   return applyOrientation({ width, height, channels: 3, data }, header.orientation);
@@ -59,7 +70,7 @@ export async function decodeImageBuffer(
   try {
     const jpeg = await decodeJpegWithLibjpeg(bytes, rule);
     if (jpeg) return jpeg;
-    // Imported on first use: a run whose photos are all JPEGs never loads libvips.
+    // Loaded on first use: a run whose photos are all JPEGs never loads libvips.
     const sharp = loadSharp();
     const { data, info } = await sharp(bytes, { failOn: 'error', limitInputPixels: MAX_INPUT_PIXELS })
       .rotate()

@@ -55,7 +55,7 @@ describe('feature runner', () => {
 
     const files = await readdir(cacheDir);
     expect(files).toHaveLength(1);
-    expect(files[0]).toMatch(/^tiny-out_relu-ferry.*\.onnx$/);
+    expect(files[0]).toMatch(/^tiny-out_relu-converter[0-9a-f]{16}\.onnx$/);
     const before = (await stat(join(cacheDir, files[0]!))).mtimeMs;
     const again = await createFeatureRunner(o);
     expect(Array.from(await again.run(input, 3))).toEqual(Array.from(fromOrt));

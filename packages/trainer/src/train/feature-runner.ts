@@ -8,11 +8,11 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { FERRY_VERSION } from '@ferry/core';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { loadOnnxruntime } from '../commonjs-packages.js';
 import { convertLayersModelToOnnx } from '../export/convert.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { codeIdentity } from '../io/code-identity.js';
 
 type Tf = typeof tfTypes;
 
@@ -72,8 +72,8 @@ export function tfjsFeatureRunner(tf: Tf, extractor: tfTypes.LayersModel): Featu
 
 /** Converts (or reuses the cached conversion of) the extractor and opens an onnxruntime session. */
 export async function onnxFeatureRunner(o: FeatureRunnerOptions): Promise<FeatureRunner> {
-  // The converter's version is part of the key: a fixed exporter bug must not be served from cache.
-  const path = join(o.cacheDir, `${o.cacheKey}-ferry${FERRY_VERSION}.onnx`);
+  // The converter's code is part of the key: a fixed exporter bug must not be served from cache.
+  const path = join(o.cacheDir, `${o.cacheKey}-converter${codeIdentity('export')}.onnx`);
   let bytes: Uint8Array;
   if (existsSync(path)) bytes = await readFile(path);
   else {

@@ -24,6 +24,10 @@ import { type FeatureRunner, tfjsFeatureRunner } from './feature-runner.js';
 
 type Tf = typeof tfTypes;
 
+/**
+ * Everything that makes a cached feature vector besides the photo's bytes (which name the file):
+ * change any of them and the run reads from a fresh directory.
+ */
 export interface FeatureCacheKeyParts {
   /** Hash of the backbone's model.json + weights. */
   backboneHash: string;
@@ -31,19 +35,17 @@ export interface FeatureCacheKeyParts {
   normalization: Normalization;
   evalPipeline: readonly TransformStep[];
   trainPipeline: readonly TransformStep[];
+  /** What decoded the pixels: the JPEG wasm's sha256 and sharp's version (decode.ts). */
+  decoders: { jpeg: string; other: string };
+  /**
+   * The code between bytes and features: core's transforms and decode rule, the trainer's
+   * decoding and its backbone converter (codeIdentity), and the runtimes' versions.
+   */
+  code: string;
 }
 
-/**
- * Bumped when the decoding of cached images changes: 'jpeg-dct-scale' = large JPEGs decode at
- * reduced DCT scale (core's decode rule); 'jpeg-libjpeg-wasm' = every 3-component JPEG through
- * the wasm libjpeg-turbo, no ICC conversion (decode.ts); 'jpeg-dct-eighths' = the rule allows
- * every M/8 scale (a 500x375 photo decodes at 6/8). Features cached before are stale.
- */
-const DECODE_VERSION = 'jpeg-dct-eighths';
-
 export function featureCacheKey(parts: FeatureCacheKeyParts): string {
-  const keyed = { ...parts, decode: DECODE_VERSION };
-  return createHash('sha256').update(JSON.stringify(keyed)).digest('hex').slice(0, 20);
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 20);
 }
 
 /** sha256 over a model.json and its weight shards: the backbone's identity in cache keys. */

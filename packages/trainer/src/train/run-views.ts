@@ -8,10 +8,13 @@
  * dropped and read again (never wrong, at worst not early).
  */
 
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { cacheDir, type ResolvedBackbone, readDeclaredInputSize } from '../backbones/resolve.js';
 import type { Dataset, Sample } from '../data/dataset.js';
+import { decoderIdentity } from '../data/decode.js';
 import { createTransformPool, type TransformPool } from '../data/transform-pool.js';
+import { codeIdentity } from '../io/code-identity.js';
 import {
   featureCacheKey,
   hashModelFiles,
@@ -51,6 +54,8 @@ export async function planRunViews(
     normalization: backbone.normalization,
     evalPipeline,
     trainPipeline,
+    decoders: decoderIdentity(),
+    code: featureCodeIdentity(),
   });
   return {
     // Train and val photos in one stream (val: the plain view only), so the decoders and the
@@ -71,6 +76,19 @@ export async function planRunViews(
       spareInputs: [],
     },
   };
+}
+
+/**
+ * The code that turns bytes into features: core (transforms, decode rule), the trainer's data/
+ * (decoding, views) and export/ (the backbone's ONNX conversion), with the runtimes that may run
+ * the backbone.
+ */
+export function featureCodeIdentity(): string {
+  const require = createRequire(import.meta.url);
+  const versions = ['onnxruntime-node', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'].map(
+    (name) => `${name}@${(require(`${name}/package.json`) as { version: string }).version}`,
+  );
+  return `${codeIdentity('data', 'export')} ${versions.join(' ')}`;
 }
 
 /**
