@@ -30,10 +30,7 @@ const ort = await import('onnxruntime-web');
 ort.env.wasm.numThreads = 1;
 const compile = (path) => WebAssembly.compile(readFileSync(path));
 const ferryWasm = join(dirname(require.resolve('@ferry/codec-jpeg')), '../wasm/ferry-jpeg.wasm');
-initJpeg(
-  await compile(require.resolve('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm')),
-  await compile(ferryWasm),
-);
+initJpeg(await compile(ferryWasm));
 initWebp(await compile(require.resolve('@jsquash/webp/codec/dec/webp_dec.wasm')));
 
 const isolateBytes = () => {
@@ -44,7 +41,7 @@ let peak = 0;
 const sample = () => {
   peak = Math.max(peak, isolateBytes());
 };
-const decode = createJsDecoder(WORKERS_DEFAULT_LIMITS.maxPixels);
+const decode = createJsDecoder();
 const app = createApp({
   loadModel: createModelLoader({
     readBytes: async () => new Uint8Array(readFileSync(modelPath)),

@@ -57,11 +57,6 @@ export interface AppOptions {
   loadModel: () => Promise<LoadedModel>;
   decodeImage: DecodeImage;
   /**
-   * Whether `decodeImage` decodes JPEGs at the decode rule's DCT scale (the wasm decoder is
-   * built), so the pixel limit counts a JPEG at that size. Default false: counted at full size.
-   */
-  scalesJpeg?: boolean;
-  /**
    * Whether the clock advances during CPU work. Deployed Workers freeze it between I/O (a
    * Spectre mitigation), so timings measured there read 0: with false, a request whose whole
    * decode + preprocess + inference measured 0 answers `timing_ms: null` with a note instead.
@@ -158,12 +153,7 @@ export function createApp(options: AppOptions) {
         options.bodyReader?.(c.env),
       );
       c.get('log').request_bytes = bytes.byteLength;
-      const { header, rule, reduced } = inspectImage(
-        bytes,
-        limits.maxPixels,
-        model.spec.decode,
-        options.scalesJpeg ?? false,
-      );
+      const { header, rule, reduced } = inspectImage(bytes, limits.maxPixels, model.spec.decode);
       c.get('log').image = { format: header.format, width: header.width, height: header.height };
       const t0 = now();
       let image: Image;

@@ -90,7 +90,7 @@ describe('the app under load', () => {
    * than any fixed wait).
    */
   function withBlockedDecodes(maxQueue: number) {
-    const decode = createJsDecoder(40_000_000);
+    const decode = createJsDecoder();
     let unblock!: () => void;
     const blocked = new Promise<void>((resolve) => {
       unblock = resolve;
@@ -180,7 +180,7 @@ describe('the app under load', () => {
   it('answers 408 to a body that stops arriving, and frees the slot for the next', async () => {
     const app = createApp({
       loadModel: createNodeModelLoader(modelPath),
-      decodeImage: createJsDecoder(40_000_000),
+      decodeImage: createJsDecoder(),
       limits: { maxDecodes: 1, maxQueue: 4, bodyTimeoutSeconds: 1 },
       log: () => {},
     });
@@ -215,8 +215,7 @@ describe('the app under load', () => {
   it('counts a JPEG at its decoded size and says every limit in words', async () => {
     const app = createApp({
       loadModel: createNodeModelLoader(modelPath),
-      decodeImage: createJsDecoder(40_000_000),
-      scalesJpeg: true,
+      decodeImage: createJsDecoder(),
       limits: { maxPixels: 1_000_000, maxBodyBytes: 4 * 2 ** 20 },
       log: () => {},
     });

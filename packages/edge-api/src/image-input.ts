@@ -11,16 +11,16 @@ import { HttpError } from './errors.js';
 import { formatPixels } from './limits.js';
 
 /**
- * The frame a decoder will hold for this image: baseline JPEGs at the decode rule's DCT scale.
- * A progressive JPEG counts at full size even so: libjpeg keeps all its full-size coefficients
- * (2 bytes each, 3-6 bytes per pixel) until the last scan, so scaling saves no memory there.
+ * The frame a decoder will hold for this image: baseline JPEGs (CMYK too) at the decode rule's
+ * DCT scale. A progressive JPEG counts at full size even so: libjpeg keeps all its full-size
+ * coefficients (2 bytes each, 3-6 bytes per pixel) until the last scan, so scaling saves no
+ * memory there.
  */
 export function decodedSize(
   header: ImageHeader,
   rule: DecodeRule | undefined,
-  scalesJpeg: boolean,
 ): { width: number; height: number } {
-  if (header.format !== 'jpeg' || header.components === 4 || header.progressive || !scalesJpeg) return header;
+  if (header.format !== 'jpeg' || header.progressive) return header;
   return jpegScaledSize(header.width, header.height, jpegScaleEighths(header.width, header.height, rule));
 }
 
@@ -38,20 +38,14 @@ export interface InspectedImage {
 
 /**
  * For a model file from before the decode rule (no `decode` in its spec), which decodes at full
- * size as it always did: when that full frame is over the pixel limit and the decoder scales
- * JPEGs, the largest DCT scale (1/2, 1/4, 1/8) whose frame fits, as a rule that selects exactly
+ * size as it always did: when that full frame is over the pixel limit, the largest DCT scale (1/2, 1/4, 1/8) whose frame fits, as a rule that selects exactly
  * it. On Workers (3 MP) that is every phone photo: refusing them would break such a model for the
  * uploads people actually send, and a full 12-MP frame (48 MB) cannot fit the isolate beside the
  * model. The model still resizes the frame to its input size, so the answer is close to the full
  * decode's (same top-1 on the tests' photos), not identical: the answer's `decode_note` says so.
  */
-function reducedToFit(
-  header: ImageHeader,
-  maxPixels: number,
-  scalesJpeg: boolean,
-): InspectedImage['reduced'] | undefined {
-  if (header.format !== 'jpeg' || header.components === 4 || header.progressive || !scalesJpeg)
-    return undefined;
+function reducedToFit(header: ImageHeader, maxPixels: number): InspectedImage['reduced'] | undefined {
+  if (header.format !== 'jpeg' || header.progressive) return undefined;
   if (header.width * header.height <= maxPixels) return undefined;
   for (const eighths of [4, 2, 1] as const) {
     const size = jpegScaledSize(header.width, header.height, eighths);
@@ -63,16 +57,10 @@ function reducedToFit(
 /**
  * Checks upload bytes before any pixel is decoded: must be a JPEG/PNG/GIF/WebP with a readable
  * header, and the frame the decoder will hold must fit `maxPixels` (a 50000x50000 PNG is refused
- * from its 33-byte header, never allocated). With a decode rule and a decoder that scales JPEGs
- * (`scalesJpeg`), a JPEG counts at its decoded size: a 12-MP photo is 0.19 MP at 1/8. Without a
+ * from its 33-byte header, never allocated). With a decode rule, a JPEG counts at its decoded size: a 12-MP photo is 0.19 MP at 1/8. Without a
  * rule, a baseline JPEG over the limit is decoded reduced to fit it (reducedToFit).
  */
-export function inspectImage(
-  bytes: Uint8Array,
-  maxPixels: number,
-  modelRule?: DecodeRule,
-  scalesJpeg = false,
-): InspectedImage {
+export function inspectImage(bytes: Uint8Array, maxPixels: number, modelRule?: DecodeRule): InspectedImage {
   if (sniffImageFormat(bytes) === null) {
     throw new HttpError(400, 'bad_image', 'body is not a JPEG, PNG, GIF or WebP image');
   }
@@ -81,11 +69,11 @@ export function inspectImage(
   if (header.width <= 0 || header.height <= 0) {
     throw new HttpError(400, 'bad_image', `image declares an empty size ${header.width}x${header.height}`);
   }
-  const reduced = modelRule ? undefined : reducedToFit(header, maxPixels, scalesJpeg);
+  const reduced = modelRule ? undefined : reducedToFit(header, maxPixels);
   // A rule whose minimum is the reduced frame's shorter side selects exactly that scale (a rule
   // without `scales` allows the same 1/2, 1/4, 1/8 that reducedToFit tries).
   const rule = reduced ? { minShorterSide: Math.min(reduced.width, reduced.height) } : modelRule;
-  const decoded = decodedSize(header, rule, scalesJpeg);
+  const decoded = decodedSize(header, rule);
   const pixels = decoded.width * decoded.height;
   if (pixels > maxPixels) {
     const scaled =
@@ -97,8 +85,7 @@ export function inspectImage(
     // The largest frame of the same shape that fits: the fix, in words.
     const fitWidth = Math.floor(Math.sqrt((maxPixels * header.width) / header.height));
     const fitHeight = Math.floor((fitWidth * header.height) / header.width);
-    const baseline =
-      header.format === 'jpeg' && header.progressive && scalesJpeg ? ' or as a baseline JPEG' : '';
+    const baseline = header.format === 'jpeg' && header.progressive ? ' or as a baseline JPEG' : '';
     throw new HttpError(
       413,
       'image_too_large',

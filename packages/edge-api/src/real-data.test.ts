@@ -136,7 +136,7 @@ describe.runIf(enabled)(NAME, () => {
     photos = [...realPhotos(), ...(await phonePhotos())];
     await initWasmDecoders();
     const modelPath = await trainRealModel(realData().hymenopteraDir!);
-    const decodeJs = createJsDecoder(400_000_000);
+    const decodeJs = createJsDecoder();
     workersPixels = await createReference(modelPath, decodeJs);
     labels = workersPixels.labels;
     const answers = await ferryPredict(

@@ -40,7 +40,7 @@ describe('wrangler deploy --dry-run', () => {
         'entry.js',
         'model.onnx',
         'ort-wasm-simd-threaded.wasm',
-        'mozjpeg_dec.wasm',
+        'ferry-jpeg.wasm',
         'webp_dec.wasm',
       ]),
     );

@@ -1,13 +1,12 @@
 /**
- * Browser decoding. Every 3-component JPEG goes through the same wasm libjpeg-turbo as Workers,
- * the Node server, `ferry predict` and the trainer (@ferry/codec-jpeg), at the 1/2, 1/4 or 1/8
- * scale the model's decode rule asks for: a 12-MP phone photo is decoded straight to 504x378 (no
- * 48 MB canvas), and every JPEG to the very pixels the server and the trainer see (no ICC colour
- * management, which the canvas would apply); EXIF orientation is then applied by core, as on the
- * server. Everything else — other formats, CMYK, installs where the wasm was not built — uses
- * the browser's own codecs (createImageBitmap, honouring EXIF orientation and ICC profiles, as
- * sharp does for those formats) into RGBA bytes. Everything after this (resize, crop, normalize)
- * is `core`'s.
+ * Browser decoding. Every JPEG (CMYK too) goes through the same wasm libjpeg-turbo as Workers, the
+ * Node server, `ferry predict` and the trainer (@ferry/codec-jpeg), at the DCT scale the model's
+ * decode rule asks for: a 12-MP phone photo is decoded straight to 504x378 (no 48 MB canvas), and
+ * every JPEG to the very pixels the server and the trainer see (no ICC colour management, which
+ * the canvas would apply); EXIF orientation is then applied by core, as on the server. Other
+ * formats use the browser's own codecs (createImageBitmap, honouring EXIF orientation and ICC
+ * profiles, as sharp does for those formats) into RGBA bytes. Everything after this (resize,
+ * crop, normalize) is `core`'s.
  */
 import { createJpegDecoder, type JpegDecoder } from '@ferry/codec-jpeg';
 import jpegWasmUrl from '@ferry/codec-jpeg/wasm-url';
@@ -20,21 +19,20 @@ import {
 } from '@ferry/core';
 import { UploadError } from './limits.js';
 
-let scaledJpeg: Promise<JpegDecoder | undefined> | undefined;
+let jpegDecoder: Promise<JpegDecoder> | undefined;
 
-/** The wasm JPEG decoder, compiled once; undefined when it was not built or cannot load here. */
-function jpegDecoder(): Promise<JpegDecoder | undefined> {
-  scaledJpeg ??= (async () => {
-    if (!jpegWasmUrl) return undefined;
-    try {
-      const response = await fetch(jpegWasmUrl);
-      if (!response.ok) return undefined;
-      return await createJpegDecoder(await WebAssembly.compile(await response.arrayBuffer()));
-    } catch {
-      return undefined;
-    }
+/** The wasm JPEG decoder, compiled once (the site serves the .wasm beside the page's script). */
+function loadJpegDecoder(): Promise<JpegDecoder> {
+  jpegDecoder ??= (async () => {
+    const response = await fetch(jpegWasmUrl);
+    if (!response.ok) throw new Error(`${jpegWasmUrl}: HTTP ${response.status}`);
+    return createJpegDecoder(await WebAssembly.compile(await response.arrayBuffer()));
   })();
-  return scaledJpeg;
+  // A failed load is tried again on the next photo (a dropped connection must not stick).
+  jpegDecoder.catch(() => {
+    jpegDecoder = undefined;
+  });
+  return jpegDecoder;
 }
 
 /**
@@ -44,21 +42,23 @@ function jpegDecoder(): Promise<JpegDecoder | undefined> {
 export async function decodeImage(blob: Blob, name = 'image', rule?: DecodeRule): Promise<Image> {
   const bytes = new Uint8Array(await blob.arrayBuffer());
   const header = readImageHeader(bytes);
-  const eighths = header ? jpegScaleEighths(header.width, header.height, rule) : 8;
-  if (header?.format === 'jpeg' && header.components !== 4) {
-    const decoder = await jpegDecoder();
-    if (decoder) {
-      let decoded: Awaited<ReturnType<JpegDecoder['decode']>>;
-      try {
-        decoded = await decoder.decode(bytes, { eighths });
-      } catch {
-        throw new UploadError(`“${name}” could not be decoded; the file may be damaged or cut short.`);
-      }
-      const { width, height, data } = decoded;
-      return applyOrientation({ width, height, channels: 3, data }, header.orientation);
-    }
+  if (header?.format !== 'jpeg') return decodeWithCanvas(blob, name);
+  let decoder: JpegDecoder;
+  try {
+    decoder = await loadJpegDecoder();
+  } catch (error) {
+    throw new UploadError(
+      `the JPEG decoder could not be loaded (${(error as Error).message}); reload the page.`,
+    );
   }
-  return decodeWithCanvas(blob, name);
+  let decoded: Awaited<ReturnType<JpegDecoder['decode']>>;
+  try {
+    decoded = await decoder.decode(bytes, { eighths: jpegScaleEighths(header.width, header.height, rule) });
+  } catch {
+    throw new UploadError(`“${name}” could not be decoded; the file may be damaged or cut short.`);
+  }
+  const { width, height, data } = decoded;
+  return applyOrientation({ width, height, channels: 3, data }, header.orientation);
 }
 
 async function decodeWithCanvas(blob: Blob, name: string): Promise<Image> {

@@ -8,7 +8,6 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { jpegWasmMissing } from '@ferry/codec-jpeg';
 import { type ClassifyResponse, readModelSpecFromOnnx } from '@ferry/core';
 import { type RunningServer, startNode, startWorkerd } from '@ferry/edge-api/testing';
 import { haveRealData, realData } from '@ferry/fixtures/real-data';
@@ -202,12 +201,9 @@ describe.runIf(runs)(TEST, () => {
       ].join('\n'),
     );
     expect(sameWorst).toBeLessThanOrEqual(TOLERANCE);
-    // Every file here is a JPEG: with the wasm built, the page, `ferry predict` and the trainer
-    // decode it with the one libjpeg-turbo, so the pixels are identical. Without it (an install
-    // without emscripten) the page's canvas and predict's sharp both colour-manage: another JPEG
-    // decoder, not another picture, a level or two at most, so answers move only a little, and
-    // top-1 only on a near tie (delta()).
-    expect(maxLevels).toBeLessThanOrEqual(jpegWasmMissing ? 2 : 0);
+    // Every file here is a JPEG: the page, `ferry predict` and the trainer decode it with the one
+    // committed libjpeg-turbo wasm, so the pixels are identical.
+    expect(maxLevels).toBe(0);
     expect(sorted.at(-1)!).toBeLessThanOrEqual(0.02);
     expect(over).toBeLessThanOrEqual(files.length * 0.1);
     // The page reproduces the accuracy the trainer recorded in the model (one photo's slack).
@@ -238,10 +234,8 @@ describe.runIf(runs)(TEST, () => {
         console.log(
           `${TEST}: edge API (${name}) vs ferry predict on ${assorted.length} photos: max |Δp| = ${worst.toExponential(2)}`,
         );
-        // Node and workerd decode JPEGs with `ferry predict`'s wasm libjpeg-turbo; without that
-        // wasm, workerd falls back to the mozjpeg build and Node and predict to sharp, which
-        // differ by a level on some photos (the edge-api's tests measure that gap).
-        expect(worst).toBeLessThanOrEqual(name === 'node' || !jpegWasmMissing ? TOLERANCE : 0.02);
+        // Node and workerd decode JPEGs with `ferry predict`'s wasm libjpeg-turbo.
+        expect(worst).toBeLessThanOrEqual(TOLERANCE);
       }
       await page.screenshot({ path: join(ARTIFACTS, 'real-model-edge.png') });
       await page.close();

@@ -14,11 +14,11 @@ export { decodePng } from './png.js';
 export { decodeWebp, initWebp } from './webp.js';
 
 /** A `DecodeImage` for `createApp` built from the JS/wasm codecs. */
-export function createJsDecoder(maxPixels: number) {
+export function createJsDecoder() {
   return async (bytes: Uint8Array, header: ImageHeader, rule?: DecodeRule): Promise<Image> => {
     switch (header.format) {
       case 'jpeg':
-        return decodeJpeg(bytes, header, maxPixels, rule);
+        return decodeJpeg(bytes, header, rule);
       case 'png':
         return decodePng(bytes);
       case 'gif':

@@ -5,7 +5,6 @@
 import { readFile } from 'node:fs/promises';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
-import { jpegWasmMissing } from '@ferry/codec-jpeg';
 import { serveStatic } from '@hono/node-server/serve-static';
 import * as ort from 'onnxruntime-node';
 import { type AppOptions, createApp, createModelLoader, type FerryApp, type LoadedModel } from '../../app.js';
@@ -56,7 +55,6 @@ export function createNodeApp(options: NodeAppOptions): FerryApp {
   return createApp({
     loadModel: options.loadModel ?? createNodeModelLoader(options.modelPath),
     decodeImage: (bytes, header, rule) => decodeUpload(bytes, header, rule, limits.maxPixels),
-    scalesJpeg: jpegWasmMissing === undefined,
     // Behind @hono/node-server the env holds Node's request and response: read the body from
     // them directly (read-incoming.ts); app.request() in tests has neither and reads the stream.
     bodyReader: (env) => {

@@ -3,12 +3,13 @@ import { type DecodeRule, type Image, type ImageHeader, jpegScaleEighths } from 
 import sharp from 'sharp';
 
 /**
- * The Node server's decoder: every 3-component JPEG goes through the same wasm libjpeg-turbo as
+ * The Node server's decoder: every JPEG (CMYK too) goes through the same wasm libjpeg-turbo as
  * Workers, the browser and the trainer, at the DCT scale the model's decode rule asks for (full
  * size without one). Big ones (phone photos) are decoded by two threads at once, this one and a
  * worker (codec-jpeg's split decode): the same pixels, sooner when a core is free. sharp's
  * shrink-on-load resizes after its own shrink, and sharp converts an embedded ICC profile to sRGB
- * where the other runtimes cannot, so its pixels would differ from theirs. Other formats and CMYK JPEGs (and an install without the wasm) go through sharp.
+ * where the other runtimes cannot, so its pixels would differ from theirs. Other formats go
+ * through sharp.
  */
 export async function decodeUpload(
   bytes: Uint8Array,
@@ -16,24 +17,20 @@ export async function decodeUpload(
   rule: DecodeRule | undefined,
   maxPixels: number,
 ): Promise<Image> {
+  if (header.format !== 'jpeg') return decodeWithSharp(bytes, maxPixels);
   const eighths = jpegScaleEighths(header.width, header.height, rule);
-  if (header.format === 'jpeg' && header.components !== 4) {
-    const decoder = await loadSplitJpegDecoder();
-    if (decoder) {
-      const { width, height, data } = await decoder.decode(bytes, { eighths, strict: true });
-      return { width, height, channels: 3, data };
-    }
-  }
-  return decodeWithSharp(bytes, maxPixels);
+  const decoder = await loadSplitJpegDecoder();
+  const { width, height, data } = await decoder.decode(bytes, { eighths, strict: true });
+  return { width, height, channels: 3, data };
 }
 
 /**
- * Everything but 3-component JPEGs (PNG, WebP, GIF, CMYK JPEG...) decodes with sharp (libvips),
+ * Everything but JPEGs (PNG, WebP, GIF) decodes with sharp (libvips),
  * as `ferry predict` and the trainer do, so the Node server and the CLI see identical pixels. Output is 8-bit sRGB(A) as stored: no EXIF
  * rotation here (the app applies it through core for every runtime), first frame only,
  * CMYK/16-bit/grey converted by libvips. `limitInputPixels` is a second guard after the
  * header check; `failOn: 'warning'` (sharp's default, spelled out) refuses truncated or corrupt
- * files, as the strict jpeg-js settings in Workers do, so both runtimes agree on what is bad.
+ * files, as the Workers decoders do, so both runtimes agree on what is bad.
  */
 export async function decodeWithSharp(bytes: Uint8Array, maxPixels: number): Promise<Image> {
   const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'warning', pages: 1 })

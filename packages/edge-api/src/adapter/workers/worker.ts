@@ -5,9 +5,8 @@
  */
 // By package name: wrangler (4.86) resolves these like any import and applies the CompiledWasm rule.
 
-// @ferry/codec-jpeg's libjpeg-turbo with DCT scaling (undefined when its wasm was not built).
-import scaledJpegWasm from '@ferry/codec-jpeg/workers-module';
-import jpegWasm from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm';
+// @ferry/codec-jpeg's libjpeg-turbo with DCT scaling: every JPEG.
+import jpegWasm from '@ferry/codec-jpeg/workers-module';
 import webpWasm from '@jsquash/webp/codec/dec/webp_dec.wasm';
 import { createApp, createModelLoader, type FerryApp } from '../../app.js';
 import { createJsDecoder, initJpeg, initWebp } from '../../decoders/index.js';
@@ -24,7 +23,7 @@ export interface WorkerHandler {
 export type ModelSource = ArrayBuffer | ((env: WorkerEnv) => Promise<ArrayBuffer>);
 
 export function createWorker(model: ModelSource): WorkerHandler {
-  initJpeg(jpegWasm, scaledJpegWasm);
+  initJpeg(jpegWasm);
   initWebp(webpWasm);
   // Bindings and vars are only known per request: build the app once per isolate, on the first.
   let app: FerryApp | undefined;
@@ -38,8 +37,7 @@ export function createWorker(model: ModelSource): WorkerHandler {
     });
     return createApp({
       loadModel,
-      decodeImage: createJsDecoder(limits.maxPixels),
-      scalesJpeg: scaledJpegWasm !== undefined,
+      decodeImage: createJsDecoder(),
       clockAdvancesDuringCpu: false,
       limits,
       runtime: 'workerd',
