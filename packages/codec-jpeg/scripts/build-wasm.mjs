@@ -18,7 +18,16 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -103,7 +112,8 @@ function fetchSource() {
     cwd: vendor,
     stdio: 'inherit',
   });
-  if (result.status !== 0) fail('apt-get source libjpeg-turbo failed (is a deb-src entry configured? see README)');
+  if (result.status !== 0)
+    fail('apt-get source libjpeg-turbo failed (is a deb-src entry configured? see README)');
 }
 
 function unpackSource() {
@@ -155,7 +165,9 @@ mkdirSync(cmakeDir, { recursive: true });
 execFileSync('cp', ['-R', source, patched]);
 for (const patch of patches) run('patch', ['-p1', '--forward', '--batch', '-i', patch], patched);
 
-const emccDir = dirname(execFileSync('sh', ['-c', 'readlink -f "$(command -v emcc)"'], { encoding: 'utf8' }).trim());
+const emccDir = dirname(
+  execFileSync('sh', ['-c', 'readlink -f "$(command -v emcc)"'], { encoding: 'utf8' }).trim(),
+);
 const toolchainFile = [
   join(emccDir, 'cmake/Modules/Platform/Emscripten.cmake'),
   '/usr/share/emscripten/cmake/Modules/Platform/Emscripten.cmake',
@@ -198,12 +210,13 @@ writeFileSync(join(link, 'PROVENANCE.json'), `${JSON.stringify(provenance, null,
 // The decoder's identity for caches of decoded pixels, importable in every runtime (no file reads).
 writeFileSync(
   join(link, 'ferry-jpeg-id.js'),
-  `// Written by scripts/build-wasm.mjs: the sha256 of ferry-jpeg.wasm, for cache keys.\nexport const JPEG_DECODER_ID = 'ferry-jpeg.wasm@${provenance.outputs['ferry-jpeg.wasm'].sha256}';\n`,
+  `// Written by scripts/build-wasm.mjs: the sha256 of ferry-jpeg.wasm, for cache keys.\nexport const JPEG_DECODER_ID =\n  'ferry-jpeg.wasm@${provenance.outputs['ferry-jpeg.wasm'].sha256}';\n`,
 );
 
 if (check) {
   const differ = OUTPUTS.filter(
-    (name) => !existsSync(join(committed, name)) || sha256(join(committed, name)) !== sha256(join(link, name)),
+    (name) =>
+      !existsSync(join(committed, name)) || sha256(join(committed, name)) !== sha256(join(link, name)),
   );
   if (differ.length > 0) {
     for (const name of differ) {
@@ -222,7 +235,9 @@ if (check) {
     renameSync(join(link, name), join(committed, name));
     chmodSync(join(committed, name), 0o644); // emcc marks the .wasm executable; it is data
   }
-  log(`wrote wasm/ferry-jpeg.wasm (sha256 ${provenance.outputs['ferry-jpeg.wasm'].sha256}) with ${emccVersion}`);
+  log(
+    `wrote wasm/ferry-jpeg.wasm (sha256 ${provenance.outputs['ferry-jpeg.wasm'].sha256}) with ${emccVersion}`,
+  );
   log(`commit wasm/ (${OUTPUTS.join(', ')}); CI rebuilds it and compares bytes`);
 }
 rmSync(link, { recursive: true, force: true });

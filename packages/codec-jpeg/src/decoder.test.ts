@@ -114,15 +114,22 @@ sys.stdout.buffer.write(im.convert('RGB').tobytes())`;
       writeFileSync(path, bytes);
       expect((await decoder.header(new Uint8Array(bytes))).colorspace).toBe(3); // TJCS_CMYK, as libvips writes it
       for (const denominator of [1, 2, 4, 8] as const) {
-        const ours = await decoder.decode(new Uint8Array(bytes), { eighths: (8 / denominator) as 1 | 2 | 4 | 8 });
-        expect([ours.width, ours.height]).toEqual([Math.ceil(803 / denominator), Math.ceil(601 / denominator)]);
+        const ours = await decoder.decode(new Uint8Array(bytes), {
+          eighths: (8 / denominator) as 1 | 2 | 4 | 8,
+        });
+        expect([ours.width, ours.height]).toEqual([
+          Math.ceil(803 / denominator),
+          Math.ceil(601 / denominator),
+        ]);
         const script = `import sys
 from PIL import Image
 im = Image.open(sys.argv[1]); w, h = im.size; d = int(sys.argv[2])
 assert im.mode == 'CMYK'
 if d > 1: im.draft('CMYK', (w // d, h // d))
 sys.stdout.buffer.write(im.convert('RGB').tobytes())`;
-        const pillow = execFileSync(PYTHON, ['-c', script, path, String(denominator)], { maxBuffer: 2 ** 26 });
+        const pillow = execFileSync(PYTHON, ['-c', script, path, String(denominator)], {
+          maxBuffer: 2 ** 26,
+        });
         expect(maxDiff(ours.data, new Uint8Array(pillow)), `CMYK 1/${denominator}`).toBe(0);
       }
     },

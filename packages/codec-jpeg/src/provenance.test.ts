@@ -11,7 +11,10 @@ import { describe, expect, it } from 'vitest';
 import { JPEG_DECODER_ID } from './index.js';
 
 const pkg = new URL('../', import.meta.url);
-const sha256 = (path: string) => createHash('sha256').update(readFileSync(new URL(path, pkg))).digest('hex');
+const sha256 = (path: string) =>
+  createHash('sha256')
+    .update(readFileSync(new URL(path, pkg)))
+    .digest('hex');
 const provenance = JSON.parse(readFileSync(new URL('wasm/PROVENANCE.json', pkg), 'utf8')) as {
   patches: { file: string; sha256: string }[];
   native: { file: string; sha256: string }[];
@@ -29,8 +32,12 @@ describe('wasm/PROVENANCE.json', () => {
         .filter((name) => folder === 'native' || name.endsWith('.patch'))
         .sort()
         .map((name) => `${folder}/${name}`);
-      expect(recorded.map((entry) => entry.file), `${folder}/ changed: ${REBUILD}`).toEqual(files);
-      for (const entry of recorded) expect(sha256(entry.file), `${entry.file} changed: ${REBUILD}`).toBe(entry.sha256);
+      expect(
+        recorded.map((entry) => entry.file),
+        `${folder}/ changed: ${REBUILD}`,
+      ).toEqual(files);
+      for (const entry of recorded)
+        expect(sha256(entry.file), `${entry.file} changed: ${REBUILD}`).toBe(entry.sha256);
     }
   });
 

@@ -60,7 +60,7 @@ describe('split decode: two instances, one answer', () => {
     module = await WebAssembly.compile(readFileSync(new URL('../wasm/ferry-jpeg.wasm', import.meta.url)));
     main = await instantiate(module);
     helper = await instantiate(module);
-    oneThread = (await loadJpegDecoder());
+    oneThread = await loadJpegDecoder();
   });
 
   /** The split on the calling thread, with its stats: [used the helper's half, ...]. */
@@ -225,8 +225,8 @@ describe('split decode: two instances, one answer', () => {
 
 describe('loadSplitJpegDecoder: the worker thread', () => {
   it('decodes a 12-MP photo and the shared real photos to the one-thread pixels, also when called concurrently', async () => {
-    const oneThread = (await loadJpegDecoder());
-    const split = (await loadSplitJpegDecoder());
+    const oneThread = await loadJpegDecoder();
+    const split = await loadSplitJpegDecoder();
     const inputs: [string, Uint8Array, ScaleEighths][] = [
       ['4032x3024 q90', await jpeg(4032, 3024, 11, { quality: 90 }), 1],
       ['2000x1500 q80 at 3/8', await jpeg(2000, 1500, 12, { quality: 80 }), 3],
@@ -259,7 +259,7 @@ describe('a helper that is still starting', () => {
     };
     const decoder = await createJpegDecoder(module, { helper, minBytes: 0 });
     const bytes = await jpeg(800, 600, 13, { quality: 90 });
-    const expected = await answer((await loadJpegDecoder()), bytes, 1);
+    const expected = await answer(await loadJpegDecoder(), bytes, 1);
     expect(same(await answer(decoder, bytes, 1), expected)).toBe(true);
     expect(asked).toBe(0);
     ready = true;
