@@ -7,9 +7,12 @@
  * call below is synchronous). Buffers are kept between calls and only grow, so a steady stream
  * of uploads reuses the same wasm memory instead of fragmenting it.
  */
+#include <setjmp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <emscripten/emscripten.h>
+#include "jpeglib.h"
 #include "turbojpeg.h"
 #include "ferry_jpeg.h"
 
@@ -134,6 +137,80 @@ EMSCRIPTEN_KEEPALIVE unsigned char *ferry_jpeg_decode_scaled(unsigned long size,
   info[4] = width;
   info[5] = height;
   return output;
+}
+
+/* ---- a progressive JPEG reduced to the scans a 1/8 decode reads (src/progressive.ts) ---- */
+
+typedef struct {
+  struct jpeg_error_mgr pub;
+  jmp_buf jump;
+  int strict;
+} dc_error;
+
+static void dc_on_error(j_common_ptr cinfo) {
+  (*cinfo->err->format_message)(cinfo, message);
+  longjmp(((dc_error *)cinfo->err)->jump, 1);
+}
+static void dc_on_message(j_common_ptr cinfo, int level) {
+  if (level < 0 && ((dc_error *)cinfo->err)->strict) dc_on_error(cinfo);
+}
+static void dc_on_output(j_common_ptr cinfo) { (void)cinfo; }
+
+/*
+ * Decodes the input buffer, a progressive JPEG reduced to the scans a 1/8 decode reads, at 1/8 to
+ * RGB: exactly what ferry_jpeg_decode_scaled gives for the whole file at 1/8. libjpeg's own call
+ * rather than TurboJPEG's, for one setting TurboJPEG does not expose: block smoothing off. With
+ * the luma AC scans gone, libjpeg would otherwise take the missing AC data for an unfinished
+ * download and estimate it, DC included, from the neighbouring blocks (jdcoefct.c,
+ * decompress_smooth_data); for the whole file, all AC data present, it never smooths. The other
+ * settings are TurboJPEG's: accurate integer IDCT, fancy upsampling, RGB or CMYK out.
+ * Returns the output pointer (size in info[4], info[5]) or NULL with the reason in message.
+ */
+EMSCRIPTEN_KEEPALIVE unsigned char *ferry_jpeg_decode_eighth_unsmoothed(unsigned long size, int strict) {
+  struct jpeg_decompress_struct cinfo;
+  dc_error err;
+  unsigned char *volatile result = NULL;
+  int cmyk;
+  memset(&err, 0, sizeof(err));
+  cinfo.err = jpeg_std_error(&err.pub);
+  err.pub.error_exit = dc_on_error;
+  err.pub.emit_message = dc_on_message;
+  err.pub.output_message = dc_on_output;
+  err.strict = strict;
+  if (setjmp(err.jump)) {
+    jpeg_destroy_decompress(&cinfo);
+    return NULL;
+  }
+  jpeg_create_decompress(&cinfo);
+  jpeg_mem_src(&cinfo, input, size);
+  jpeg_read_header(&cinfo, TRUE);
+  cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
+  cinfo.scale_num = 1;
+  cinfo.scale_denom = 8;
+  cinfo.dct_method = JDCT_ISLOW;
+  cinfo.do_block_smoothing = FALSE;
+  cinfo.out_color_space = cmyk ? JCS_CMYK : JCS_EXT_RGB;
+  jpeg_start_decompress(&cinfo);
+  {
+    unsigned long stride = (unsigned long)cinfo.output_width * (cmyk ? 4 : 3);
+    unsigned long pixels = (unsigned long)cinfo.output_width * cinfo.output_height;
+    if (!ferry_jpeg_output(stride * cinfo.output_height)) {
+      strcpy(message, "out of memory for the decoded image");
+      jpeg_destroy_decompress(&cinfo);
+      return NULL;
+    }
+    while (cinfo.output_scanline < cinfo.output_height) {
+      JSAMPROW row = output + stride * cinfo.output_scanline;
+      jpeg_read_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_decompress(&cinfo);
+    if (cmyk) cmyk_to_rgb(output, pixels);
+    info[4] = (int)cinfo.output_width;
+    info[5] = (int)cinfo.output_height;
+    result = output;
+  }
+  jpeg_destroy_decompress(&cinfo);
+  return result;
 }
 
 /* Frees the buffers (the next decode allocates them again). */

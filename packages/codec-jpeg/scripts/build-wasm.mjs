@@ -49,6 +49,7 @@ const EXPORTS = [
   '_ferry_jpeg_message',
   '_ferry_jpeg_header',
   '_ferry_jpeg_decode_scaled',
+  '_ferry_jpeg_decode_eighth_unsmoothed',
   '_ferry_jpeg_release',
   // Two-thread decoding of one JPEG (native/ferry_jpeg_split.c).
   '_ferry_jpeg_split_speculate',

@@ -12,6 +12,7 @@
  * says what built it), so every install has it.
  */
 import { instantiate, JpegDecodeError, loadInput } from './instance.js';
+import { scansForEighth } from './progressive.js';
 import { nextPermille, type SplitHelper, type SplitOutcome, splitDecode } from './split.js';
 
 export type { SplitHalf, SplitHelper } from './split.js';
@@ -74,6 +75,18 @@ export interface SplitOptions {
   permille?: number;
 }
 
+export interface DecoderOptions {
+  /**
+   * Wasm memory only grows. When a decode leaves the instance holding more than this many bytes
+   * (a 16-MP progressive JPEG's coefficients: ~48 MB), the instance is dropped and the next decode
+   * starts a fresh one, so one big upload does not keep a Workers isolate's memory. Default: kept.
+   */
+  retainBytes?: number;
+}
+
+/** Stands in for an instance dropped after a big decode; `ready()` replaces it before any use. */
+const RELEASED = { HEAPU8: new Uint8Array(0) } as unknown as Awaited<ReturnType<typeof instantiate>>;
+
 /**
  * A decoder around one wasm instance. Calls are serialised by construction: everything between
  * copying the bytes in and copying the pixels out is synchronous (no await), so concurrent calls
@@ -84,6 +97,7 @@ export interface SplitOptions {
 export async function createJpegDecoder(
   module: WebAssembly.Module,
   split?: SplitOptions,
+  options: DecoderOptions = {},
 ): Promise<JpegDecoder> {
   let wasm = await instantiate(module);
   // A wasm built before M/8 scales took a denominator in the same place: refuse it loudly rather
@@ -108,6 +122,14 @@ export async function createJpegDecoder(
     if (!broken) return;
     wasm = await instantiate(module);
     broken = false;
+  };
+  // After a decode: drop an instance grown past `retainBytes` (the pixels are already copied out).
+  const settle = <T>(result: T): T => {
+    if (options.retainBytes !== undefined && wasm.HEAPU8.byteLength > options.retainBytes) {
+      wasm = RELEASED;
+      broken = true;
+    }
+    return result;
   };
   // Anything but our own error came from the instance itself: it is replaced before the next call.
   const trapped = (error: unknown): JpegDecodeError => {
@@ -137,6 +159,12 @@ export async function createJpegDecoder(
     if (pointer === 0) throw new JpegDecodeError(cString(wasm._ferry_jpeg_message()));
     return pixels(pointer, eighths);
   };
+  // A progressive JPEG's scans a 1/8 decode reads (progressive.ts), in the input buffer, at 1/8.
+  const decodeScansForEighth = (size: number, strict: boolean): DecodedJpeg => {
+    const pointer = wasm._ferry_jpeg_decode_eighth_unsmoothed(size, strict ? 1 : 0);
+    if (pointer === 0) throw new JpegDecodeError(cString(wasm._ferry_jpeg_message()));
+    return pixels(pointer, 1);
+  };
   // With a helper, one call at a time: a split decode awaits its helper between copying the
   // bytes in and the pixels out.
   let queue: Promise<unknown> = Promise.resolve();
@@ -157,7 +185,7 @@ export async function createJpegDecoder(
     // From here on nothing awaits: a second call cannot replace these bytes in the one input
     // buffer before libjpeg has read them (an await here once let concurrent decodes in a
     // worker read each other's bytes: "Premature end of JPEG file").
-    return guarded(() => decodeLoaded(loadInput(wasm, bytes), eighths, strict));
+    return settle(guarded(() => decodeLoaded(loadInput(wasm, bytes), eighths, strict)));
   };
 
   const decodeSplit = async (bytes: Uint8Array, eighths: ScaleEighths, strict: boolean) => {
@@ -174,7 +202,9 @@ export async function createJpegDecoder(
     const { pointer } = outcome;
     if (pointer !== 0) permille = nextPermille(cut, outcome);
     // 0: not provably the one-thread result, so it is decoded that way (same bytes, still in).
-    return guarded(() => (pointer === 0 ? decodeLoaded(size, eighths, strict) : pixels(pointer, eighths)));
+    return settle(
+      guarded(() => (pointer === 0 ? decodeLoaded(size, eighths, strict) : pixels(pointer, eighths))),
+    );
   };
 
   return {
@@ -194,6 +224,15 @@ export async function createJpegDecoder(
     async decode(bytes, options = {}) {
       const eighths = checkScale(options.eighths ?? 8);
       const strict = options.strict !== false;
+      // At 1/8 few coefficients reach the output: a progressive JPEG's other scans are skipped.
+      const eighthScans = eighths === 1 ? scansForEighth(bytes) : undefined;
+      if (eighthScans) {
+        const run = async () => {
+          await ready();
+          return settle(guarded(() => decodeScansForEighth(loadInput(wasm, eighthScans), strict)));
+        };
+        return split ? serially(run) : run();
+      }
       if (!split) return decodeOneThread(bytes, eighths, strict);
       // Small JPEGs gain nothing; and a helper still starting would cost more than it saves.
       if (bytes.byteLength < minSplitBytes || split.helper.ready?.() === false)

@@ -7,6 +7,7 @@ export interface FerryJpegModule {
   _ferry_jpeg_message(): number;
   _ferry_jpeg_header(size: number): number;
   _ferry_jpeg_decode_scaled(size: number, eighths: number, strict: number): number;
+  _ferry_jpeg_decode_eighth_unsmoothed(size: number, strict: number): number;
   _ferry_jpeg_release(): void;
   // Two-thread decoding of one JPEG (native/ferry_jpeg_split.c, src/split.ts).
   _ferry_jpeg_split_speculate(size: number, eighths: number, permille: number): number;
