@@ -5,7 +5,8 @@
  * (wasm, one thread) and the Workers default limits — in one Node isolate, where
  * `process.memoryUsage()` splits V8 heap from external memory (ArrayBuffers, wasm memories:
  * what Cloudflare's 128 MB counts). Figures: idle, with the model loaded, the peak while 16
- * 12-MP JPEGs arrive at once, and the peak for one PNG at the Workers pixel limit.
+ * 12-MP JPEGs arrive at once, the peak for each kind of upload (a whole-frame PNG at the Workers
+ * pixel limit, a 16-MP progressive JPEG, a 24-MP screenshot PNG) and for 16 of them mixed.
  *
  * Usage: node --expose-gc bench/isolate-memory.mjs MODEL.onnx JPEG_12MP
  * Prints one JSON object (bench/out/isolate-memory.json).
@@ -48,12 +49,15 @@ const app = createApp({
     createSession: (bytes) => ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] }),
     Tensor: ort.Tensor,
   }),
-  decodeImage: async (bytes, header, rule) => {
-    const image = await decode(bytes, header, rule);
-    sample(); // the frame exists now: the peak of a decode
-    return image;
-  },
-  scalesJpeg: true,
+  // Keeps the decoder's streamsPng, so the limits count what this decoder holds.
+  decodeImage: Object.assign(
+    async (bytes, header, rule) => {
+      const image = await decode(bytes, header, rule);
+      sample(); // the frame exists now: the peak of a decode
+      return image;
+    },
+    { streamsPng: decode.streamsPng },
+  ),
   limits: WORKERS_DEFAULT_LIMITS,
   log: () => {},
 });
@@ -96,8 +100,9 @@ const burstPeak = peak;
 const statuses = {};
 for (const r of burst) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
 
-// The largest PNG the Workers defaults admit: RGBA, just under the pixel limit (smooth, so that it
-// also fits the body limit).
+// What each kind of upload holds at its peak (issue 26): the whole-frame worst case the limit
+// admits (an interlaced RGBA PNG just under it: interlaced PNGs are decoded whole), a 16-MP
+// progressive JPEG (libjpeg's coefficients), a 24-MP screenshot PNG (streamed row by row).
 const side = Math.floor(Math.sqrt(WORKERS_DEFAULT_LIMITS.maxPixels * 1.5));
 const [w, h] = [side, Math.floor(WORKERS_DEFAULT_LIMITS.maxPixels / side)];
 const png = new Uint8Array(
@@ -105,24 +110,62 @@ const png = new Uint8Array(
     .resize(w, h, { fit: 'fill' })
     .blur(30)
     .ensureAlpha(0.9)
+    .png({ compressionLevel: 9, progressive: true })
+    .toBuffer(),
+);
+const progressive16 = new Uint8Array(
+  await sharp(jpegPath)
+    .resize(4608, 3456, { fit: 'fill' })
+    .jpeg({ quality: 85, progressive: true })
+    .toBuffer(),
+);
+const screenshot24 = new Uint8Array(
+  await sharp({ create: { width: 6000, height: 4000, channels: 3, background: '#f4f4f6' } })
+    .composite([
+      {
+        input: { create: { width: 1200, height: 4000, channels: 3, background: '#dde1ea' } },
+        left: 0,
+        top: 0,
+      },
+      { input: await sharp(jpegPath).resize(2400, 1800).toBuffer(), left: 2000, top: 900 },
+    ])
     .png({ compressionLevel: 9 })
     .toBuffer(),
 );
-settle();
-peak = 0;
-const pngAnswer = await post(png, 'image/png');
-sample();
-const pngPeak = peak;
+const one = async (bytes, type, width, height) => {
+  settle();
+  peak = 0;
+  const timer = setInterval(sample, 5);
+  const answer = await post(bytes, type);
+  clearInterval(timer);
+  sample();
+  return {
+    width,
+    height,
+    bytes: bytes.byteLength,
+    status: answer.status,
+    peak_mib: mib(peak),
+    above_loaded_mib: mib(peak - loaded),
+  };
+};
+const pngAtLimit = await one(png, 'image/png', w, h);
+const uploads = {
+  'progressive JPEG 4608x3456': await one(progressive16, 'image/jpeg', 4608, 3456),
+  'screenshot PNG 6000x4000': await one(screenshot24, 'image/png', 6000, 4000),
+};
 
-// Worst case the limits admit: the same burst with that PNG decoding in the middle of it.
+// Worst case the limits admit: 16 mixed uploads at once (baseline and progressive phone JPEGs,
+// the 24-MP screenshot, the whole-frame PNG at the limit), one decoding at a time.
 settle();
 peak = 0;
 const timer2 = setInterval(sample, 5);
-const mixed = await Promise.all([
-  ...Array.from({ length: 8 }, () => post(jpeg, 'image/jpeg')),
-  post(png, 'image/png'),
-  ...Array.from({ length: 8 }, () => post(jpeg, 'image/jpeg')),
-]);
+const kinds = [
+  [jpeg, 'image/jpeg'],
+  [progressive16, 'image/jpeg'],
+  [screenshot24, 'image/png'],
+  [png, 'image/png'],
+];
+const mixed = await Promise.all(Array.from({ length: 16 }, (_, i) => post(...kinds[i % kinds.length])));
 clearInterval(timer2);
 sample();
 const mixedStatuses = {};
@@ -142,19 +185,13 @@ const result = {
     above_loaded_mib: mib(burstPeak - loaded),
     statuses,
   },
-  burst_with_png: {
+  burst_mixed: {
     peak_mib: mib(mixedPeak),
     above_loaded_mib: mib(mixedPeak - loaded),
     statuses: mixedStatuses,
   },
-  png_at_limit: {
-    width: w,
-    height: h,
-    bytes: png.byteLength,
-    status: pngAnswer.status,
-    peak_mib: mib(pngPeak),
-    above_loaded_mib: mib(pngPeak - loaded),
-  },
+  png_at_limit: pngAtLimit,
+  uploads,
 };
 mkdirSync(join(here, 'out'), { recursive: true });
 const out = join(here, 'out/isolate-memory.json');

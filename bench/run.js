@@ -1291,9 +1291,12 @@ function isolateLine(i) {
   return [
     `The isolate itself (bench/isolate-memory.mjs: the Workers app — JS/wasm decoders, onnxruntime-web, Workers default limits — in one Node isolate; V8 heap + external memory, which holds the ArrayBuffers and wasm memories Cloudflare's 128 MB counts): idle ${fmt(i.idle_mib)} MiB, model loaded ${fmt(i.model_loaded_mib)} MiB;`,
     `16 concurrent ${i.burst_16_jpeg.bytes}-byte 12-MP JPEGs peak ${fmt(i.burst_16_jpeg.peak_mib)} MiB (+${fmt(i.burst_16_jpeg.above_loaded_mib)}), statuses ${JSON.stringify(i.burst_16_jpeg.statuses)};`,
-    `one ${i.png_at_limit.width}x${i.png_at_limit.height} RGBA PNG (the Workers pixel limit) peaks ${fmt(i.png_at_limit.peak_mib)} MiB (HTTP ${i.png_at_limit.status});`,
-    i.burst_with_png
-      ? `the burst with that PNG in the middle peaks ${fmt(i.burst_with_png.peak_mib)} MiB, statuses ${JSON.stringify(i.burst_with_png.statuses)}.`
+    `one ${i.png_at_limit.width}x${i.png_at_limit.height} interlaced RGBA PNG (decoded whole, at the Workers pixel limit) peaks ${fmt(i.png_at_limit.peak_mib)} MiB (HTTP ${i.png_at_limit.status});`,
+    ...Object.entries(i.uploads ?? {}).map(
+      ([name, u]) => `one ${name} (${u.bytes} bytes) peaks ${fmt(u.peak_mib)} MiB (HTTP ${u.status});`,
+    ),
+    i.burst_mixed
+      ? `16 of these and the 12-MP JPEG mixed, at once, peak ${fmt(i.burst_mixed.peak_mib)} MiB, statuses ${JSON.stringify(i.burst_mixed.statuses)}.`
       : '',
   ].join(' ');
 }

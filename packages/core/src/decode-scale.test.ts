@@ -65,14 +65,17 @@ describe('decode rule', () => {
   });
 
   it('derives the rule from the largest size the eval pipeline resizes or crops to', () => {
-    expect(decodeRuleForPipeline(defaultEvalPipeline(224, 224))).toEqual(eighthsRule);
+    const current = { ...eighthsRule, reduce: 'box' };
+    expect(decodeRuleForPipeline(defaultEvalPipeline(224, 224))).toEqual(current);
     expect(decodeRuleForPipeline([{ op: 'resize', width: 320, height: 240 }])).toEqual({
       minShorterSide: 320,
       scales: 'eighths',
+      reduce: 'box',
     });
     expect(decodeRuleForPipeline([{ op: 'squareCrop' }, { op: 'resize', width: 96, height: 96 }])).toEqual({
       minShorterSide: 96,
       scales: 'eighths',
+      reduce: 'box',
     });
   });
 
@@ -84,8 +87,16 @@ describe('decode rule', () => {
       height: 224,
       normalization: { kind: 'scale', scale: 1 / 127.5, offset: -1 },
     });
-    expect(spec.decode).toEqual(eighthsRule);
-    expect(parseModelSpec(JSON.parse(JSON.stringify(spec))).decode).toEqual(eighthsRule);
+    expect(spec.decode).toEqual({ ...eighthsRule, reduce: 'box' });
+    expect(parseModelSpec(JSON.parse(JSON.stringify(spec))).decode).toEqual({
+      ...eighthsRule,
+      reduce: 'box',
+    });
+    // A rule from before box reduction reads back without it (PNG, WebP, GIF at full size).
+    expect(parseModelSpec({ ...spec, decode: eighthsRule }).decode).toEqual(eighthsRule);
+    expect(() => parseModelSpec({ ...spec, decode: { ...eighthsRule, reduce: 'lanczos' } })).toThrow(
+      /decode.reduce/,
+    );
     const { decode: _dropped, ...old } = spec;
     expect(parseModelSpec(JSON.parse(JSON.stringify(old))).decode).toBeUndefined();
     // A rule from before M/8 scales reads back without them (1/8, 1/4, 1/2, 1/1 only).

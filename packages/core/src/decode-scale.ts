@@ -24,6 +24,13 @@ export interface DecodeRule {
    * before it): 1/8, 2/8, 4/8 and 8/8 only.
    */
   scales?: 'eighths';
+  /**
+   * 'box': formats without DCT scaling (PNG, WebP, GIF) are reduced by the largest integer box
+   * factor that keeps the shorter side at or above `minShorterSide` (box-reduce.ts), so a 24-MP
+   * screenshot is decoded row by row into a small frame. Absent (model files from before it):
+   * those formats decode at full size.
+   */
+  reduce?: 'box';
 }
 
 /** A JPEG DCT scale in eighths: the image decodes at eighths/8 of its stored size (1..8). */
@@ -55,6 +62,31 @@ export function jpegScaleEighths(width: number, height: number, rule: DecodeRule
   return 8;
 }
 
+/**
+ * The box factor k for an image of `width` x `height` in a format without DCT scaling: the
+ * largest k whose reduced frame (each side divided by k, rounded up) keeps the shorter side at or
+ * above the rule's minimum. 1 (full size) without a rule or without `reduce: 'box'`.
+ */
+export function boxReduceFactor(width: number, height: number, rule: DecodeRule | undefined): number {
+  if (rule?.reduce !== 'box') return 1;
+  // ceil(side / k) >= n exactly when k < side / (n - 1): start at the largest such k.
+  const shorter = Math.min(width, height);
+  let factor =
+    rule.minShorterSide > 1 ? Math.max(1, Math.ceil(shorter / (rule.minShorterSide - 1)) - 1) : shorter;
+  while (factor > 1 && Math.min(Math.ceil(width / factor), Math.ceil(height / factor)) < rule.minShorterSide)
+    factor--;
+  return factor;
+}
+
+/** The frame a box factor gives: each side divided by `factor`, rounded up (edge boxes are partial). */
+export function boxReducedSize(
+  width: number,
+  height: number,
+  factor: number,
+): { width: number; height: number } {
+  return { width: Math.ceil(width / factor), height: Math.ceil(height / factor) };
+}
+
 /** "1/8", "3/4", "1/1": a scale in eighths as a reduced fraction, for messages. */
 export function formatJpegScale(eighths: JpegEighths): string {
   let num: number = eighths;
@@ -70,7 +102,7 @@ export function formatJpegScale(eighths: JpegEighths): string {
  * The rule a pipeline needs: the shorter side must not drop below any size the pipeline
  * resizes or crops to, so decoding small never makes `preprocess` upsample what a full decode
  * would have downsampled. For the default eval pipeline (shorter side to 256, crop 224) it is 256.
- * New rules allow every M/8 scale.
+ * New rules allow every M/8 scale and box-reduce other formats.
  */
 export function decodeRuleForPipeline(steps: readonly TransformStep[]): DecodeRule {
   let minShorterSide = 1;
@@ -88,5 +120,5 @@ export function decodeRuleForPipeline(steps: readonly TransformStep[]): DecodeRu
         break;
     }
   }
-  return { minShorterSide, scales: 'eighths' };
+  return { minShorterSide, scales: 'eighths', reduce: 'box' };
 }

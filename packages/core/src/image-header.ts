@@ -18,6 +18,14 @@ export interface ImageHeader {
    * full-size image until the last scan, whatever the output scale (2 bytes per coefficient).
    */
   progressive?: boolean;
+  /**
+   * JPEG: bytes of DCT coefficients libjpeg holds for the whole image (2 per coefficient, every
+   * block of every component, in whole iMCUs), what a progressive decode keeps until its last
+   * scan. Absent when the frame header is cut short.
+   */
+  coefficientBytes?: number;
+  /** PNG stored Adam7-interlaced: its rows cannot be streamed, so it is decoded whole. */
+  interlaced?: boolean;
 }
 
 export const IMAGE_MIME_TYPES: Record<ImageFormat, string> = {
@@ -64,6 +72,33 @@ function exifOrientation(b: Uint8Array, start: number, end: number): number {
   return 1;
 }
 
+/**
+ * What libjpeg's coefficient buffer holds (jdcoefct.c): per component, its blocks across and down
+ * (the image at that component's sampling, in 8x8 blocks) rounded up to whole iMCUs, 64
+ * coefficients of 2 bytes each.
+ */
+function jpegCoefficientBytes(
+  b: Uint8Array,
+  segment: number,
+  width: number,
+  height: number,
+  components: number,
+): number | undefined {
+  if (segment + 6 + 3 * components > b.length) return undefined;
+  const factors = Array.from({ length: components }, (_, c) => b[segment + 6 + 3 * c + 1]!);
+  const hMax = Math.max(...factors.map((f) => f >> 4));
+  const vMax = Math.max(...factors.map((f) => f & 15));
+  let bytes = 0;
+  for (const f of factors) {
+    const h = f >> 4;
+    const v = f & 15;
+    const across = Math.ceil(Math.ceil((width * h) / hMax) / 8);
+    const down = Math.ceil(Math.ceil((height * v) / vMax) / 8);
+    bytes += Math.ceil(across / h) * h * Math.ceil(down / v) * v * 128;
+  }
+  return bytes;
+}
+
 function jpegHeader(b: Uint8Array): ImageHeader | null {
   let i = 2;
   let orientation = 1;
@@ -87,14 +122,19 @@ function jpegHeader(b: Uint8Array): ImageHeader | null {
     const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
     if (isSof) {
       if (segment + 6 > b.length) return null;
+      const width = u16be(b, segment + 3);
+      const height = u16be(b, segment + 1);
+      const components = b[segment + 5]!;
+      const coefficientBytes = jpegCoefficientBytes(b, segment, width, height, components);
       return {
         format: 'jpeg',
         bitDepth: b[segment]!,
-        height: u16be(b, segment + 1),
-        width: u16be(b, segment + 3),
-        components: b[segment + 5]!,
+        height,
+        width,
+        components,
         orientation,
         ...((marker & 0x03) === 0x02 ? { progressive: true } : {}),
+        ...(coefficientBytes !== undefined ? { coefficientBytes } : {}),
       };
     }
     if (marker === 0xda || marker === 0xd9) return null;
@@ -120,6 +160,7 @@ export function readImageHeader(bytes: Uint8Array): ImageHeader | null {
         height: u32be(bytes, 20),
         bitDepth: bytes[24]!,
         orientation: 1,
+        ...(bytes[28] === 1 ? { interlaced: true } : {}),
       };
     case 'gif':
       if (bytes.length < 10) return null;

@@ -1,4 +1,5 @@
 export type { ClassifyResponse } from './answer.js';
+export { type BoxReducer, boxReduce, createBoxReducer } from './box-reduce.js';
 export {
   type Classification,
   type Classifier,
@@ -8,6 +9,8 @@ export {
   type TensorConstructor,
 } from './classifier.js';
 export {
+  boxReducedSize,
+  boxReduceFactor,
   type DecodeRule,
   decodeRuleForPipeline,
   formatJpegScale,

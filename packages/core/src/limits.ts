@@ -22,14 +22,16 @@ export const PAGE_MAX_UPLOAD_BYTES = 20 * MiB;
 export const MAX_PIXELS = 40_000_000;
 
 /**
- * Largest frame a Workers isolate decodes (128 MB per isolate for the model, the wasm heaps and
- * every request at once). A baseline JPEG counts at its decode-rule size: a 12-MP photo is 0.19 MP
- * at 1/8. A PNG, WebP, GIF or progressive JPEG is decoded whole: measured (bench/isolate-memory.mjs)
- * at about 10 bytes per pixel at its peak (fast-png's inflate buffers, the RGBA frame, the RGB copy
- * preprocessing starts from), so 3 MP is about 30 MB on top of the model (about 60 MB loaded)
- * and the one body being read (at most MAX_UPLOAD_BYTES).
+ * What one decode may hold in a Workers isolate (128 MB for the model, the wasm heaps and every
+ * request at once), in frame pixels of about 16 bytes each at a whole-frame decode's peak
+ * (bench/isolate-memory.mjs: the codec's buffers, the RGBA frame, the RGB copy preprocessing
+ * starts from, the garbage of the decode before). What counts is what the decoder really holds
+ * (edge-api's decodeCost): a baseline JPEG its decode-rule frame (a 12-MP photo is 0.19 MP at
+ * 1/8); a progressive JPEG that plus libjpeg's coefficients (a 16-MP photo: 48 MB, 3.2 MP); a PNG
+ * its box-reduced frame, streamed row by row; WebP, GIF and interlaced PNG their whole frame.
+ * 3.3 MP is about 53 MB on top of the model (about 53 MB loaded) and the one body being read.
  */
-export const WORKERS_MAX_PIXELS = 3_000_000;
+export const WORKERS_MAX_PIXELS = 3_300_000;
 
 /**
  * Requests the edge API reads + decodes + classifies at once (FERRY_MAX_DECODES): one per Workers

@@ -35,11 +35,17 @@ export type { BodyReader } from './read-upload.js';
  * applied), at the size the model's decode rule asks for (JPEG DCT scaling; `rule` is absent for
  * model files from before the rule: full size).
  */
-export type DecodeImage = (
+export type DecodeImage = ((
   bytes: Uint8Array,
   header: ImageHeader,
   rule: DecodeRule | undefined,
-) => Promise<Image> | Image;
+) => Promise<Image> | Image) & {
+  /**
+   * Set by decoders that stream a non-interlaced PNG row by row into its box-reduced frame
+   * (Workers' createJsDecoder): the pixel limit then counts that frame, not the whole one.
+   */
+  streamsPng?: boolean;
+};
 
 /** One structured log record per request; never contains user content. */
 export interface RequestLog {
@@ -153,7 +159,12 @@ export function createApp(options: AppOptions) {
         options.bodyReader?.(c.env),
       );
       c.get('log').request_bytes = bytes.byteLength;
-      const { header, rule, reduced } = inspectImage(bytes, limits.maxPixels, model.spec.decode);
+      const { header, rule, reduced } = inspectImage(
+        bytes,
+        limits.maxPixels,
+        model.spec.decode,
+        options.decodeImage.streamsPng === true,
+      );
       c.get('log').image = { format: header.format, width: header.width, height: header.height };
       const t0 = now();
       let image: Image;

@@ -223,23 +223,36 @@ describe('the app under load', () => {
       app.request('/v1/classify', { method: 'POST', headers: { 'content-type': type }, body: bytes });
     // 12.2 MP stored, but the tiny model's rule decodes it at 1/8: 0.19 MP.
     expect((await send(jpeg12mp, 'image/jpeg')).status).toBe(200);
-    const png = await send(
-      new Uint8Array(await photo(1200, 1000).png({ compressionLevel: 1 }).toBuffer()),
+    // A PNG is streamed row by row into its box-reduced frame: only that counts.
+    const png = new Uint8Array(await photo(1200, 1000).png({ compressionLevel: 1 }).toBuffer());
+    expect((await send(png, 'image/png')).status).toBe(200);
+    // An interlaced one cannot be streamed: decoded whole, it counts whole.
+    const interlaced = await send(
+      new Uint8Array(await photo(1200, 1000).png({ compressionLevel: 1, progressive: true }).toBuffer()),
       'image/png',
     );
-    expect(png.status).toBe(413);
-    expect(((await png.json()) as { error: { message: string } }).error.message).toBe(
-      'image is 1200x1000 pixels, 1.2 megapixels to decode; this server decodes at most 1 megapixels (1000000 pixels, FERRY_MAX_PIXELS): send it resized to at most 1095x912',
+    expect(interlaced.status).toBe(413);
+    expect(((await interlaced.json()) as { error: { message: string } }).error.message).toBe(
+      'image is 1200x1000 pixels (interlaced PNG: decoded whole), 1.2 megapixels to decode; this server decodes at most 1 megapixels (1000000 pixels, FERRY_MAX_PIXELS): send it resized to at most 1095x912',
     );
-    // A progressive JPEG gets no scaling credit: libjpeg holds its full-size coefficients.
+    // A progressive JPEG counts libjpeg's buffer of every coefficient (1.5 per pixel at 4:2:0,
+    // 2 bytes each) beside its scaled frame.
     const progressive = await send(
-      new Uint8Array(await photo(1600, 1200).jpeg({ quality: 80, progressive: true }).toBuffer()),
+      new Uint8Array(await photo(3000, 2000).jpeg({ quality: 80, progressive: true }).toBuffer()),
       'image/jpeg',
     );
     expect(progressive.status).toBe(413);
     expect(((await progressive.json()) as { error: { message: string } }).error.message).toMatch(
-      /^image is 1600x1200 pixels \(progressive JPEG: decoded from full-size coefficients\), 1.9 megapixels.*: send it resized to at most 1154x865 or as a baseline JPEG$/,
+      /^image is 3000x2000 pixels \(progressive JPEG: 17\.2 MB of coefficients, decoded at 375x250\), 1\.2 megapixels.*: send it resized to at most 1224x816 or as a baseline JPEG$/,
     );
+    expect(
+      (
+        await send(
+          new Uint8Array(await photo(1600, 1200).jpeg({ progressive: true }).toBuffer()),
+          'image/jpeg',
+        )
+      ).status,
+    ).toBe(200);
     const big = await send(new Uint8Array(5 * 2 ** 20), 'image/png');
     expect(big.status).toBe(413);
     expect(((await big.json()) as { error: { message: string } }).error.message).toBe(
@@ -309,9 +322,9 @@ describe('workerd: 16 concurrent 12-MP phone photos', () => {
     });
     expect(res.status).toBe(200);
     const body = (await res.json()) as ClassifyResponse;
-    // 1/2 would be 2016x1512 = 3.05 MP, over the Workers 3 MP: 1/4 is the largest that fits.
+    // Full size is 12.2 MP, over the Workers 3.3 MP: 1/2 (2016x1512, 3.05 MP) is the largest that fits.
     expect(body.decode_note).toMatch(
-      /^decoded at 1\/4 scale \(1008x756\) to fit this server's 3 megapixels limit/,
+      /^decoded at 1\/2 scale \(2016x1512\) to fit this server's 3.3 megapixels limit/,
     );
     // Close to the full-size decode `ferry predict` does for this model (same libjpeg-turbo, whole frame).
     const file = join(mkdtempSync(join(tmpdir(), 'ferry-old-model-')), 'photo-12mp.jpg');
@@ -328,7 +341,7 @@ describe('workerd: 16 concurrent 12-MP phone photos', () => {
     });
     expect(progressive.status).toBe(413);
     expect(((await progressive.json()) as { error: { message: string } }).error.message).toMatch(
-      /3 megapixels \(3000000 pixels, FERRY_MAX_PIXELS\): send it resized to at most 2000x1500 or as a baseline JPEG$/,
+      /3.3 megapixels \(3300000 pixels, FERRY_MAX_PIXELS\): send it resized to at most 2097x1572 or as a baseline JPEG$/,
     );
   });
 });

@@ -1,9 +1,12 @@
 import {
+  boxReducedSize,
+  boxReduceFactor,
   type DecodeRule,
   type ImageHeader,
   type JpegEighths,
   jpegScaledSize,
   jpegScaleEighths,
+  MAX_PIXELS,
   readImageHeader,
   sniffImageFormat,
 } from '@ferry/core';
@@ -11,17 +14,55 @@ import { HttpError } from './errors.js';
 import { formatPixels } from './limits.js';
 
 /**
- * The frame a decoder will hold for this image: baseline JPEGs (CMYK too) at the decode rule's
- * DCT scale. A progressive JPEG counts at full size even so: libjpeg keeps all its full-size
- * coefficients (2 bytes each, 3-6 bytes per pixel) until the last scan, so scaling saves no
- * memory there.
+ * Bytes one pixel of a whole decoded frame costs at the decode's peak, garbage not yet collected
+ * included (bench/isolate-memory.mjs: a PNG at the Workers limit decoding amid a burst of phone
+ * photos held about 16 bytes per pixel above the loaded model): the unit the pixel limit counts
+ * in, so other buffers convert to it.
  */
-export function decodedSize(
+export const BYTES_PER_FRAME_PIXEL = 16;
+
+/** What a decode of this image holds at its peak, in frame pixels, and how it is decoded. */
+export interface DecodeCost {
+  /** The frame the decoder returns (reduced by the rule where the format allows). */
+  width: number;
+  height: number;
+  /** Frame pixels the decode holds at its peak, other buffers counted at BYTES_PER_FRAME_PIXEL. */
+  pixels: number;
+  /** Why it costs what it does, for the 413's message; empty for a plain whole-frame decode. */
+  note: string;
+}
+
+/**
+ * What each decoder holds (decoders/): a baseline JPEG its DCT-scaled frame; a progressive JPEG
+ * that frame plus libjpeg's buffer of every coefficient (2 bytes each, kept until the last scan;
+ * at 1/8 only some scans are read, into the same buffer); a non-interlaced PNG under a `reduce`
+ * rule, with a decoder that streams PNGs (Workers), the reduced frame; anything else its whole
+ * frame, reduced after (sharp on Node).
+ */
+export function decodeCost(
   header: ImageHeader,
   rule: DecodeRule | undefined,
-): { width: number; height: number } {
-  if (header.format !== 'jpeg' || header.progressive) return header;
-  return jpegScaledSize(header.width, header.height, jpegScaleEighths(header.width, header.height, rule));
+  streamsPng = false,
+): DecodeCost {
+  const { width, height } = header;
+  if (header.format === 'jpeg') {
+    const scaled = jpegScaledSize(width, height, jpegScaleEighths(width, height, rule));
+    const framePixels = scaled.width * scaled.height;
+    const at = scaled.width !== width ? `decoded at ${scaled.width}x${scaled.height}` : '';
+    if (!header.progressive) return { ...scaled, pixels: framePixels, note: at };
+    // A cut-short frame header gives no sampling factors: count 4:4:4, the most there can be.
+    const coefficients = header.coefficientBytes ?? width * height * 3 * 2;
+    return {
+      ...scaled,
+      pixels: framePixels + Math.ceil(coefficients / BYTES_PER_FRAME_PIXEL),
+      note: `progressive JPEG: ${(coefficients / 2 ** 20).toFixed(1)} MB of coefficients${at ? `, ${at}` : ''}`,
+    };
+  }
+  const reduced = boxReducedSize(width, height, boxReduceFactor(width, height, rule));
+  if (streamsPng && header.format === 'png' && rule?.reduce === 'box' && !header.interlaced)
+    return { ...reduced, pixels: reduced.width * reduced.height, note: 'decoded row by row' };
+  const whole = header.format === 'png' && header.interlaced ? 'interlaced PNG: decoded whole' : '';
+  return { ...reduced, pixels: width * height, note: whole };
 }
 
 /** What inspectImage found: the header, and the decode rule this upload is decoded with. */
@@ -54,13 +95,24 @@ function reducedToFit(header: ImageHeader, maxPixels: number): InspectedImage['r
   return undefined;
 }
 
+/** The largest frame of the image's shape within `pixels`, as "WxH": the fix, in words. */
+function fitWithin(header: ImageHeader, pixels: number): string {
+  const width = Math.floor(Math.sqrt((pixels * header.width) / header.height));
+  return `${width}x${Math.floor((width * header.height) / header.width)}`;
+}
+
 /**
  * Checks upload bytes before any pixel is decoded: must be a JPEG/PNG/GIF/WebP with a readable
  * header, and the frame the decoder will hold must fit `maxPixels` (a 50000x50000 PNG is refused
  * from its 33-byte header, never allocated). With a decode rule, a JPEG counts at its decoded size: a 12-MP photo is 0.19 MP at 1/8. Without a
  * rule, a baseline JPEG over the limit is decoded reduced to fit it (reducedToFit).
  */
-export function inspectImage(bytes: Uint8Array, maxPixels: number, modelRule?: DecodeRule): InspectedImage {
+export function inspectImage(
+  bytes: Uint8Array,
+  maxPixels: number,
+  modelRule?: DecodeRule,
+  streamsPng = false,
+): InspectedImage {
   if (sniffImageFormat(bytes) === null) {
     throw new HttpError(400, 'bad_image', 'body is not a JPEG, PNG, GIF or WebP image');
   }
@@ -69,29 +121,32 @@ export function inspectImage(bytes: Uint8Array, maxPixels: number, modelRule?: D
   if (header.width <= 0 || header.height <= 0) {
     throw new HttpError(400, 'bad_image', `image declares an empty size ${header.width}x${header.height}`);
   }
+  // Whatever a decoder would hold, no image over core's MAX_PIXELS (or the server's own limit,
+  // when higher) is decoded: streaming a 50000x50000 PNG holds little memory but takes minutes.
+  const stored = header.width * header.height;
+  const storedLimit = Math.max(maxPixels, MAX_PIXELS);
+  if (stored > storedLimit) {
+    throw new HttpError(
+      413,
+      'image_too_large',
+      `image is ${header.width}x${header.height} pixels, ${formatPixels(stored)}; this server accepts ` +
+        `at most ${formatPixels(storedLimit)} per image: send it resized to at most ${fitWithin(header, storedLimit)}`,
+    );
+  }
   const reduced = modelRule ? undefined : reducedToFit(header, maxPixels);
   // A rule whose minimum is the reduced frame's shorter side selects exactly that scale (a rule
   // without `scales` allows the same 1/2, 1/4, 1/8 that reducedToFit tries).
   const rule = reduced ? { minShorterSide: Math.min(reduced.width, reduced.height) } : modelRule;
-  const decoded = decodedSize(header, rule);
-  const pixels = decoded.width * decoded.height;
-  if (pixels > maxPixels) {
-    const scaled =
-      decoded.width !== header.width
-        ? ` (decoded at ${decoded.width}x${decoded.height})`
-        : header.progressive
-          ? ' (progressive JPEG: decoded from full-size coefficients)'
-          : '';
-    // The largest frame of the same shape that fits: the fix, in words.
-    const fitWidth = Math.floor(Math.sqrt((maxPixels * header.width) / header.height));
-    const fitHeight = Math.floor((fitWidth * header.height) / header.width);
+  const cost = decodeCost(header, rule, streamsPng);
+  if (cost.pixels > maxPixels) {
+    const note = cost.note ? ` (${cost.note})` : '';
     const baseline = header.format === 'jpeg' && header.progressive ? ' or as a baseline JPEG' : '';
     throw new HttpError(
       413,
       'image_too_large',
-      `image is ${header.width}x${header.height} pixels${scaled}, ${formatPixels(pixels)} to decode; ` +
+      `image is ${header.width}x${header.height} pixels${note}, ${formatPixels(cost.pixels)} to decode; ` +
         `this server decodes at most ${formatPixels(maxPixels)} (${maxPixels} pixels, FERRY_MAX_PIXELS): ` +
-        `send it resized to at most ${fitWidth}x${fitHeight}${baseline}`,
+        `send it resized to at most ${fitWithin(header, maxPixels)}${baseline}`,
     );
   }
   return reduced ? { header, rule, reduced } : { header, rule };

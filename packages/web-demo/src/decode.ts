@@ -5,13 +5,15 @@
  * every JPEG to the very pixels the server and the trainer see (no ICC colour management, which
  * the canvas would apply); EXIF orientation is then applied by core, as on the server. Other
  * formats use the browser's own codecs (createImageBitmap, honouring EXIF orientation and ICC
- * profiles, as sharp does for those formats) into RGBA bytes. Everything after this (resize,
- * crop, normalize) is `core`'s.
+ * profiles, as sharp does for those formats) into RGBA bytes, box-reduced by core as the decode
+ * rule asks. Everything after this (resize, crop, normalize) is `core`'s.
  */
 import { createJpegDecoder, type JpegDecoder } from '@ferry/codec-jpeg';
 import jpegWasmUrl from '@ferry/codec-jpeg/wasm-url';
 import {
   applyOrientation,
+  boxReduce,
+  boxReduceFactor,
   type DecodeRule,
   type Image,
   jpegScaleEighths,
@@ -42,7 +44,12 @@ function loadJpegDecoder(): Promise<JpegDecoder> {
 export async function decodeImage(blob: Blob, name = 'image', rule?: DecodeRule): Promise<Image> {
   const bytes = new Uint8Array(await blob.arrayBuffer());
   const header = readImageHeader(bytes);
-  if (header?.format !== 'jpeg') return decodeWithCanvas(blob, name);
+  if (header?.format !== 'jpeg') {
+    // Other formats: the browser's whole frame, then core's box reduction by the rule's factor,
+    // as every runtime reduces them.
+    const frame = await decodeWithCanvas(blob, name);
+    return boxReduce(frame, header ? boxReduceFactor(header.width, header.height, rule) : 1);
+  }
   let decoder: JpegDecoder;
   try {
     decoder = await loadJpegDecoder();

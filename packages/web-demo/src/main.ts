@@ -7,7 +7,7 @@ import { sniffImageFormat } from '@ferry/core';
 import { CameraError, captureFrame, openCamera } from './camera.js';
 import { decodeImage } from './decode.js';
 import { byId, formatMs } from './dom.js';
-import { classifyOnEdge } from './edge-client.js';
+import { classifyOnEdge, EdgeApiError } from './edge-client.js';
 import { attachPhotoInputs } from './inputs.js';
 import { checkFileSize, checkUpload } from './limits.js';
 import { type LocalModel, loadLocalModel } from './local-model.js';
@@ -143,12 +143,32 @@ async function classifyRemotely(file: File, bytes: Uint8Array): Promise<ResultVi
   };
 }
 
+/**
+ * Edge mode. A photo the server refuses as too large (413: its memory budget is smaller than a
+ * browser's) is answered in this browser instead, with the server's reason beside the answer:
+ * the page never shows a refusal for a photo it can classify itself.
+ */
+async function classifyInEdgeMode(file: File, bytes: Uint8Array): Promise<ResultView> {
+  try {
+    return await classifyRemotely(file, bytes);
+  } catch (error) {
+    if (!(error instanceof EdgeApiError) || error.status !== 413) throw error;
+    const local = await classifyLocally(file, bytes).catch(() => {
+      throw error;
+    });
+    return {
+      ...local,
+      breakdown: `answered in this browser: ${error.message.replace(/\.$/, '')}. ${local.breakdown}`,
+    };
+  }
+}
+
 async function classifyFile(file: File, card: ResultCard, mode: Mode): Promise<void> {
   try {
     checkFileSize(file.name, file.size);
     const bytes = new Uint8Array(await file.arrayBuffer());
     checkUpload(file.name, bytes);
-    card.done(mode === 'local' ? await classifyLocally(file, bytes) : await classifyRemotely(file, bytes));
+    card.done(mode === 'local' ? await classifyLocally(file, bytes) : await classifyInEdgeMode(file, bytes));
   } catch (error) {
     const message = (error as Error).message;
     card.fail(message.charAt(0).toUpperCase() + message.slice(1));

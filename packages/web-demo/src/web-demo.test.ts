@@ -310,6 +310,19 @@ describe.runIf(haveChromium(TEST))(TEST, () => {
     ]);
     expect(cut!.status).toBe('error');
     expect(cut!.error).toMatch(/^The edge API refused the photo: /);
+    // A photo the server refuses as too large (its pixel budget is smaller than a browser's) is
+    // answered in this browser, with the server's reason beside the answer.
+    const strict = await startNode(modelPath, { FERRY_MAX_PIXELS: '1000' });
+    try {
+      await useMode(page, 'edge', strict.url);
+      const [refused] = await upload(page, [files[0]!]);
+      expect(refused).toMatchObject({ status: 'done', mode: 'local', top1: reference.get(files[0]!)!.top1 });
+      expect(refused!.meta).toMatch(
+        /in this browser.*answered in this browser: the edge API refused the photo: image is/,
+      );
+    } finally {
+      await strict.stop();
+    }
     // Unreachable API: a plain sentence, not a stack trace.
     await useMode(page, 'edge', 'http://127.0.0.1:9');
     const [down] = await upload(page, [files[0]!]);

@@ -245,7 +245,7 @@ export function parseModelSpec(document: unknown): ModelSpec {
   if (o.decode !== undefined) {
     const d = object(o.decode, 'decode');
     for (const key of Object.keys(d)) {
-      if (key !== 'minShorterSide' && key !== 'scales')
+      if (key !== 'minShorterSide' && key !== 'scales' && key !== 'reduce')
         throw new ModelSpecError(`decode.${key}`, 'unknown field');
     }
     spec.decode = { minShorterSide: positiveInt(d.minShorterSide, 'decode.minShorterSide') };
@@ -253,6 +253,11 @@ export function parseModelSpec(document: unknown): ModelSpec {
       // Absent in rules from before M/8 scales: those keep decoding at 1/8, 1/4, 1/2 or 1/1.
       if (d.scales !== 'eighths') throw new ModelSpecError('decode.scales', 'must be "eighths"');
       spec.decode.scales = 'eighths';
+    }
+    if (d.reduce !== undefined) {
+      // Absent in rules from before it: PNG, WebP and GIF keep decoding at full size.
+      if (d.reduce !== 'box') throw new ModelSpecError('decode.reduce', 'must be "box"');
+      spec.decode.reduce = 'box';
     }
   }
   if (o.backbone !== undefined) {

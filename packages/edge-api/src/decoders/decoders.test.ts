@@ -95,3 +95,38 @@ describe('JS/wasm decoders vs sharp', () => {
     expect([decoded.width, decoded.height]).toEqual([80, 40]);
   });
 });
+
+describe('PNG streamed row by row (png-rows.ts)', () => {
+  it('gives exactly the whole-frame decode, box-reduced, for every PNG variant and sub-byte depths', async () => {
+    const { boxReduce } = await import('@ferry/core');
+    const { decodePngReduced } = await import('./index.js');
+    const pngs = (await decodableSamples()).filter((s) => readImageHeader(s.bytes)?.format === 'png');
+    // Palette at 1, 2 and 4 bits, grey at 1 bit, with every filter type libpng picks.
+    for (const colours of [2, 4, 16])
+      pngs.push({
+        name: `palette ${colours} colours`,
+        bytes: new Uint8Array(await photo(97, 61, colours).png({ palette: true, colours }).toBuffer()),
+      } as Sample);
+    expect(pngs.length).toBeGreaterThanOrEqual(7);
+    for (const sample of pngs) {
+      const whole = decodePng(sample.bytes);
+      for (const factor of [1, 3, 8]) {
+        const streamed = decodePngReduced(sample.bytes, factor);
+        const expected = factor === 1 ? toRgb(whole) : boxReduce(whole, factor);
+        expect(
+          Buffer.from(streamed.data).equals(Buffer.from(expected.data)),
+          `${sample.name} /${factor}`,
+        ).toBe(true);
+      }
+    }
+  });
+
+  it('refuses a damaged PNG (bad CRC, data cut short) with a reason', async () => {
+    const { decodePngReduced } = await import('./index.js');
+    const good = new Uint8Array(await photo(120, 90).png().toBuffer());
+    const flipped = good.slice();
+    flipped[good.length - 20]! ^= 0xff; // inside the last IDAT (or its CRC)
+    expect(() => decodePngReduced(flipped, 2)).toThrow(/CRC mismatch|PNG/);
+    expect(() => decodePngReduced(good.subarray(0, good.length >> 1), 2)).toThrow(/PNG/);
+  });
+});

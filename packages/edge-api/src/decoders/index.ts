@@ -2,29 +2,39 @@
  * Pure JS / WebAssembly decoders for runtimes without native code (Workers). Output is 8-bit
  * RGB or RGBA as stored; the app applies EXIF orientation and core flattens alpha.
  */
-import type { DecodeRule, Image, ImageHeader } from '@ferry/core';
+import { boxReduce, boxReduceFactor, type DecodeRule, type Image, type ImageHeader } from '@ferry/core';
+import type { DecodeImage } from '../app.js';
 import { decodeGif } from './gif.js';
 import { decodeJpeg } from './jpeg.js';
 import { decodePng } from './png.js';
+import { decodePngReduced } from './png-rows.js';
 import { decodeWebp } from './webp.js';
 
 export { decodeGif } from './gif.js';
 export { decodeJpeg, initJpeg } from './jpeg.js';
 export { decodePng } from './png.js';
+export { decodePngReduced } from './png-rows.js';
 export { decodeWebp, initWebp } from './webp.js';
 
-/** A `DecodeImage` for `createApp` built from the JS/wasm codecs. */
-export function createJsDecoder() {
-  return async (bytes: Uint8Array, header: ImageHeader, rule?: DecodeRule): Promise<Image> => {
+/**
+ * A `DecodeImage` for `createApp` built from the JS/wasm codecs. JPEGs decode at the rule's DCT
+ * scale; other formats are box-reduced by the rule's factor (core's box-reduce.ts): a PNG row by
+ * row as it inflates (unless interlaced), GIF and WebP from their whole frame.
+ */
+export function createJsDecoder(): DecodeImage &
+  ((bytes: Uint8Array, header: ImageHeader, rule?: DecodeRule) => Promise<Image>) {
+  const decode = async (bytes: Uint8Array, header: ImageHeader, rule?: DecodeRule): Promise<Image> => {
+    if (header.format === 'jpeg') return decodeJpeg(bytes, header, rule);
+    const factor = boxReduceFactor(header.width, header.height, rule);
     switch (header.format) {
-      case 'jpeg':
-        return decodeJpeg(bytes, header, rule);
       case 'png':
-        return decodePng(bytes);
+        if (rule?.reduce === 'box' && !header.interlaced) return decodePngReduced(bytes, factor);
+        return boxReduce(decodePng(bytes), factor);
       case 'gif':
-        return decodeGif(bytes);
+        return boxReduce(decodeGif(bytes), factor);
       case 'webp':
-        return decodeWebp(bytes);
+        return boxReduce(await decodeWebp(bytes), factor);
     }
   };
+  return Object.assign(decode, { streamsPng: true });
 }

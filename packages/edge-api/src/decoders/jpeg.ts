@@ -9,8 +9,15 @@ let decoder: Promise<JpegDecoder> | undefined;
  * CompiledWasm module (workerd cannot compile wasm from bytes); Node compiles the file itself.
  */
 export function initJpeg(module: WebAssembly.Module): void {
-  decoder = createJpegDecoder(module);
+  decoder = createJpegDecoder(module, undefined, { retainBytes: RETAIN_BYTES });
 }
+
+/**
+ * Wasm memory never shrinks: after a decode that grew the instance past this (a progressive
+ * phone photo's coefficients), it is dropped and the next decode starts a fresh one, so the
+ * isolate does not keep tens of MB for the rest of its life. Baseline decodes stay well below.
+ */
+const RETAIN_BYTES = 16 * 2 ** 20;
 
 /**
  * Every JPEG (CMYK and YCCK too) through @ferry/codec-jpeg's libjpeg-turbo in wasm, at the DCT

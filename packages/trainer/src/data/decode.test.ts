@@ -44,6 +44,23 @@ describe('decodeImageBuffer', () => {
     expect((await decodeImageBuffer(bytes, 'big.jpg')).width).toBe(750);
   });
 
+  it("box-reduces a large PNG by the rule's factor, from the frame the Node server decodes", async () => {
+    const { boxReduce } = await import('@ferry/core');
+    const rgba = await sharp(await syntheticJpeg(0, 1, 1003, 751))
+      .ensureAlpha(0.6)
+      .png()
+      .toBuffer();
+    const rule = { minShorterSide: 256, scales: 'eighths', reduce: 'box' } as const;
+    const image = await decodeImageBuffer(rgba, 'big.png', rule);
+    // 751 / 2 rounds up to 376 >= 256; 3 would give 251.
+    expect([image.width, image.height, image.channels]).toEqual([502, 376, 3]);
+    const raw = await sharp(rgba).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    const frame = { width: 1003, height: 751, channels: 4 as const, data: new Uint8Array(raw.data) };
+    expect(Buffer.from(image.data).equals(Buffer.from(boxReduce(frame, 2).data))).toBe(true);
+    // Without `reduce` (model files from before it): full size, as before.
+    expect((await decodeImageBuffer(rgba, 'big.png', { minShorterSide: 256 })).width).toBe(1003);
+  });
+
   it('flattens alpha onto white and applies EXIF orientation', async () => {
     // Fully transparent red PNG: flattening must give white, not red or black.
     const png = await sharp({

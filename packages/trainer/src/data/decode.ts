@@ -16,6 +16,8 @@ import { dirname, join } from 'node:path';
 import { JPEG_DECODER_ID, loadJpegDecoder } from '@ferry/codec-jpeg/node';
 import {
   applyOrientation,
+  boxReduce,
+  boxReduceFactor,
   CLI_MAX_PIXELS,
   type DecodeRule,
   type Image,
@@ -61,6 +63,32 @@ async function decodeJpegWithLibjpeg(bytes: Uint8Array, rule: DecodeRule | undef
   return applyOrientation({ width, height, channels: 3, data }, header.orientation);
 }
 
+/**
+ * A PNG, WebP or GIF larger than the decode rule needs, box-reduced by core (box-reduce.ts) from
+ * exactly the frame the Node server gets from sharp (8-bit sRGB(A) as stored, first frame, no
+ * EXIF rotation, alpha flattened on white by the reducer), so the trainer, `ferry predict`, Node,
+ * Workers and the page reduce the same pixels to the same bytes.
+ */
+async function decodeReducedWithSharp(bytes: Uint8Array, factor: number): Promise<Image> {
+  const { data, info } = await loadSharp()(bytes, {
+    failOn: 'error',
+    limitInputPixels: MAX_INPUT_PIXELS,
+    pages: 1,
+  })
+    .toColourspace('srgb')
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3 && info.channels !== 4)
+    throw new Error(`unexpected ${info.channels} channels after decoding`);
+  const frame: Image = {
+    width: info.width,
+    height: info.height,
+    channels: info.channels,
+    data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+  };
+  return boxReduce(frame, factor);
+}
+
 export async function decodeImageBuffer(
   bytes: Uint8Array,
   path = '<buffer>',
@@ -70,6 +98,9 @@ export async function decodeImageBuffer(
   try {
     const jpeg = await decodeJpegWithLibjpeg(bytes, rule);
     if (jpeg) return jpeg;
+    const header = readImageHeader(bytes);
+    const factor = header ? boxReduceFactor(header.width, header.height, rule) : 1;
+    if (factor > 1) return await decodeReducedWithSharp(bytes, factor);
     // Loaded on first use: a run whose photos are all JPEGs never loads libvips.
     const sharp = loadSharp();
     const { data, info } = await sharp(bytes, { failOn: 'error', limitInputPixels: MAX_INPUT_PIXELS })

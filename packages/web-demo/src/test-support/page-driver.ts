@@ -14,6 +14,8 @@ export interface ShownResult {
   unknown?: boolean;
   oodScore?: number;
   headline?: string;
+  /** The line under the bars: latency, where it was answered, the timing breakdown. */
+  meta?: string;
   error?: string;
 }
 
@@ -43,6 +45,7 @@ export async function readResults(page: Page): Promise<ShownResult[]> {
         unknown: d.unknown === undefined ? undefined : d.unknown === 'true',
         oodScore: d.oodScore === undefined ? undefined : Number(d.oodScore),
         headline: card.querySelector('.result-top')?.textContent ?? undefined,
+        meta: card.querySelector('.result-meta')?.textContent ?? undefined,
         error: d.error,
       };
     }),

@@ -1,5 +1,12 @@
 import { loadSplitJpegDecoder } from '@ferry/codec-jpeg/node';
-import { type DecodeRule, type Image, type ImageHeader, jpegScaleEighths } from '@ferry/core';
+import {
+  boxReduce,
+  boxReduceFactor,
+  type DecodeRule,
+  type Image,
+  type ImageHeader,
+  jpegScaleEighths,
+} from '@ferry/core';
 import sharp from 'sharp';
 
 /**
@@ -9,7 +16,7 @@ import sharp from 'sharp';
  * worker (codec-jpeg's split decode): the same pixels, sooner when a core is free. sharp's
  * shrink-on-load resizes after its own shrink, and sharp converts an embedded ICC profile to sRGB
  * where the other runtimes cannot, so its pixels would differ from theirs. Other formats go
- * through sharp.
+ * through sharp, then core's box reduction by the rule's factor, as in every runtime.
  */
 export async function decodeUpload(
   bytes: Uint8Array,
@@ -17,7 +24,11 @@ export async function decodeUpload(
   rule: DecodeRule | undefined,
   maxPixels: number,
 ): Promise<Image> {
-  if (header.format !== 'jpeg') return decodeWithSharp(bytes, maxPixels);
+  if (header.format !== 'jpeg')
+    return boxReduce(
+      await decodeWithSharp(bytes, maxPixels),
+      boxReduceFactor(header.width, header.height, rule),
+    );
   const eighths = jpegScaleEighths(header.width, header.height, rule);
   const decoder = await loadSplitJpegDecoder();
   const { width, height, data } = await decoder.decode(bytes, { eighths, strict: true });
