@@ -1,6 +1,9 @@
 /** Renders training events: a rewritten bar on a TTY, plain lines in logs, JSON lines with --json. */
 import type { TrainEvent, TrainPhase } from '../train/options.js';
 
+/** Epochs shorter than this print no rate: the head's epochs on cached features take ~1 ms. */
+const MIN_RATE_SECONDS = 0.05;
+
 export interface Reporter {
   event(e: TrainEvent): void;
   line(text: string): void;
@@ -80,7 +83,7 @@ export function createReporter(json: boolean, stream: NodeJS.WriteStream = proce
           break;
         case 'epoch':
           line(
-            `${phaseTag(e.phase)}epoch ${String(e.epoch).padStart(3)}/${e.epochs}  train loss ${e.trainLoss.toFixed(4)} acc ${e.trainAccuracy.toFixed(4)}  val loss ${e.valLoss.toFixed(4)} acc ${e.valAccuracy.toFixed(4)}${e.best ? ' *' : '  '}  lr ${e.lr.toExponential(2)}  ${e.imagesPerSecond.toFixed(0)} img/s  ETA ${fmtTime(e.etaSeconds)}`,
+            `${phaseTag(e.phase)}epoch ${String(e.epoch).padStart(3)}/${e.epochs}  train loss ${e.trainLoss.toFixed(4)} acc ${e.trainAccuracy.toFixed(4)}  val loss ${e.valLoss.toFixed(4)} acc ${e.valAccuracy.toFixed(4)}${e.best ? ' *' : '  '}  lr ${e.lr.toExponential(2)}  ${e.seconds >= MIN_RATE_SECONDS ? `${e.imagesPerSecond.toFixed(0)} img/s  ` : ''}ETA ${fmtTime(e.etaSeconds)}`,
           );
           break;
         case 'done':

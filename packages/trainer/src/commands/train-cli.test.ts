@@ -148,6 +148,7 @@ describe('ferry train command line', () => {
     valAccuracy: 0.8,
     lr: 0.001,
     imagesPerSecond: 100,
+    seconds: 0.8,
     etaSeconds: 3,
     best: true,
   } as const;
@@ -166,6 +167,15 @@ describe('ferry train command line', () => {
     expect(tty.out.at(-1)).toMatch(
       /^epoch +1\/2 +train loss 0\.5000 acc 0\.7500 +val loss 0\.4000 acc 0\.8000 \*.*100 img\/s +ETA 3s\n$/,
     );
+
+    // A sub-millisecond epoch (the head on cached features) prints no rate: it would mean nothing.
+    const quick = fakeStream(false);
+    createReporter(false, quick.stream).event({
+      ...epochEvent,
+      seconds: 0.001,
+      imagesPerSecond: 245_000_000,
+    });
+    expect(quick.out.join('')).not.toContain('img/s');
 
     const log = fakeStream(false);
     const logReporter = createReporter(false, log.stream);

@@ -167,6 +167,7 @@ function epochEvent(setup: FitSetup, end: EpochEnd, startEpoch: number): TrainEv
     valAccuracy: record.valAccuracy,
     lr: record.lr,
     imagesPerSecond: record.imagesPerSecond,
+    seconds: record.seconds,
     etaSeconds: average * (setup.options.epochs - end.epoch),
     best: end.isBest,
   };

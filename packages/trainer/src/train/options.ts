@@ -44,6 +44,8 @@ export type TrainEvent =
       valAccuracy: number;
       lr: number;
       imagesPerSecond: number;
+      /** How long the epoch took (a rate over a sub-millisecond epoch means nothing). */
+      seconds: number;
       etaSeconds: number;
       best: boolean;
     }
