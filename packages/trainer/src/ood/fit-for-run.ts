@@ -7,7 +7,7 @@
 import type { ModelSpec, OpenSetMethod, OpenSetSpec } from '@ferry/core';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { Sample } from '../data/dataset.js';
-import { matMulTransposed } from '../train/linear-head-kernels.js';
+import { matMulTransposed } from '../train/head-kernels.js';
 import { openPhotoScorer } from './collect.js';
 import { fitOpenSet } from './fit.js';
 import type { FeatureMatrix, MatMulT } from './methods.js';
@@ -68,18 +68,9 @@ export async function fitRunOpenSet(
   o: FitRunOpenSetOptions,
 ): Promise<{ spec: OpenSetSpec; valScores: number[] }> {
   const started = performance.now();
-  const { tf } = o;
-  // The linear head's SIMD kernel (train/linear-head-kernels.ts); tfjs' matMul where WebAssembly
-  // SIMD is missing (B transposed here: tfjs-backend-wasm 4.22 is 3.5x slower with transposeB).
-  const matMulT: MatMulT = (a, aRows, b, bRows, dim) => {
-    const simd = matMulTransposed(a, aRows, b, bRows, dim);
-    if (simd) return simd;
-    const bT = new Float32Array(dim * bRows);
-    for (let r = 0; r < bRows; r++) for (let k = 0; k < dim; k++) bT[k * bRows + r] = b[r * dim + k]!;
-    return tf.tidy(
-      () => tf.matMul(tf.tensor2d(a, [aRows, dim]), tf.tensor2d(bT, [dim, bRows])).dataSync() as Float32Array,
-    );
-  };
+
+  // The linear head's SIMD kernel (train/head-kernels.wat).
+  const matMulT: MatMulT = matMulTransposed;
   let fit: ReturnType<typeof fitOpenSet>;
   const classes = o.spec.labels.length;
   const held = o.held;

@@ -11,13 +11,7 @@
  * Layout: W is stored class-major (`w[c * dim + k]`), so every dot product and gradient row
  * walks memory contiguously; `kernel()` returns it in Keras' [dim, classes] order.
  */
-import {
-  align16,
-  createHeadKernels,
-  type HeadKernels,
-  paddedWidth,
-  writeRows,
-} from './linear-head-kernels.js';
+import { align16, createHeadKernels, type HeadKernels, paddedWidth, writeRows } from './head-kernels.js';
 import type { OptimizerName } from './optimizer.js';
 
 export interface LinearHeadOptions {
@@ -29,11 +23,6 @@ export interface LinearHeadOptions {
   /** Initial kernel in Keras order [dim, classes] (the tfjs head's seeded glorot init) and bias. */
   kernel: Float32Array;
   bias: Float32Array;
-  /**
-   * 'js': the float64 JavaScript loops even where WebAssembly SIMD is available (tests compare
-   * the two). Default: the float32 SIMD kernels, 3-4x faster, every machine computing the same.
-   */
-  kernels?: 'simd' | 'js';
 }
 
 export interface StepResult {
@@ -62,8 +51,8 @@ export class LinearHead {
   private readonly gw: Float64Array;
   private readonly gb: Float64Array;
   private logits = new Float64Array(0);
-  /** The WebAssembly SIMD kernels (linear-head-kernels.ts); the float64 loops below without them. */
-  private readonly simd: SimdProducts | undefined;
+  /** The two products, on the WebAssembly SIMD kernels (head-kernels.wat). */
+  private readonly products: SimdProducts;
 
   constructor(o: LinearHeadOptions) {
     if (o.kernel.length !== o.dim * o.classes || o.bias.length !== o.classes)
@@ -81,8 +70,7 @@ export class LinearHead {
     this.vb = new Float64Array(o.classes);
     this.gw = new Float64Array(this.w.length);
     this.gb = new Float64Array(o.classes);
-    const kernels = o.kernels === 'js' ? undefined : createHeadKernels();
-    this.simd = kernels && new SimdProducts(kernels, o.dim, o.classes);
+    this.products = new SimdProducts(createHeadKernels(), o.dim, o.classes);
   }
 
   /** Logits of `rows` feature vectors (row-major in `x`), as [rows, classes]. */
@@ -92,137 +80,9 @@ export class LinearHead {
     return out;
   }
 
-  /**
-   * logits[r] = x[rows[r]]·W + b; `rows` undefined = the first n rows of x in order. Two rows
-   * by four classes per pass over the features (eight running sums): each feature value and
-   * weight is loaded once for several products, 3x faster than one dot product at a time.
-   */
+  /** logits[r] = x[rows[r]]·W + b; `rows` undefined = the first n rows of x in order. */
   private forward(x: Float32Array, n: number, out: Float64Array, rows: ArrayLike<number> | undefined): void {
-    if (this.simd) {
-      this.simd.forward(x, n, out, rows, this.w, this.b);
-      return;
-    }
-    const { dim, classes: C, w, b } = this;
-    let r = 0;
-    for (; r + 1 < n; r += 2) {
-      const xa = (rows ? rows[r]! : r) * dim;
-      const xb = (rows ? rows[r + 1]! : r + 1) * dim;
-      const oa = r * C;
-      const ob = oa + C;
-      let c = 0;
-      for (; c + 3 < C; c += 4) {
-        const w0 = c * dim;
-        const w1 = w0 + dim;
-        const w2 = w1 + dim;
-        const w3 = w2 + dim;
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
-        let t0 = 0;
-        let t1 = 0;
-        let t2 = 0;
-        let t3 = 0;
-        for (let k = 0; k < dim; k++) {
-          const va = x[xa + k]!;
-          const vb = x[xb + k]!;
-          const u0 = w[w0 + k]!;
-          const u1 = w[w1 + k]!;
-          const u2 = w[w2 + k]!;
-          const u3 = w[w3 + k]!;
-          s0 += va * u0;
-          s1 += va * u1;
-          s2 += va * u2;
-          s3 += va * u3;
-          t0 += vb * u0;
-          t1 += vb * u1;
-          t2 += vb * u2;
-          t3 += vb * u3;
-        }
-        out[oa + c] = s0 + b[c]!;
-        out[oa + c + 1] = s1 + b[c + 1]!;
-        out[oa + c + 2] = s2 + b[c + 2]!;
-        out[oa + c + 3] = s3 + b[c + 3]!;
-        out[ob + c] = t0 + b[c]!;
-        out[ob + c + 1] = t1 + b[c + 1]!;
-        out[ob + c + 2] = t2 + b[c + 2]!;
-        out[ob + c + 3] = t3 + b[c + 3]!;
-      }
-      for (; c < C; c++) {
-        const w0 = c * dim;
-        let s0 = 0;
-        let t0 = 0;
-        for (let k = 0; k < dim; k++) {
-          const u0 = w[w0 + k]!;
-          s0 += x[xa + k]! * u0;
-          t0 += x[xb + k]! * u0;
-        }
-        out[oa + c] = s0 + b[c]!;
-        out[ob + c] = t0 + b[c]!;
-      }
-    }
-    for (; r < n; r++) {
-      const xa = (rows ? rows[r]! : r) * dim;
-      for (let c = 0; c < C; c++) {
-        const w0 = c * dim;
-        let s0 = 0;
-        for (let k = 0; k < dim; k++) s0 += x[xa + k]! * w[w0 + k]!;
-        out[r * C + c] = s0 + b[c]!;
-      }
-    }
-  }
-
-  /**
-   * gw[c] += Σ_r d[r, c] · x[rows[r]]: two classes by four rows per pass over the features.
-   */
-  private accumulateGradient(x: Float32Array, rows: ArrayLike<number>, d: Float64Array): void {
-    if (this.simd) {
-      this.simd.accumulateGradient(d, rows.length, this.gw);
-      return;
-    }
-    const { dim, classes: C, gw } = this;
-    const n = rows.length;
-    let c = 0;
-    for (; c < C; c += 2) {
-      const pair = c + 1 < C;
-      const g = c * dim;
-      const h = g + dim;
-      let r = 0;
-      for (; r + 3 < n; r += 4) {
-        const d0 = d[r * C + c]!;
-        const d1 = d[(r + 1) * C + c]!;
-        const d2 = d[(r + 2) * C + c]!;
-        const d3 = d[(r + 3) * C + c]!;
-        const x0 = rows[r]! * dim;
-        const x1 = rows[r + 1]! * dim;
-        const x2 = rows[r + 2]! * dim;
-        const x3 = rows[r + 3]! * dim;
-        if (pair) {
-          const e0 = d[r * C + c + 1]!;
-          const e1 = d[(r + 1) * C + c + 1]!;
-          const e2 = d[(r + 2) * C + c + 1]!;
-          const e3 = d[(r + 3) * C + c + 1]!;
-          for (let k = 0; k < dim; k++) {
-            const v0 = x[x0 + k]!;
-            const v1 = x[x1 + k]!;
-            const v2 = x[x2 + k]!;
-            const v3 = x[x3 + k]!;
-            gw[g + k]! += d0 * v0 + d1 * v1 + d2 * v2 + d3 * v3;
-            gw[h + k]! += e0 * v0 + e1 * v1 + e2 * v2 + e3 * v3;
-          }
-        } else {
-          for (let k = 0; k < dim; k++)
-            gw[g + k]! += d0 * x[x0 + k]! + d1 * x[x1 + k]! + d2 * x[x2 + k]! + d3 * x[x3 + k]!;
-        }
-      }
-      for (; r < n; r++) {
-        const x0 = rows[r]! * dim;
-        const d0 = d[r * C + c]!;
-        const e0 = pair ? d[r * C + c + 1]! : 0;
-        for (let k = 0; k < dim; k++) gw[g + k]! += d0 * x[x0 + k]!;
-        if (pair) for (let k = 0; k < dim; k++) gw[h + k]! += e0 * x[x0 + k]!;
-      }
-    }
+    this.products.forward(x, n, out, rows, this.w, this.b);
   }
 
   /**
@@ -266,7 +126,7 @@ export class LinearHead {
         logits[row + c] = d;
       }
     }
-    this.accumulateGradient(x, rows, logits);
+    this.products.accumulateGradient(logits, n, gw);
     let loss = lossSum / n;
     const wd = o.weightDecay;
     if (o.optimizer !== 'adamw' && wd > 0) {

@@ -113,28 +113,6 @@ describe('train: features mode', () => {
     expect(evaluated.metrics.confusion).toEqual(first.metrics.confusion);
   });
 
-  it('trains the head in TypeScript as tfjs would (FERRY_HEAD_TRAINER=tfjs for the reference)', async () => {
-    const logs: string[] = [];
-    process.env.FERRY_HEAD_TRAINER = 'tfjs';
-    let viaTfjs: TrainResult;
-    try {
-      viaTfjs = await train({
-        ...base(),
-        out: join(root, 'run-tfjs'),
-        onProgress: (e) => e.type === 'log' && logs.push(e.message),
-      });
-    } finally {
-      delete process.env.FERRY_HEAD_TRAINER;
-    }
-    expect(logs.some((m) => /head trained in tfjs/.test(m))).toBe(true);
-    expect(events.some((e) => e.type === 'log' && /head trained in TypeScript/.test(e.message))).toBe(true);
-    expect(viaTfjs.history.map((h) => h.valAccuracy)).toEqual(first.history.map((h) => h.valAccuracy));
-    for (const [i, h] of viaTfjs.history.entries()) {
-      expect(h.trainLoss).toBeCloseTo(first.history[i]!.trainLoss, 4);
-      expect(h.valLoss).toBeCloseTo(first.history[i]!.valLoss, 4);
-    }
-  });
-
   it('refuses to overwrite a finished run', async () => {
     await expect(train({ ...base(), out: join(root, 'run-a') })).rejects.toThrow(/already holds a run/);
   });
