@@ -12,7 +12,7 @@ import {
   serializeModelSpec,
 } from '@ferry/core';
 import type * as tfTypes from '@tensorflow/tfjs';
-import type { OpenSetParams } from '../ood/methods.js';
+import type { OpenSetParams } from '../ood/methods/index.js';
 import { attr, type GraphTensor, OnnxGraphBuilder, toKerasOrder } from './graph-builder.js';
 import { getLayerConverter, supportedLayerClasses } from './layers/registry.js';
 import { type LayerContext, type LayerWeight, UnsupportedLayerError } from './layers/types.js';

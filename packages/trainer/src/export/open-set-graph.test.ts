@@ -1,6 +1,6 @@
 /**
  * The open-set outputs of an exported file, for every method: onnxruntime-node and -web compute
- * the same score as the trainer's float64 reference (ood/methods.ts) from the checkpoint's own
+ * the same score as the trainer's float64 reference (ood/methods/) from the checkpoint's own
  * features, the calibrated probabilities are softmax(logits / T), onnx.checker accepts the graph
  * at opsets 13/17/18 and fp16/int8, and compressed files keep the score. Models from before
  * (no openSet) keep exactly their two outputs.
@@ -12,7 +12,7 @@ import { OPEN_SET_METHODS, type OpenSetMethod, softmaxWithTemperature } from '@f
 import type * as tfTypes from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadLayersModelFromDir } from '../io/layers-model-io.js';
-import { scoreOpenSet } from '../ood/methods.js';
+import { scoreOpenSet } from '../ood/methods/index.js';
 import { readOpenSetParams, writeOpenSetParams } from '../ood/store.js';
 import { loadOnnxClassifier } from '../predict/onnx-classifier.js';
 import {
@@ -156,6 +156,7 @@ it('hybrid parameters fitted before the logit weight existed export the plain su
   const runDir = join(root, 'hybrid-before-weight');
   const { spec } = await createTinyRun(runDir, { labels, seed: 4, openSet: 'knn-cosine+energy' });
   const fitted = (await readOpenSetParams(runDir))!;
+  if (fitted.method !== 'knn-cosine+energy') throw new Error(`fitted ${fitted.method}`);
   expect(fitted.logitWeight).toBeCloseTo(1 - 1 / labels.length, 12);
   // The parameters as an older Ferry wrote them: no logitWeight.
   const { logitWeight: _w, ...before } = fitted;
@@ -164,8 +165,13 @@ it('hybrid parameters fitted before the logit weight existed export the plain su
   const ref = await reference(runDir);
   const T = spec.openSet!.temperature;
   const knn = scoreOpenSet({ ...before, method: 'knn-cosine' }, ref.features, ref.logits, T);
-  const energy = scoreOpenSet({ ...before, method: 'energy' }, ref.features, ref.logits, T);
-  const [ma, sa, mb, sb] = before.standardize!;
+  const energy = scoreOpenSet(
+    { method: 'energy', dim: before.dim, classes: before.classes },
+    ref.features,
+    ref.logits,
+    T,
+  );
+  const [ma, sa, mb, sb] = before.standardize;
   const plainSum = Array.from(knn, (a, i) => a - ma + (sa / sb) * (energy[i]! - mb));
   const score = (await runOrtNode(bytes, { input: { data: batch, dims } })).ood_score!.data;
   expect(maxAbsDiff(score, plainSum)).toBeLessThan(1e-4);

@@ -15,7 +15,7 @@ import { batches } from '../data/prefetch.js';
 import { convertLayersModelToOnnx } from '../export/convert.js';
 import { loadTfForExport } from '../export/run-export.js';
 import { loadLayersModelFromDir } from '../io/layers-model-io.js';
-import type { FeatureMatrix } from './methods.js';
+import type { FeatureMatrix } from './methods/index.js';
 
 const FEATURES_OUTPUT = 'ferry_pooled_features';
 

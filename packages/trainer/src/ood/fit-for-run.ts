@@ -7,10 +7,9 @@
 import type { ModelSpec, OpenSetMethod, OpenSetSpec } from '@ferry/core';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { Sample } from '../data/dataset.js';
-import { matMulTransposed } from '../train/head-kernels.js';
 import { openPhotoScorer } from './collect.js';
 import { fitOpenSet } from './fit.js';
-import type { FeatureMatrix, MatMulT } from './methods.js';
+import type { FeatureMatrix } from './methods/index.js';
 import { writeOpenSetParams } from './store.js';
 
 /** features mode's in-memory features: every view of every train photo, and the val rows. */
@@ -69,8 +68,6 @@ export async function fitRunOpenSet(
 ): Promise<{ spec: OpenSetSpec; valScores: number[] }> {
   const started = performance.now();
 
-  // The linear head's SIMD kernel (train/head-kernels.wat).
-  const matMulT: MatMulT = matMulTransposed;
   let fit: ReturnType<typeof fitOpenSet>;
   const classes = o.spec.labels.length;
   const held = o.held;
@@ -83,7 +80,6 @@ export async function fitRunOpenSet(
   if (held && answers && aligned && o.headLogits) {
     const { train, labels } = plainViewRows(held);
     fit = fitOpenSet({
-      matMulT,
       train,
       trainLabels: labels,
       classes,
@@ -98,7 +94,6 @@ export async function fitRunOpenSet(
       const tr = await scorer.collect(o.train);
       const va = await scorer.collect(o.val);
       fit = fitOpenSet({
-        matMulT,
         train: tr.features,
         trainLabels: tr.samples.map((s) => s.label),
         classes,

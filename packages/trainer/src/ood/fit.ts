@@ -13,14 +13,7 @@ import {
   softmaxWithTemperature,
   thresholdForRejectRate,
 } from '@ferry/core';
-import {
-  DEFAULT_KNN_K,
-  type FeatureMatrix,
-  fitOpenSetMethod,
-  fitStandardization,
-  type MatMulT,
-  type OpenSetParams,
-} from './methods.js';
+import { DEFAULT_KNN_K, type FeatureMatrix, fitOpenSetMethod, type OpenSetParams } from './methods/index.js';
 
 /** The threshold's budget: at most this share of in-distribution val photos answered "unknown". */
 export const MAX_VAL_REJECTED = 0.05;
@@ -44,7 +37,7 @@ export const MAX_VAL_REJECTED = 0.05;
  *   knn-cosine+energy k=3       0.946               0.820           0.883, 6/12
  *   knn-cosine+max-softmax k=1  0.945               0.756           0.887, 9/12
  *   knn-cosine+max-softmax k=3  0.952               0.825           0.877, 7/12  (default)
- * (w: the logit score's weight, else methods.ts hybridLogitWeight, 1 - 1/classes.) Distance in
+ * (w: the logit score's weight, else methods/hybrid.ts hybridLogitWeight, 1 - 1/classes.) Distance in
  * normalised feature space is what catches unrelated photos (the 2-logit head maps a giraffe
  * confidently onto ants or bees), but between flower species the frozen backbone's features
  * overlap and the logits separate better, so the default sums both. It is the only method near
@@ -75,10 +68,8 @@ export interface OpenSetFitInput {
   valLabels: readonly number[];
   method?: OpenSetMethod;
   k?: number;
-  /** Hybrids: weight of the logit score (default methods.ts hybridLogitWeight). */
+  /** Hybrids: weight of the logit score (default methods/hybrid.ts hybridLogitWeight). */
   logitWeight?: number;
-  /** A fast [a x b^T] for the kNN pass (the training's tfjs backend); plain JS without it. */
-  matMulT?: MatMulT;
 }
 
 export interface OpenSetFit {
@@ -93,14 +84,16 @@ export function fitOpenSet(input: OpenSetFitInput): OpenSetFit {
   const temperature = fitTemperature(input.valLogits, input.valLabels);
   const before = input.valLogits.map((l) => softmaxWithTemperature(l, 1));
   const after = input.valLogits.map((l) => softmaxWithTemperature(l, temperature));
-  const { params, scores: valScores } = fitStandardization(
-    fitOpenSetMethod(method, input.train, input.trainLabels, input.classes, { k: input.k ?? DEFAULT_KNN_K }),
-    input.val,
-    input.valLogits,
+  const { params, valScores } = fitOpenSetMethod(method, {
+    train: input.train,
+    trainLabels: input.trainLabels,
+    classes: input.classes,
+    k: input.k ?? DEFAULT_KNN_K,
+    val: input.val,
+    valLogits: input.valLogits,
     temperature,
-    input.matMulT,
-    input.logitWeight,
-  );
+    ...(input.logitWeight !== undefined ? { logitWeight: input.logitWeight } : {}),
+  });
   const scores = Array.from(valScores);
   const threshold = thresholdForRejectRate(scores, MAX_VAL_REJECTED);
   const spec: OpenSetSpec = {
@@ -112,7 +105,7 @@ export function fitOpenSet(input: OpenSetFitInput): OpenSetFit {
     valRejected: rejectedShare(scores, threshold),
     eceBefore: expectedCalibrationError(before, input.valLabels),
     eceAfter: expectedCalibrationError(after, input.valLabels),
-    ...(params.k !== undefined ? { k: params.k } : {}),
+    ...('k' in params ? { k: params.k } : {}),
   };
   return { params, spec, valScores };
 }

@@ -15,5 +15,5 @@ export {
   normalizeRows,
   type OpenSetParams,
   scoreOpenSet,
-} from './methods.js';
+} from './methods/index.js';
 export { OPEN_SET_DIR, readOpenSetParams, writeOpenSetParams } from './store.js';

@@ -4,7 +4,7 @@
  * every run; below the cap it is every training row, as before.
  */
 import { describe, expect, it } from 'vitest';
-import { evenRows, fitOpenSetMethod, MAX_KNN_BANK_ROWS, scoreOpenSet } from './methods.js';
+import { evenRows, fitOpenSetMethod, MAX_KNN_BANK_ROWS, scoreOpenSet } from './methods/index.js';
 
 /** `rows` feature vectors of `dim`, class c's rows pointing mostly along axis c. */
 function classRows(rows: number, dim: number, classes: number) {
@@ -32,9 +32,22 @@ describe('kNN bank size', () => {
   it('a large training set gives a bank of MAX_KNN_BANK_ROWS rows, the same every fit, that still scores', () => {
     const rows = MAX_KNN_BANK_ROWS * 3 + 5;
     const { matrix, labels } = classRows(rows, 16, 4);
-    const a = fitOpenSetMethod('knn-cosine', matrix, labels, 4);
-    const b = fitOpenSetMethod('knn-cosine', matrix, labels, 4);
-    expect(a.bank!.length).toBe(MAX_KNN_BANK_ROWS * 16);
+    const fit = (train: typeof matrix, trainLabels: number[]) => {
+      const { params } = fitOpenSetMethod('knn-cosine', {
+        train,
+        trainLabels,
+        classes: 4,
+        k: 1,
+        val: { data: new Float32Array(0), rows: 0, dim: 16 },
+        valLogits: [],
+        temperature: 1,
+      });
+      if (params.method !== 'knn-cosine') throw new Error('not a kNN fit');
+      return params;
+    };
+    const a = fit(matrix, labels);
+    const b = fit(matrix, labels);
+    expect(a.bank.length).toBe(MAX_KNN_BANK_ROWS * 16);
     expect(a.bank).toEqual(b.bank);
     // A training row sits close to the bank; a vector unlike every class does not.
     const probe = new Float32Array(32);
@@ -44,6 +57,6 @@ describe('kNN bank size', () => {
     const scores = scoreOpenSet(a, { data: probe, rows: 2, dim: 16 }, [[], []]);
     expect(scores[0]!).toBeLessThan(scores[1]!);
     const small = classRows(300, 16, 4);
-    expect(fitOpenSetMethod('knn-cosine', small.matrix, small.labels, 4).bank!.length).toBe(300 * 16);
+    expect(fit(small.matrix, small.labels).bank.length).toBe(300 * 16);
   });
 });

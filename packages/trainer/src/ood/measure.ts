@@ -4,7 +4,7 @@
  */
 import { auroc, fprAtTpr, type OpenSetMethod, rejectedShare } from '@ferry/core';
 import { fitOpenSet, type OpenSetFitInput } from './fit.js';
-import { type FeatureMatrix, scoreOpenSet } from './methods.js';
+import { type FeatureMatrix, scoreOpenSet } from './methods/index.js';
 
 export interface OpenSetFigures {
   method: OpenSetMethod;

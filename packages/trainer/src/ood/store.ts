@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OPEN_SET_METHODS, type OpenSetMethod } from '@ferry/core';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import type { OpenSetParams } from './methods.js';
+import type { OpenSetParams } from './methods/index.js';
 
 export const OPEN_SET_DIR = 'open-set';
 const ARRAYS = ['bank', 'means', 'whiten'] as const;
@@ -21,8 +21,10 @@ export async function writeOpenSetParams(runDir: string, params: OpenSetParams):
   const dir = join(runDir, OPEN_SET_DIR);
   const arrays: Record<string, number> = {};
   const parts: Float32Array[] = [];
+  // Every method's parameters: its scalars, and some of the arrays ARRAYS names.
+  const fields = params as unknown as Record<string, unknown>;
   for (const key of ARRAYS) {
-    const a = params[key];
+    const a = fields[key] as Float32Array | undefined;
     if (!a) continue;
     arrays[key] = a.length;
     parts.push(a);
@@ -34,7 +36,7 @@ export async function writeOpenSetParams(runDir: string, params: OpenSetParams):
     flat.set(a, offset);
     offset += a.length;
   }
-  const { bank: _b, means: _m, whiten: _w, ...scalars } = params;
+  const { bank: _b, means: _m, whiten: _w, ...scalars } = fields;
   // The binary first: a params.json always describes a complete params.bin.
   await writeFileAtomic(join(dir, 'params.bin'), new Uint8Array(flat.buffer));
   await writeFileAtomic(join(dir, 'params.json'), `${JSON.stringify({ ...scalars, arrays }, null, 2)}\n`);
@@ -43,10 +45,10 @@ export async function writeOpenSetParams(runDir: string, params: OpenSetParams):
 export async function readOpenSetParams(runDir: string): Promise<OpenSetParams | undefined> {
   const dir = join(runDir, OPEN_SET_DIR);
   if (!existsSync(join(dir, 'params.json'))) return undefined;
-  const meta = JSON.parse(await readFile(join(dir, 'params.json'), 'utf8')) as Omit<
-    OpenSetParams,
-    (typeof ARRAYS)[number]
-  > & { arrays: Record<string, number> };
+  const meta = JSON.parse(await readFile(join(dir, 'params.json'), 'utf8')) as {
+    method: string;
+    arrays: Record<string, number>;
+  };
   if (!OPEN_SET_METHODS.includes(meta.method as OpenSetMethod))
     throw new OpenSetParamsError(`${dir}/params.json: unknown method ${JSON.stringify(meta.method)}`);
   const buf = await readFile(join(dir, 'params.bin'));
@@ -57,7 +59,7 @@ export async function readOpenSetParams(runDir: string): Promise<OpenSetParams |
       `${dir}/params.bin holds ${flat.length} floats, params.json says ${expected}`,
     );
   const { arrays, ...scalars } = meta;
-  const params: OpenSetParams = { ...scalars };
+  const params: Record<string, unknown> = { ...scalars };
   let offset = 0;
   for (const key of ARRAYS) {
     const n = arrays[key];
@@ -65,5 +67,5 @@ export async function readOpenSetParams(runDir: string): Promise<OpenSetParams |
     params[key] = flat.slice(offset, offset + n);
     offset += n;
   }
-  return params;
+  return params as unknown as OpenSetParams;
 }

@@ -17,7 +17,7 @@ import type { TrainMode } from '../train/options.js';
 import { train } from '../train/train.js';
 import { openPhotoScorer } from './collect.js';
 import { DEFAULT_OPEN_SET_METHOD } from './fit.js';
-import { scoreOpenSet } from './methods.js';
+import { scoreOpenSet } from './methods/index.js';
 import { readOpenSetParams } from './store.js';
 
 const { root, data, backbone } = useTrainFixture('train-open-set', { trainPerClass: 8, valPerClass: 10 });
