@@ -3,7 +3,7 @@
  * RGB or RGBA as stored; the app applies EXIF orientation and core flattens alpha.
  */
 import { boxReduce, boxReduceFactor, type DecodeRule, type Image, type ImageHeader } from '@ferry/core';
-import type { DecodeImage } from '../app.js';
+import type { DecodeImage } from '../classify.js';
 import { decodeGif } from './gif.js';
 import { decodeJpeg } from './jpeg.js';
 import { decodePng } from './png.js';
