@@ -9,9 +9,9 @@
 import { decodableSamples } from '@ferry/trainer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareWithReference, type NamedImage } from './test-support/compare.js';
+import { createReference, type Reference } from './test-support/reference.js';
+import { startNode } from './test-support/start-node.js';
 import { makeTinyModel } from './test-support/tiny-model.js';
-import { createReference, type Reference } from './testing/reference.js';
-import { startNode } from './testing/start-node.js';
 import { type RunningServer, startWorkerd } from './workerd/start-workerd.js';
 
 describe('tiny exported model: workerd and node agree with the reference', () => {

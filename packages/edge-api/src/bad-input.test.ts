@@ -8,8 +8,8 @@ import type { ClassifyResponse } from '@ferry/core';
 import { photo } from '@ferry/trainer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { badInputCorpus, type CorpusCase, sendCase } from './test-support/bad-input-corpus.js';
+import { startNode } from './test-support/start-node.js';
 import { makeTinyModel, TINY_LABELS } from './test-support/tiny-model.js';
-import { startNode } from './testing/start-node.js';
 import { type RunningServer, startWorkerd } from './workerd/start-workerd.js';
 
 let modelPath: string;

@@ -7,9 +7,9 @@
 import { IMAGE_MIME_TYPES, sniffImageFormat } from '@ferry/core';
 import { decodableSamples } from '@ferry/trainer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createReference, type Reference } from './test-support/reference.js';
+import { startNode } from './test-support/start-node.js';
 import { makeTinyModel, TINY_LABELS } from './test-support/tiny-model.js';
-import { createReference, type Reference } from './testing/reference.js';
-import { startNode } from './testing/start-node.js';
 import { type RunningServer, startWorkerd } from './workerd/start-workerd.js';
 
 interface Answer {

@@ -33,9 +33,9 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeUpload } from './adapter/node/decode-sharp.js';
 import { createJsDecoder } from './decoders/index.js';
+import { createReference, type Reference } from './test-support/reference.js';
+import { startNode } from './test-support/start-node.js';
 import { initWasmDecoders } from './test-support/wasm-decoders.js';
-import { createReference, type Reference } from './testing/reference.js';
-import { startNode } from './testing/start-node.js';
 import { type RunningServer, startWorkerd } from './workerd/start-workerd.js';
 
 const NAME = 'edge-api real photos';

@@ -4,7 +4,7 @@
  */
 import { argmax, type ClassifyResponse, IMAGE_MIME_TYPES, sniffImageFormat } from '@ferry/core';
 import { expect } from 'vitest';
-import type { Reference } from '../testing/reference.js';
+import type { Reference } from './reference.js';
 
 export interface NamedImage {
   name: string;

@@ -15,6 +15,7 @@ import { loadLayersModelFromDir } from '../io/layers-model-io.js';
 import { scoreOpenSet } from '../ood/methods/index.js';
 import { readOpenSetParams, writeOpenSetParams } from '../ood/store.js';
 import { loadOnnxClassifier } from '../predict/onnx-classifier.js';
+import { createTinyRun } from '../test-support/index.js';
 import {
   haveOnnxChecker,
   maxAbsDiff,
@@ -25,7 +26,6 @@ import {
 } from '../test-support/onnx.js';
 import { decodeOnnxModel } from './onnx-proto.js';
 import { exportRunToOnnx, loadTfForExport } from './run-export.js';
-import { createTinyRun } from './testing.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ferry-open-set-graph-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

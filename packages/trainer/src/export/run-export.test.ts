@@ -13,6 +13,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLayersModelFromDir, saveLayersModelToDir } from '../io/layers-model-io.js';
 import { loadOnnxClassifier } from '../predict/onnx-classifier.js';
+import { createTinyRun } from '../test-support/index.js';
 import {
   haveOnnxChecker,
   maxAbsDiff,
@@ -22,7 +23,6 @@ import {
 } from '../test-support/onnx.js';
 import { ExportError } from './convert.js';
 import { exportRunToOnnx, loadTfForExport } from './run-export.js';
-import { createTinyRun } from './testing.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ferry-run-export-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -5,10 +5,10 @@
  * on a fresh clone without ../shared.
  */
 import * as tf from '@tensorflow/tfjs';
-import { syntheticJpeg } from '../export/synthetic-photos.js';
 import { saveLayersModelToDir } from '../io/layers-model-io.js';
+import { syntheticJpeg } from './synthetic-photos.js';
 
-export { makeImageFolder, syntheticJpeg } from '../export/synthetic-photos.js';
+export { makeImageFolder, syntheticJpeg } from './synthetic-photos.js';
 
 /** The bad files every loader must survive: name -> bytes. */
 export async function badFiles(): Promise<Record<string, Buffer>> {

@@ -10,3 +10,4 @@ export {
   type StartNodeServerOptions,
   startNodeServer,
 } from './start-server.js';
+export { type StaticSite, type StaticSiteOptions, serveStaticSite } from './static-site.js';
