@@ -6,7 +6,7 @@
  * `process.memoryUsage()` splits V8 heap from external memory (ArrayBuffers, wasm memories:
  * what Cloudflare's 128 MB counts). Figures: idle, with the model loaded, the peak while 16
  * 12-MP JPEGs arrive at once, the peak for each kind of upload (a whole-frame PNG at the Workers
- * pixel limit, a 16-MP progressive JPEG, a 24-MP screenshot PNG) and for 16 of them mixed.
+ * pixel limit, a 12-MP progressive JPEG, a 24-MP screenshot PNG) and for 16 of them mixed.
  *
  * Usage: node --expose-gc bench/isolate-memory.mjs MODEL.onnx JPEG_12MP
  * Prints one JSON object (bench/out/isolate-memory.json).
@@ -101,7 +101,7 @@ const statuses = {};
 for (const r of burst) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
 
 // What each kind of upload holds at its peak (issue 26): the whole-frame worst case the limit
-// admits (an interlaced RGBA PNG just under it: interlaced PNGs are decoded whole), a 16-MP
+// admits (an interlaced RGBA PNG just under it: interlaced PNGs are decoded whole), a 12-MP
 // progressive JPEG (libjpeg's coefficients), a 24-MP screenshot PNG (streamed row by row).
 const side = Math.floor(Math.sqrt(WORKERS_DEFAULT_LIMITS.maxPixels * 1.5));
 const [w, h] = [side, Math.floor(WORKERS_DEFAULT_LIMITS.maxPixels / side)];
@@ -113,9 +113,9 @@ const png = new Uint8Array(
     .png({ compressionLevel: 9, progressive: true })
     .toBuffer(),
 );
-const progressive16 = new Uint8Array(
+const progressive12 = new Uint8Array(
   await sharp(jpegPath)
-    .resize(4608, 3456, { fit: 'fill' })
+    .resize(4032, 3024, { fit: 'fill' })
     .jpeg({ quality: 85, progressive: true })
     .toBuffer(),
 );
@@ -150,7 +150,7 @@ const one = async (bytes, type, width, height) => {
 };
 const pngAtLimit = await one(png, 'image/png', w, h);
 const uploads = {
-  'progressive JPEG 4608x3456': await one(progressive16, 'image/jpeg', 4608, 3456),
+  'progressive JPEG 4032x3024': await one(progressive12, 'image/jpeg', 4032, 3024),
   'screenshot PNG 6000x4000': await one(screenshot24, 'image/png', 6000, 4000),
 };
 
@@ -161,7 +161,7 @@ peak = 0;
 const timer2 = setInterval(sample, 5);
 const kinds = [
   [jpeg, 'image/jpeg'],
-  [progressive16, 'image/jpeg'],
+  [progressive12, 'image/jpeg'],
   [screenshot24, 'image/png'],
   [png, 'image/png'],
 ];

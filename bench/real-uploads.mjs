@@ -13,11 +13,13 @@
  * own heap + external memory for the same burst and for a PNG at the Workers pixel limit
  * (bench/isolate-memory.mjs: the Workers app in one Node isolate).
  *
+ * Also: progressive JPEGs (12 and 16 MP), the phone photo as WebP, screenshots (iPad, Retina Mac,
+ * iPhone, 24 MP) as PNG; and 16 of all these mixed at once against workerd.
+ *
  * Usage: FERRY_MODEL=run/model.onnx FERRY_DATA_DIR=... node bench/real-uploads.mjs [--repeat 15]
- * Prints one JSON object and writes bench/out/real-uploads.json. The 12-MP PNG is over the Workers
- * default FERRY_MAX_PIXELS (3 MP: PNGs decode whole), so the latency servers run with
- * FERRY_MAX_PIXELS=25000000 and a 64 MiB body limit to time every input (recorded in the output);
- * the memory burst uses the defaults.
+ * Prints one JSON object and writes bench/out/real-uploads.json. Every server runs with its
+ * default limits, so an input a runtime refuses shows its status (the 12-MP photo PNG is over the
+ * 10 MiB body limit; a 12-MP WebP is decoded whole and over the Workers budget).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
@@ -155,8 +157,64 @@ async function makeInputs(dir) {
     'image/png',
     sharp(valPhoto).resize(4032, 3024, { fit: 'fill' }).png({ compressionLevel: 6 }),
   );
+  // What else people upload: the same phone photo saved progressive (photo editors, web
+  // downloads) and as WebP, a 16-MP progressive JPEG, and screenshots (PNG) of an iPad, a Retina
+  // Mac, an iPhone and a 24-MP display: flat panels and rows of text around a photo.
+  const phone = existsSync(MATE)
+    ? sharp(MATE).resize(4032, 3024)
+    : sharp(valPhoto).resize(4032, 3024, { fit: 'fill' });
+  await write(
+    'phone photo 4032x3024, progressive JPEG',
+    'phone-progressive.jpg',
+    'image/jpeg',
+    phone.clone().jpeg({ quality: 85, progressive: true }),
+  );
+  await write('phone photo 4032x3024, WebP', 'phone.webp', 'image/webp', phone.clone().webp({ quality: 80 }));
+  await write(
+    '4608x3456 progressive JPEG (16 MP)',
+    'progressive-16mp.jpg',
+    'image/jpeg',
+    sharp(existsSync(MATE) ? MATE : valPhoto)
+      .resize(4608, 3456, { fit: 'fill' })
+      .jpeg({ quality: 85, progressive: true }),
+  );
+  for (const [name, width, height] of [
+    ['iPad screenshot 2048x2732 PNG', 2048, 2732],
+    ['Mac Retina screenshot 2880x1800 PNG', 2880, 1800],
+    ['iPhone screenshot 1170x2532 PNG', 1170, 2532],
+    ['24-MP screenshot 6000x4000 PNG', 6000, 4000],
+  ])
+    await write(
+      name,
+      `${name.split(' ')[0]}-${width}x${height}.png`,
+      'image/png',
+      await screenshot(width, height, valPhoto),
+    );
   for (const input of inputs) input.bytes = readFileSync(input.path);
   return inputs;
+}
+
+/** A screenshot-like PNG: a title bar, a sidebar, rows of "text" and a photo in the middle. */
+async function screenshot(width, height, photo) {
+  const panel = (w, h, background) => ({ create: { width: w, height: h, channels: 3, background } });
+  const text = [];
+  for (let y = Math.round(height * 0.1); y < height - 20; y += 28)
+    for (let x = Math.round(width * 0.24), i = 0; x < width - 120 && i < 12; i++) {
+      const w = 20 + ((x * 7 + y * 13) % 90);
+      text.push({ input: panel(w, 10, '#222233'), left: x, top: y });
+      x += w + 9;
+    }
+  const inset = await sharp(photo)
+    .resize(Math.round(width * 0.4), Math.round(height * 0.3), { fit: 'fill' })
+    .toBuffer();
+  return sharp(panel(width, height, '#f4f4f6'))
+    .composite([
+      { input: panel(width, Math.round(height * 0.06), '#3a4a6a'), left: 0, top: 0 },
+      { input: panel(Math.round(width * 0.2), height, '#dde1ea'), left: 0, top: 0 },
+      ...text,
+      { input: inset, left: Math.round(width * 0.45), top: Math.round(height * 0.35) },
+    ])
+    .png({ compressionLevel: 9 });
 }
 
 async function post(url, input, retried = false) {
@@ -324,13 +382,16 @@ async function startPage(inputs) {
 }
 
 async function burst(server, match, input, n = 16) {
-  await post(server.url, input); // model loaded, buffers grown: this is the idle baseline
+  const mix = Array.isArray(input) ? input : [input];
+  await post(server.url, mix[0]); // model loaded, buffers grown: this is the idle baseline
   const idle = childRssMiB(match);
   let peak = idle;
   const timer = setInterval(() => {
     peak = Math.max(peak, childRssMiB(match));
   }, 20);
-  const results = await Promise.all(Array.from({ length: n }, () => post(server.url, input)));
+  const results = await Promise.all(
+    Array.from({ length: n }, (_, i) => post(server.url, mix[i % mix.length])),
+  );
   clearInterval(timer);
   peak = Math.max(peak, childRssMiB(match));
   const statuses = {};
@@ -345,7 +406,6 @@ async function burst(server, match, input, n = 16) {
 
 const dir = mkdtempSync(join(tmpdir(), 'ferry-real-uploads-'));
 const inputs = await makeInputs(dir);
-const big = { FERRY_MAX_PIXELS: '25000000', FERRY_MAX_BODY_BYTES: String(64 * 2 ** 20) };
 const modelBytes = new Uint8Array(readFileSync(modelPath));
 const spec = readModelSpecFromOnnx(modelBytes);
 const session = await ort.InferenceSession.create(modelBytes);
@@ -360,14 +420,14 @@ const result = {
   model: modelPath,
   decode_rule: spec.decode ?? null,
   repeat,
-  latency_limits: big,
+  latency_limits: 'defaults (Workers: 3.3 MP decode budget, 10 MiB bodies; Node: 40 MP)',
   inputs: inputs.map(({ name, bytes }) => ({ name, bytes: bytes.length })),
   latency: {},
   memory: {},
 };
 
-let workerd = await startWorkerd(modelPath, { vars: big });
-let node = await startNode(modelPath, big);
+let workerd = await startWorkerd(modelPath);
+let node = await startNode(modelPath);
 const page = await startPage(inputs);
 try {
   for (const [index, input] of inputs.entries()) {
@@ -397,6 +457,11 @@ try {
   result.memory.workerd = {
     input: twelve.name,
     ...(await burst(workerd, (a) => a.includes('workerd'), twelve)),
+  };
+  // 16 mixed uploads at once: every kind the table above has, the refused ones included.
+  result.memory.workerd_mixed = {
+    inputs: inputs.map((i) => i.name),
+    ...(await burst(workerd, (a) => a.includes('workerd'), inputs)),
   };
 } finally {
   await workerd.stop();

@@ -290,3 +290,22 @@ export function defaultRun() {
   }
   return dir;
 }
+
+/**
+ * The PyTorch port proves itself before any peer runs: check_port.py's features of four val
+ * photos per class must equal tfjs' within 1e-4 ({ ok, max_abs_diff } or { ok: false, error }).
+ */
+export async function checkPort() {
+  const photos = readdirSync(join(DATA, 'val'))
+    .sort()
+    .flatMap((label) =>
+      readdirSync(join(DATA, 'val', label))
+        .sort()
+        .slice(0, 4)
+        .map((f) => join(DATA, 'val', label, f)),
+    );
+  const check = await runChild(PYTHON, [join(PEER, 'check_port.py'), BACKBONE, ...photos], {
+    label: 'check_port',
+  });
+  return check.code === 0 ? { ok: true, ...check.json } : { ok: false, error: errorOf(check) };
+}

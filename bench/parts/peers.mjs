@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import {
   BACKBONE,
   CLI,
+  checkPort,
   DATA,
   ensureTorch,
   errorOf,
@@ -173,18 +174,7 @@ export async function peersPart() {
     return;
   }
   step('peers: proving the PyTorch ports (features equal to tfjs within 1e-4)');
-  const photos = readdirSync(join(DATA, 'val'))
-    .sort()
-    .flatMap((label) =>
-      readdirSync(join(DATA, 'val', label))
-        .sort()
-        .slice(0, 4)
-        .map((f) => join(DATA, 'val', label, f)),
-    );
-  const check = await runChild(PYTHON, [join(PEER, 'check_port.py'), BACKBONE, ...photos], {
-    label: 'check_port',
-  });
-  result.port_check = check.code === 0 ? { ok: true, ...check.json } : { ok: false, error: errorOf(check) };
+  result.port_check = await checkPort();
   step(`peers: port check ${JSON.stringify(result.port_check)}`);
   if (!result.port_check.ok) {
     writeJson('peers', result);

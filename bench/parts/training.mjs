@@ -1,10 +1,11 @@
 /** The training part of the bench: `ferry train` (features, finetune) vs the PyTorch transfer-learning tutorial recipe. */
-import { readdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
   BACKBONE,
   CLI,
+  checkPort,
   count,
   DATA,
   ensureTorch,
@@ -60,18 +61,7 @@ export async function training() {
   const torch = peerModes.length > 0 && ensureTorch();
   if (torch) {
     step('training: proving the PyTorch port (features equal to tfjs within 1e-4)');
-    const photos = [];
-    for (const label of readdirSync(join(DATA, 'val')).sort())
-      photos.push(
-        ...readdirSync(join(DATA, 'val', label))
-          .sort()
-          .slice(0, 4)
-          .map((f) => join(DATA, 'val', label, f)),
-      );
-    const check = await runChild(PYTHON, [join(PEER, 'check_port.py'), BACKBONE, ...photos], {
-      label: 'check_port',
-    });
-    result.port_check = check.code === 0 ? { ok: true, ...check.json } : { ok: false, error: errorOf(check) };
+    result.port_check = await checkPort();
     step(
       `training: port check ${result.port_check.ok ? `ok, max |diff| ${result.port_check.max_abs_diff}` : 'FAILED'}`,
     );

@@ -93,7 +93,7 @@ export function uploadsSection(u) {
       ? `${fmt(x.rss_idle_with_model_mib)} → ${fmt(x.rss_peak_mib)} MiB (+${fmt(x.above_idle_mib)}); statuses ${JSON.stringify(x.statuses)}`
       : '–';
   return [
-    `Measured ${u.date}, model ${shownPath(u.model)} (decode rule ${JSON.stringify(u.decode_rule)}), ${u.repeat} sequential requests per input after 2 warm-ups; p99 of ${u.repeat} is their maximum. Latency servers ran with ${JSON.stringify(u.latency_limits)} so the 12-MP PNG (over the Workers default of 3 MP) is timed too. All four decode JPEGs with the same wasm libjpeg-turbo; the Node server splits each JPEG of 512 KiB or more between two threads (codec-jpeg's split decode, the same pixels), the others use one. End to end is timed twice: from the bench process's fetch (keep-alive; it shares this 2-core machine with the server, and the CPU it spends on each big body is taken from the core the server's second decoding thread wants), and from curl, the issue's own client, one process and connection per request (time_total: first byte out to last byte in). ${loadNote(u)}`,
+    `Measured ${u.date}, model ${shownPath(u.model)} (decode rule ${JSON.stringify(u.decode_rule)}), ${u.repeat} sequential requests per input after 2 warm-ups; p99 of ${u.repeat} is their maximum. Servers ran with ${typeof u.latency_limits === 'string' ? u.latency_limits : JSON.stringify(u.latency_limits)}; a refused input shows its status. All four decode JPEGs with the same wasm libjpeg-turbo. End to end is timed twice: from the bench process's fetch (keep-alive; it shares this 2-core machine with the server), and from curl, the issue's own client, one process and connection per request (time_total: first byte out to last byte in). ${loadNote(u)}`,
     '',
     table(
       [
@@ -114,6 +114,22 @@ export function uploadsSection(u) {
     '',
     `16 concurrent 12-MP uploads (${u.memory.workerd?.input}) with the default limits, process RSS (workerd does not report one isolate's heap): workerd ${mem(u.memory.workerd)}; Node server ${mem(u.memory.node)}.`,
     '',
+    u.memory.workerd_mixed
+      ? `16 mixed uploads at once (every input above, in turn) to workerd with the default limits: ${mem(u.memory.workerd_mixed)}.`
+      : '',
+    '',
+    ratioLine(u),
+    '',
     isolateLine(u.memory.isolate),
   ].join('\n');
+}
+
+/** Each input's workerd p50 over the 500x375 JPEG's, measured in the same run (issue 26's target: at most 6x). */
+function ratioLine(u) {
+  const base = u.latency['500x375 val JPEG (baseline)']?.workerd?.end_to_end_ms?.p50;
+  if (!base) return '';
+  const parts = Object.entries(u.latency)
+    .filter(([name, r]) => !name.startsWith('500x375') && r.workerd?.end_to_end_ms)
+    .map(([name, r]) => `${name} ${fmt(r.workerd.end_to_end_ms.p50 / base, 2)}x`);
+  return `workerd p50 over the 500x375 JPEG's (${fmt(base)} ms, fetch): ${parts.join('; ')}.`;
 }

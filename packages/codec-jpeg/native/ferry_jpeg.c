@@ -14,7 +14,6 @@
 #include <emscripten/emscripten.h>
 #include "jpeglib.h"
 #include "turbojpeg.h"
-#include "ferry_jpeg.h"
 
 static tjhandle handle = NULL;
 static unsigned char *input = NULL;
@@ -46,33 +45,23 @@ static int ensure_handle(void) {
   return handle ? 0 : fail(tjGetErrorStr2(NULL));
 }
 
-/*
- * Returns a buffer of `size` bytes for the caller to copy the JPEG into (NULL when out of
- * memory), with FERRY_JPEG_INPUT_PAD more behind it for ferry_jpeg_split.c.
- */
+/* Returns a buffer of `size` bytes for the caller to copy the JPEG into (NULL when out of memory). */
 EMSCRIPTEN_KEEPALIVE unsigned char *ferry_jpeg_input(unsigned long size) {
-  if (size + FERRY_JPEG_INPUT_PAD > input_capacity) {
+  if (size > input_capacity) {
     free(input);
-    input = (unsigned char *)malloc(size + FERRY_JPEG_INPUT_PAD);
-    input_capacity = input ? size + FERRY_JPEG_INPUT_PAD : 0;
+    input = (unsigned char *)malloc(size);
+    input_capacity = input ? size : 0;
   }
   return input;
 }
 
-unsigned char *ferry_jpeg_input_data(void) { return input; }
-
-unsigned char *ferry_jpeg_output(unsigned long needed) {
+static unsigned char *ferry_jpeg_output(unsigned long needed) {
   if (needed > output_capacity) {
     free(output);
     output = (unsigned char *)malloc(needed);
     output_capacity = output ? needed : 0;
   }
   return output;
-}
-
-void ferry_jpeg_set_output_size(int width, int height) {
-  info[4] = width;
-  info[5] = height;
 }
 
 EMSCRIPTEN_KEEPALIVE int *ferry_jpeg_info(void) { return info; }

@@ -51,14 +51,6 @@ const EXPORTS = [
   '_ferry_jpeg_decode_scaled',
   '_ferry_jpeg_decode_eighth_unsmoothed',
   '_ferry_jpeg_release',
-  // Two-thread decoding of one JPEG (native/ferry_jpeg_split.c).
-  '_ferry_jpeg_split_speculate',
-  '_ferry_jpeg_split_result',
-  '_ferry_jpeg_split_begin',
-  '_ferry_jpeg_split_area',
-  '_ferry_jpeg_split_records',
-  '_ferry_jpeg_split_finish',
-  '_ferry_jpeg_split_stats',
 ];
 
 const CMAKE_FLAGS = [

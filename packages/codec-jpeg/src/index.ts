@@ -13,9 +13,7 @@
  */
 import { instantiate, JpegDecodeError, loadInput } from './instance.js';
 import { scansForEighth } from './progressive.js';
-import { nextPermille, type SplitHelper, type SplitOutcome, splitDecode } from './split.js';
 
-export type { SplitHalf, SplitHelper } from './split.js';
 export { JpegDecodeError };
 
 /** A DCT scale in eighths: the image decodes at eighths/8 of its stored size. */
@@ -64,21 +62,10 @@ export interface JpegDecoder {
  */
 export { JPEG_DECODER_ID } from '../wasm/ferry-jpeg-id.js';
 
-/** How a decoder may split one big JPEG's decode with a helper (see split.ts). */
-export interface SplitOptions {
-  /** Runs the second part on another instance, normally on another thread. */
-  helper: SplitHelper;
-  /** Only JPEGs of at least this many bytes are split (default 512 KiB). */
-  minBytes?: number;
-  /** Where the data is first cut, in thousandths: the decoder's own share (default 450). It
-   * then follows how fast the two threads turn out to be (nextPermille in split.ts). */
-  permille?: number;
-}
-
 export interface DecoderOptions {
   /**
    * Wasm memory only grows. When a decode leaves the instance holding more than this many bytes
-   * (a 16-MP progressive JPEG's coefficients: ~48 MB), the instance is dropped and the next decode
+   * (a 12-MP progressive JPEG's coefficients: ~37 MB), the instance is dropped and the next decode
    * starts a fresh one, so one big upload does not keep a Workers isolate's memory. Default: kept.
    */
   retainBytes?: number;
@@ -90,13 +77,11 @@ const RELEASED = { HEAPU8: new Uint8Array(0) } as unknown as Awaited<ReturnType<
 /**
  * A decoder around one wasm instance. Calls are serialised by construction: everything between
  * copying the bytes in and copying the pixels out is synchronous (no await), so concurrent calls
- * cannot interleave. With `split`, big JPEGs are decoded by two instances at once and calls
- * queue instead (a split decode waits for its helper in the middle). If the instance ever traps
- * (e.g. memory cannot grow), it is replaced before the next decode.
+ * cannot interleave. If the instance ever traps (e.g. memory cannot grow), it is replaced before
+ * the next decode.
  */
 export async function createJpegDecoder(
   module: WebAssembly.Module,
-  split?: SplitOptions,
   options: DecoderOptions = {},
 ): Promise<JpegDecoder> {
   let wasm = await instantiate(module);
@@ -104,11 +89,9 @@ export async function createJpegDecoder(
   // than decode 1/8 as full size.
   if (typeof wasm._ferry_jpeg_decode_scaled !== 'function')
     throw new JpegDecodeError(
-      'ferry-jpeg.wasm is from an older build (no M/8 scaling): rebuild it with `npm run build -w @ferry/codec-jpeg`',
+      'ferry-jpeg.wasm is from an older build (no M/8 scaling): rebuild it with `npm run build:wasm -w @ferry/codec-jpeg`',
     );
   let broken = false;
-  const minSplitBytes = split?.minBytes ?? 512 * 1024;
-  let permille = split?.permille ?? 450;
 
   const cString = (pointer: number): string => {
     const heap = wasm.HEAPU8;
@@ -116,7 +99,7 @@ export async function createJpegDecoder(
     while (heap[end] !== 0 && end < heap.length) end++;
     return new TextDecoder().decode(heap.subarray(pointer, end));
   };
-  // Replaces a trapped instance; the only await of a one-thread call, and it comes before the
+  // Replaces a trapped or dropped instance; the only await of a call, and it comes before the
   // bytes go in.
   const ready = async (): Promise<void> => {
     if (!broken) return;
@@ -132,112 +115,65 @@ export async function createJpegDecoder(
     return result;
   };
   // Anything but our own error came from the instance itself: it is replaced before the next call.
-  const trapped = (error: unknown): JpegDecodeError => {
-    if (error instanceof JpegDecodeError) return error;
-    broken = true;
-    return new JpegDecodeError(`JPEG decoder trapped: ${(error as Error).message ?? error}`);
-  };
   const guarded = <T>(body: () => T): T => {
     try {
       return body();
     } catch (error) {
-      throw trapped(error);
+      if (error instanceof JpegDecodeError) throw error;
+      broken = true;
+      throw new JpegDecodeError(`JPEG decoder trapped: ${(error as Error).message ?? error}`);
     }
   };
   const info = (): Int32Array =>
     wasm.HEAP32.subarray(wasm._ferry_jpeg_info() >> 2, (wasm._ferry_jpeg_info() >> 2) + 6);
   const pixels = (pointer: number, eighths: ScaleEighths): DecodedJpeg => {
+    if (pointer === 0) throw new JpegDecodeError(cString(wasm._ferry_jpeg_message()));
     const values = info();
     const width = values[4]!;
     const height = values[5]!;
     const data = wasm.HEAPU8.slice(pointer, pointer + width * height * 3);
     return { width, height, channels: 3, data, eighths };
   };
-  // The one-thread decode of the bytes already in the input buffer.
-  const decodeLoaded = (size: number, eighths: ScaleEighths, strict: boolean): DecodedJpeg => {
-    const pointer = wasm._ferry_jpeg_decode_scaled(size, eighths, strict ? 1 : 0);
-    if (pointer === 0) throw new JpegDecodeError(cString(wasm._ferry_jpeg_message()));
-    return pixels(pointer, eighths);
-  };
-  // A progressive JPEG's scans a 1/8 decode reads (progressive.ts), in the input buffer, at 1/8.
-  const decodeScansForEighth = (size: number, strict: boolean): DecodedJpeg => {
-    const pointer = wasm._ferry_jpeg_decode_eighth_unsmoothed(size, strict ? 1 : 0);
-    if (pointer === 0) throw new JpegDecodeError(cString(wasm._ferry_jpeg_message()));
-    return pixels(pointer, 1);
-  };
-  // With a helper, one call at a time: a split decode awaits its helper between copying the
-  // bytes in and the pixels out.
-  let queue: Promise<unknown> = Promise.resolve();
-  const serially = <T>(body: () => Promise<T>): Promise<T> => {
-    const run = queue.then(body, body);
-    queue = run.catch(() => undefined);
-    return run;
-  };
-
   const checkScale = (eighths: number): ScaleEighths => {
     if (!Number.isInteger(eighths) || eighths < 1 || eighths > 8)
       throw new JpegDecodeError(`scale must be 1/8 to 8/8, got ${eighths}/8`);
     return eighths as ScaleEighths;
   };
 
-  const decodeOneThread = async (bytes: Uint8Array, eighths: ScaleEighths, strict: boolean) => {
-    await ready();
-    // From here on nothing awaits: a second call cannot replace these bytes in the one input
-    // buffer before libjpeg has read them (an await here once let concurrent decodes in a
-    // worker read each other's bytes: "Premature end of JPEG file").
-    return settle(guarded(() => decodeLoaded(loadInput(wasm, bytes), eighths, strict)));
-  };
-
-  const decodeSplit = async (bytes: Uint8Array, eighths: ScaleEighths, strict: boolean) => {
-    await ready();
-    const cut = permille; // both halves must cut at the same place
-    const half = split!.helper.speculate(bytes, eighths, cut);
-    const size = guarded(() => loadInput(wasm, bytes));
-    let outcome: SplitOutcome;
-    try {
-      outcome = await splitDecode(wasm, size, eighths, cut, half);
-    } catch (error) {
-      throw trapped(error);
-    }
-    const { pointer } = outcome;
-    if (pointer !== 0) permille = nextPermille(cut, outcome);
-    // 0: not provably the one-thread result, so it is decoded that way (same bytes, still in).
-    return settle(
-      guarded(() => (pointer === 0 ? decodeLoaded(size, eighths, strict) : pixels(pointer, eighths))),
-    );
-  };
-
   return {
     async header(bytes) {
-      const read = async () => {
-        await ready();
-        return guarded(() => {
-          const size = loadInput(wasm, bytes);
-          if (wasm._ferry_jpeg_header(size) !== 0)
-            throw new JpegDecodeError(cString(wasm._ferry_jpeg_message()));
-          const [width, height, subsampling, colorspace] = info();
-          return { width: width!, height: height!, subsampling: subsampling!, colorspace: colorspace! };
-        });
-      };
-      return split ? serially(read) : read();
+      await ready();
+      return guarded(() => {
+        const size = loadInput(wasm, bytes);
+        if (wasm._ferry_jpeg_header(size) !== 0)
+          throw new JpegDecodeError(cString(wasm._ferry_jpeg_message()));
+        const [width, height, subsampling, colorspace] = info();
+        return { width: width!, height: height!, subsampling: subsampling!, colorspace: colorspace! };
+      });
     },
     async decode(bytes, options = {}) {
       const eighths = checkScale(options.eighths ?? 8);
       const strict = options.strict !== false;
-      // At 1/8 few coefficients reach the output: a progressive JPEG's other scans are skipped.
+      // At 1/8 few coefficients reach the output: a progressive JPEG's other scans are skipped
+      // (progressive.ts) and the rest decoded without block smoothing, to the same pixels.
       const eighthScans = eighths === 1 ? scansForEighth(bytes) : undefined;
-      if (eighthScans) {
-        const run = async () => {
-          await ready();
-          return settle(guarded(() => decodeScansForEighth(loadInput(wasm, eighthScans), strict)));
-        };
-        return split ? serially(run) : run();
-      }
-      if (!split) return decodeOneThread(bytes, eighths, strict);
-      // Small JPEGs gain nothing; and a helper still starting would cost more than it saves.
-      if (bytes.byteLength < minSplitBytes || split.helper.ready?.() === false)
-        return serially(() => decodeOneThread(bytes, eighths, strict));
-      return serially(() => decodeSplit(bytes, eighths, strict));
+      await ready();
+      // From here on nothing awaits: a second call cannot replace these bytes in the one input
+      // buffer before libjpeg has read them (an await here once let concurrent decodes in a
+      // worker read each other's bytes: "Premature end of JPEG file").
+      return settle(
+        guarded(() =>
+          eighthScans
+            ? pixels(
+                wasm._ferry_jpeg_decode_eighth_unsmoothed(loadInput(wasm, eighthScans), strict ? 1 : 0),
+                1,
+              )
+            : pixels(
+                wasm._ferry_jpeg_decode_scaled(loadInput(wasm, bytes), eighths, strict ? 1 : 0),
+                eighths,
+              ),
+        ),
+      );
     },
     memoryBytes: () => wasm.HEAPU8.byteLength,
   };

@@ -1,5 +1,5 @@
 /**
- * One instance of the emscripten-built wasm, for decoder.ts and the split-decode worker.
+ * One instance of the emscripten-built wasm (index.ts wraps it in a decoder).
  */
 import createFerryJpeg, { type FerryJpegModule } from '../wasm/ferry-jpeg.js';
 

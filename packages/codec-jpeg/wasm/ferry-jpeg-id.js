@@ -1,3 +1,3 @@
 // Written by scripts/build-wasm.mjs: the sha256 of ferry-jpeg.wasm, for cache keys.
 export const JPEG_DECODER_ID =
-  'ferry-jpeg.wasm@8d1af12058ef8e89e7f66bcb6feb98d5df74f6eda9e76699ac75b77c7f6dae89';
+  'ferry-jpeg.wasm@4c5a475c4492bb8fa28b593efc3b1efca6671af756872bce472a166cfe977755';

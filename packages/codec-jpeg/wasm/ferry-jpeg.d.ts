@@ -9,21 +9,6 @@ export interface FerryJpegModule {
   _ferry_jpeg_decode_scaled(size: number, eighths: number, strict: number): number;
   _ferry_jpeg_decode_eighth_unsmoothed(size: number, strict: number): number;
   _ferry_jpeg_release(): void;
-  // Two-thread decoding of one JPEG (native/ferry_jpeg_split.c, src/split.ts).
-  _ferry_jpeg_split_speculate(size: number, eighths: number, permille: number): number;
-  _ferry_jpeg_split_result(): number;
-  _ferry_jpeg_split_begin(size: number, eighths: number, permille: number): number;
-  _ferry_jpeg_split_area(streamLength: number, records: number): number;
-  _ferry_jpeg_split_records(): number;
-  _ferry_jpeg_split_finish(
-    records: number,
-    complete: number,
-    lastBad: number,
-    end: number,
-    realEnd: number,
-    marker: number,
-  ): number;
-  _ferry_jpeg_split_stats(): number;
 }
 export interface FerryJpegOverrides {
   instantiateWasm(

@@ -25,13 +25,15 @@ export const MAX_PIXELS = 40_000_000;
  * What one decode may hold in a Workers isolate (128 MB for the model, the wasm heaps and every
  * request at once), in frame pixels of about 16 bytes each at a whole-frame decode's peak
  * (bench/isolate-memory.mjs: the codec's buffers, the RGBA frame, the RGB copy preprocessing
- * starts from, the garbage of the decode before). What counts is what the decoder really holds
- * (edge-api's decodeCost): a baseline JPEG its decode-rule frame (a 12-MP photo is 0.19 MP at
- * 1/8); a progressive JPEG that plus libjpeg's coefficients (a 16-MP photo: 48 MB, 3.2 MP); a PNG
- * its box-reduced frame, streamed row by row; WebP, GIF and interlaced PNG their whole frame.
- * 3.3 MP is about 53 MB on top of the model (about 53 MB loaded) and the one body being read.
+ * starts from). What counts is what the decoder really holds (edge-api's decodeCost): a baseline
+ * JPEG its decode-rule frame (a 12-MP photo is 0.19 MP at 1/8); a progressive JPEG that plus
+ * libjpeg's coefficients (a 12-MP photo: 36.6 MB, 2.5 MP; a 16-MP one, 3.2 MP, is refused); a
+ * PNG its box-reduced frame, streamed row by row; WebP, GIF and interlaced PNG their whole frame.
+ * Measured at this limit, 16 mixed uploads at once (phone JPEGs baseline and progressive, a PNG
+ * decoded whole at the limit) peak at 121-124 MiB with the model loaded (53 MiB): the garbage of
+ * one big decode is not always collected before the next, so the limit is not higher.
  */
-export const WORKERS_MAX_PIXELS = 3_300_000;
+export const WORKERS_MAX_PIXELS = 3_000_000;
 
 /**
  * Requests the edge API reads + decodes + classifies at once (FERRY_MAX_DECODES): one per Workers

@@ -322,9 +322,9 @@ describe('workerd: 16 concurrent 12-MP phone photos', () => {
     });
     expect(res.status).toBe(200);
     const body = (await res.json()) as ClassifyResponse;
-    // Full size is 12.2 MP, over the Workers 3.3 MP: 1/2 (2016x1512, 3.05 MP) is the largest that fits.
+    // 1/2 would be 2016x1512 = 3.05 MP, over the Workers 3 MP: 1/4 is the largest that fits.
     expect(body.decode_note).toMatch(
-      /^decoded at 1\/2 scale \(2016x1512\) to fit this server's 3.3 megapixels limit/,
+      /^decoded at 1\/4 scale \(1008x756\) to fit this server's 3 megapixels limit/,
     );
     // Close to the full-size decode `ferry predict` does for this model (same libjpeg-turbo, whole frame).
     const file = join(mkdtempSync(join(tmpdir(), 'ferry-old-model-')), 'photo-12mp.jpg');
@@ -341,7 +341,7 @@ describe('workerd: 16 concurrent 12-MP phone photos', () => {
     });
     expect(progressive.status).toBe(413);
     expect(((await progressive.json()) as { error: { message: string } }).error.message).toMatch(
-      /3.3 megapixels \(3300000 pixels, FERRY_MAX_PIXELS\): send it resized to at most 2097x1572 or as a baseline JPEG$/,
+      /3 megapixels \(3000000 pixels, FERRY_MAX_PIXELS\): send it resized to at most 2000x1500 or as a baseline JPEG$/,
     );
   });
 });

@@ -9,7 +9,7 @@ let decoder: Promise<JpegDecoder> | undefined;
  * CompiledWasm module (workerd cannot compile wasm from bytes); Node compiles the file itself.
  */
 export function initJpeg(module: WebAssembly.Module): void {
-  decoder = createJpegDecoder(module, undefined, { retainBytes: RETAIN_BYTES });
+  decoder = createJpegDecoder(module, { retainBytes: RETAIN_BYTES });
 }
 
 /**

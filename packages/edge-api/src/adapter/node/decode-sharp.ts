@@ -1,4 +1,4 @@
-import { loadSplitJpegDecoder } from '@ferry/codec-jpeg/node';
+import { loadJpegDecoder } from '@ferry/codec-jpeg/node';
 import {
   boxReduce,
   boxReduceFactor,
@@ -12,9 +12,7 @@ import sharp from 'sharp';
 /**
  * The Node server's decoder: every JPEG (CMYK too) goes through the same wasm libjpeg-turbo as
  * Workers, the browser and the trainer, at the DCT scale the model's decode rule asks for (full
- * size without one). Big ones (phone photos) are decoded by two threads at once, this one and a
- * worker (codec-jpeg's split decode): the same pixels, sooner when a core is free. sharp's
- * shrink-on-load resizes after its own shrink, and sharp converts an embedded ICC profile to sRGB
+ * size without one). sharp's shrink-on-load resizes after its own shrink, and sharp converts an embedded ICC profile to sRGB
  * where the other runtimes cannot, so its pixels would differ from theirs. Other formats go
  * through sharp, then core's box reduction by the rule's factor, as in every runtime.
  */
@@ -30,7 +28,7 @@ export async function decodeUpload(
       boxReduceFactor(header.width, header.height, rule),
     );
   const eighths = jpegScaleEighths(header.width, header.height, rule);
-  const decoder = await loadSplitJpegDecoder();
+  const decoder = await loadJpegDecoder();
   const { width, height, data } = await decoder.decode(bytes, { eighths, strict: true });
   return { width, height, channels: 3, data };
 }

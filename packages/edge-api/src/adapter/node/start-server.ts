@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { loadSplitJpegDecoder } from '@ferry/codec-jpeg/node';
+import { loadJpegDecoder } from '@ferry/codec-jpeg/node';
 import { serve } from '@hono/node-server';
 import type { AppOptions } from '../../app.js';
 import type { Limits } from '../../limits.js';
@@ -70,8 +70,8 @@ export async function startNodeServer(options: StartNodeServerOptions): Promise<
       const reason = error instanceof Error ? error.message : String(error);
       throw new ServerOptionsError(`model failed to load: ${reason}`);
     }
-    // The JPEG decoder's worker thread boots now, not on the first phone photo.
-    await loadSplitJpegDecoder();
+    // The JPEG wasm compiles now, not on the first photo.
+    await loadJpegDecoder();
   }
   return new Promise<NodeServer>((resolveServer, reject) => {
     const server = serve({ fetch: app.fetch, port, hostname }, (info: AddressInfo) => {
