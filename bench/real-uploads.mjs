@@ -420,7 +420,7 @@ const result = {
   model: modelPath,
   decode_rule: spec.decode ?? null,
   repeat,
-  latency_limits: 'defaults (Workers: 3.3 MP decode budget, 10 MiB bodies; Node: 40 MP)',
+  latency_limits: 'defaults (Workers: 3 MP decode budget, 10 MiB bodies; Node: 40 MP)',
   inputs: inputs.map(({ name, bytes }) => ({ name, bytes: bytes.length })),
   latency: {},
   memory: {},
