@@ -186,6 +186,34 @@ export async function badInputCorpus(): Promise<CorpusCase[]> {
       status: 400,
       code: 'bad_image',
     },
+    // Formats phones also write, which no runtime here decodes: a 415 naming the accepted ones
+    // when labelled as such, a 400 when sent under an accepted type.
+    {
+      name: 'AVIF (sharp-encoded)',
+      headers: { 'content-type': 'image/avif' },
+      body: new Uint8Array(await photo(64, 48, 8).avif({ quality: 50 }).toBuffer()),
+      status: 415,
+      code: 'unsupported_media_type',
+    },
+    {
+      name: 'AVIF sent as image/jpeg',
+      headers: jpegImage,
+      body: new Uint8Array(await photo(64, 48, 8).avif({ quality: 50 }).toBuffer()),
+      status: 400,
+      code: 'bad_image',
+    },
+    {
+      name: 'HEIC (an iPhone ftyp header)',
+      headers: { 'content-type': 'image/heic' },
+      body: new Uint8Array([
+        ...[0, 0, 0, 24, 0x66, 0x74, 0x79, 0x70],
+        ...new TextEncoder().encode('heicmif1heic'),
+        ...new Uint8Array(4),
+        ...new Uint8Array(2048).map((_, i) => (i * 31) & 0xff),
+      ]),
+      status: 415,
+      code: 'unsupported_media_type',
+    },
     {
       name: 'text/plain',
       headers: { 'content-type': 'text/plain' },
