@@ -11,7 +11,7 @@
  * in stored orientation; EXIF orientation is applied after, as for JPEGs.
  */
 import { boxReducedSize } from './decode-scale.js';
-import type { Image } from './image.js';
+import { flattenChannel, type Image } from './image.js';
 
 export interface BoxReducer {
   /** The next input row: `width * channels` bytes, RGB or RGBA (straight alpha). */
@@ -62,10 +62,9 @@ export function createBoxReducer(width: number, height: number, channels: 3 | 4,
           sums[s + 2] = sums[s + 2]! + row[i + 2]!;
         } else {
           // toRgb's flattening on white, per pixel, before averaging.
-          const white = 255 * (255 - a);
-          sums[s] = sums[s]! + Math.round((row[i]! * a + white) / 255);
-          sums[s + 1] = sums[s + 1]! + Math.round((row[i + 1]! * a + white) / 255);
-          sums[s + 2] = sums[s + 2]! + Math.round((row[i + 2]! * a + white) / 255);
+          sums[s] = sums[s]! + flattenChannel(row[i]!, a);
+          sums[s + 1] = sums[s + 1]! + flattenChannel(row[i + 1]!, a);
+          sums[s + 2] = sums[s + 2]! + flattenChannel(row[i + 2]!, a);
         }
       }
       y++;

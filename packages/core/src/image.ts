@@ -33,6 +33,11 @@ export function assertImage(image: Image): void {
   }
 }
 
+/** One channel of a straight-alpha pixel composited over `background` (rounded): toRgb's formula. */
+export function flattenChannel(value: number, alpha: number, background = 255): number {
+  return Math.round((value * alpha + background * (255 - alpha)) / 255);
+}
+
 /**
  * Drops alpha by compositing over a background (white by default, as photo viewers and
  * sharp's `flatten()` do), so RGBA uploads classify like their RGB rendering.
@@ -49,7 +54,7 @@ export function toRgb(image: Image, background: readonly [number, number, number
       out[j + 2] = data[i + 2]!;
     } else {
       for (let c = 0; c < 3; c++) {
-        out[j + c] = Math.round((data[i + c]! * a + background[c]! * (255 - a)) / 255);
+        out[j + c] = flattenChannel(data[i + c]!, a, background[c]!);
       }
     }
   }

@@ -33,6 +33,15 @@ export interface DecodeCost {
 }
 
 /**
+ * Whether a decoder that streams PNGs (Workers' createJsDecoder) decodes this one row by row into
+ * its box-reduced frame: a non-interlaced PNG under a rule with `reduce` (Adam7 rows come in seven
+ * passes, so an interlaced PNG is decoded whole).
+ */
+export function pngStreamsRows(header: ImageHeader, rule: DecodeRule | undefined): boolean {
+  return header.format === 'png' && rule?.reduce === 'box' && !header.interlaced;
+}
+
+/**
  * What each decoder holds (decoders/): a baseline JPEG its DCT-scaled frame; a progressive JPEG
  * that frame plus libjpeg's buffer of every coefficient (2 bytes each, kept until the last scan;
  * at 1/8 only some scans are read, into the same buffer); a non-interlaced PNG under a `reduce`
@@ -59,7 +68,7 @@ export function decodeCost(
     };
   }
   const reduced = boxReducedSize(width, height, boxReduceFactor(width, height, rule));
-  if (streamsPng && header.format === 'png' && rule?.reduce === 'box' && !header.interlaced)
+  if (streamsPng && pngStreamsRows(header, rule))
     return { ...reduced, pixels: reduced.width * reduced.height, note: 'decoded row by row' };
   const whole = header.format === 'png' && header.interlaced ? 'interlaced PNG: decoded whole' : '';
   return { ...reduced, pixels: width * height, note: whole };

@@ -3,13 +3,13 @@
  * server and `ferry predict`, on every format variant. Lossless formats must match exactly;
  * JPEG goes through libjpeg-turbo's decoder in wasm, so it must match exactly too (CMYK aside).
  */
-import { type Image, readImageHeader, toRgb } from '@ferry/core';
+import { boxReduce, type Image, readImageHeader, toRgb } from '@ferry/core';
 import { decodableSamples, photo, type Sample } from '@ferry/trainer/testing';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeWithSharp } from '../adapter/node/decode-sharp.js';
 import { initWasmDecoders } from '../test-support/wasm-decoders.js';
-import { createJsDecoder, decodePng } from './index.js';
+import { createJsDecoder, decodePng, decodePngReduced } from './index.js';
 
 const decodeJs = createJsDecoder();
 
@@ -98,10 +98,8 @@ describe('JS/wasm decoders vs sharp', () => {
 
 describe('PNG streamed row by row (png-rows.ts)', () => {
   it('gives exactly the whole-frame decode, box-reduced, for every PNG variant and sub-byte depths', async () => {
-    const { boxReduce } = await import('@ferry/core');
-    const { decodePngReduced } = await import('./index.js');
     const pngs = (await decodableSamples()).filter((s) => readImageHeader(s.bytes)?.format === 'png');
-    // Palette at 1, 2 and 4 bits, grey at 1 bit, with every filter type libpng picks.
+    // Palettes at 1, 2 and 4 bits (sub-byte rows), with the filter types libpng picks for them.
     for (const colours of [2, 4, 16])
       pngs.push({
         name: `palette ${colours} colours`,
@@ -122,7 +120,6 @@ describe('PNG streamed row by row (png-rows.ts)', () => {
   });
 
   it('refuses a damaged PNG (bad CRC, data cut short) with a reason', async () => {
-    const { decodePngReduced } = await import('./index.js');
     const good = new Uint8Array(await photo(120, 90).png().toBuffer());
     const flipped = good.slice();
     flipped[good.length - 20]! ^= 0xff; // inside the last IDAT (or its CRC)

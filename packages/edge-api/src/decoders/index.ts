@@ -4,6 +4,7 @@
  */
 import { boxReduce, boxReduceFactor, type DecodeRule, type Image, type ImageHeader } from '@ferry/core';
 import type { DecodeImage } from '../classify.js';
+import { pngStreamsRows } from '../image-input.js';
 import { decodeGif } from './gif.js';
 import { decodeJpeg } from './jpeg.js';
 import { decodePng } from './png.js';
@@ -28,7 +29,7 @@ export function createJsDecoder(): DecodeImage &
     const factor = boxReduceFactor(header.width, header.height, rule);
     switch (header.format) {
       case 'png':
-        if (rule?.reduce === 'box' && !header.interlaced) return decodePngReduced(bytes, factor);
+        if (pngStreamsRows(header, rule)) return decodePngReduced(bytes, factor);
         return boxReduce(decodePng(bytes), factor);
       case 'gif':
         return boxReduce(decodeGif(bytes), factor);

@@ -94,7 +94,7 @@ function crc32(bytes: Uint8Array): number {
 }
 
 /** The chunks the rows need, each CRC-checked as fast-png's `checkCrc` does. */
-export function readChunks(bytes: Uint8Array): PngChunks {
+function readChunks(bytes: Uint8Array): PngChunks {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let at = 8;
   let header: Omit<PngChunks, 'data'> | undefined;

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { boxReduce } from '@ferry/core';
 import { haveRealData, realData } from '@ferry/fixtures/real-data';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
@@ -45,7 +46,6 @@ describe('decodeImageBuffer', () => {
   });
 
   it("box-reduces a large PNG by the rule's factor, from the frame the Node server decodes", async () => {
-    const { boxReduce } = await import('@ferry/core');
     const rgba = await sharp(await syntheticJpeg(0, 1, 1003, 751))
       .ensureAlpha(0.6)
       .png()

@@ -21,6 +21,7 @@ import {
   CLI_MAX_PIXELS,
   type DecodeRule,
   type Image,
+  type ImageHeader,
   jpegScaleEighths,
   readImageHeader,
 } from '@ferry/core';
@@ -50,10 +51,12 @@ export function decoderIdentity(): { jpeg: string; other: string } {
   return { jpeg: JPEG_DECODER_ID, other: `sharp@${sharpPackage.version as string}` };
 }
 
-/** A JPEG through libjpeg-turbo (EXIF orientation applied); null for anything else. */
-async function decodeJpegWithLibjpeg(bytes: Uint8Array, rule: DecodeRule | undefined): Promise<Image | null> {
-  const header = readImageHeader(bytes);
-  if (header?.format !== 'jpeg') return null;
+/** A JPEG through libjpeg-turbo (EXIF orientation applied). */
+async function decodeJpegWithLibjpeg(
+  bytes: Uint8Array,
+  header: ImageHeader,
+  rule: DecodeRule | undefined,
+): Promise<Image> {
   if (header.width * header.height > MAX_INPUT_PIXELS)
     throw new Error(`pixel limit: ${header.width}x${header.height}`);
   const eighths = jpegScaleEighths(header.width, header.height, rule);
@@ -96,9 +99,8 @@ export async function decodeImageBuffer(
 ): Promise<Image> {
   if (bytes.byteLength === 0) throw new DecodeError(path, 'empty file (0 bytes)');
   try {
-    const jpeg = await decodeJpegWithLibjpeg(bytes, rule);
-    if (jpeg) return jpeg;
     const header = readImageHeader(bytes);
+    if (header?.format === 'jpeg') return await decodeJpegWithLibjpeg(bytes, header, rule);
     const factor = header ? boxReduceFactor(header.width, header.height, rule) : 1;
     if (factor > 1) return await decodeReducedWithSharp(bytes, factor);
     // Loaded on first use: a run whose photos are all JPEGs never loads libvips.

@@ -12,9 +12,10 @@ import sharp from 'sharp';
 /**
  * The Node server's decoder: every JPEG (CMYK too) goes through the same wasm libjpeg-turbo as
  * Workers, the browser and the trainer, at the DCT scale the model's decode rule asks for (full
- * size without one). sharp's shrink-on-load resizes after its own shrink, and sharp converts an embedded ICC profile to sRGB
- * where the other runtimes cannot, so its pixels would differ from theirs. Other formats go
- * through sharp, then core's box reduction by the rule's factor, as in every runtime.
+ * size without one). sharp's shrink-on-load resizes after its own shrink, and sharp converts an
+ * embedded ICC profile to sRGB where the other runtimes cannot, so its pixels would differ from
+ * theirs. Other formats go through sharp, then core's box reduction by the rule's factor, as in
+ * every runtime.
  */
 export async function decodeUpload(
   bytes: Uint8Array,
