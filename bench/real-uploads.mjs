@@ -14,7 +14,8 @@
  * (bench/isolate-memory.mjs: the Workers app in one Node isolate).
  *
  * Also: progressive JPEGs (12 and 16 MP), the phone photo as WebP, screenshots (iPad, Retina Mac,
- * iPhone, 24 MP) as PNG; and 16 of all these mixed at once against workerd.
+ * iPhone, 24 MP) as PNG; 16 of all these mixed at once against workerd; and the progressive
+ * photo's decode with the wasm instance kept and dropped after each decode (as Workers do).
  *
  * Usage: FERRY_MODEL=run/model.onnx FERRY_DATA_DIR=... node bench/real-uploads.mjs [--repeat 15]
  * Prints one JSON object and writes bench/out/real-uploads.json. Every server runs with its
@@ -446,6 +447,31 @@ try {
   }
 } finally {
   await Promise.all([workerd.stop(), node.stop(), page.skipped ? undefined : page.close()]);
+}
+
+// A progressive phone photo at 1/8, decode only, in this process, alternating: the JPEG wasm
+// keeping its instance (Node, the page) and dropping it after each big decode as Workers do
+// (decoders/jpeg.ts RETAIN_BYTES), which frees the memory and pays for a fresh 37 MB each time.
+{
+  const { createJpegDecoder, loadJpegDecoder } = await import('@ferry/codec-jpeg/node');
+  const wasmUrl = (await import('@ferry/codec-jpeg/wasm-url')).default;
+  const input = inputs.find((i) => i.name.includes('progressive JPEG') && i.name.includes('4032x3024'));
+  const kept = await loadJpegDecoder();
+  const dropped = await createJpegDecoder(await WebAssembly.compile(readFileSync(new URL(wasmUrl))), {
+    retainBytes: 16 * 2 ** 20,
+  });
+  const ms = { instance_kept: [], instance_dropped: [] };
+  for (let i = 0; i < 2 * (repeat + 2); i++) {
+    const [name, decoder] = i % 2 === 0 ? ['instance_kept', kept] : ['instance_dropped', dropped];
+    const t0 = performance.now();
+    await decoder.decode(input.bytes, { eighths: 1 });
+    if (i >= 4) ms[name].push(performance.now() - t0);
+  }
+  result.progressive_decode = {
+    input: input.name,
+    instance_kept_p50_ms: summary(ms.instance_kept).p50,
+    instance_dropped_p50_ms: summary(ms.instance_dropped).p50,
+  };
 }
 
 // Memory with the default limits, 16 concurrent 12-MP uploads (the real photo when present).

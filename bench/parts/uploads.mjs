@@ -120,6 +120,10 @@ export function uploadsSection(u) {
     '',
     ratioLine(u),
     '',
+    u.progressive_decode
+      ? `${u.progressive_decode.input} at 1/8, decode only, p50, in one process, alternating: the wasm instance kept ${fmt(u.progressive_decode.instance_kept_p50_ms)} ms; dropped after each big decode, as Workers do to free its memory, ${fmt(u.progressive_decode.instance_dropped_p50_ms)} ms.`
+      : '',
+    '',
     isolateLine(u.memory.isolate),
   ].join('\n');
 }
