@@ -91,19 +91,22 @@ static void cmyk_to_rgb(unsigned char *pixels, unsigned long count) {
   }
 }
 
+static unsigned char *decode_eighth(unsigned long size, int strict);
+
 /*
  * Decodes the input buffer to interleaved 8-bit RGB at eighths/8 scale (eighths 1..8; libjpeg
  * rounds each scaled side up). TurboJPEG picks its scaling factor from the output size, and
- * every M/8 is in its list (4/8 as 1/2, 2/8 as 1/4: the same scaled IDCT). `strict` stops at the
- * first libjpeg warning (truncated or corrupt data) instead of returning grey-filled pixels.
- * Returns the output pointer (width and height in info[4], info[5]) or NULL with the reason in
- * the message buffer.
+ * every M/8 is in its list (4/8 as 1/2, 2/8 as 1/4: the same scaled IDCT); 1/8 goes through
+ * decode_eighth below. `strict` stops at the first libjpeg warning (truncated or corrupt data)
+ * instead of returning grey-filled pixels. Returns the output pointer (width and height in
+ * info[4], info[5]) or NULL with the reason in the message buffer.
  */
 EMSCRIPTEN_KEEPALIVE unsigned char *ferry_jpeg_decode_scaled(unsigned long size, int eighths, int strict) {
   if (eighths < 1 || eighths > 8) {
     fail("scale must be 1/8 to 8/8");
     return NULL;
   }
+  if (eighths == 1) return decode_eighth(size, strict);
   if (ferry_jpeg_header(size)) return NULL;
   tjscalingfactor factor = {eighths, 8};
   int width = TJSCALED(info[0], factor);
@@ -128,58 +131,82 @@ EMSCRIPTEN_KEEPALIVE unsigned char *ferry_jpeg_decode_scaled(unsigned long size,
   return output;
 }
 
-/* ---- a progressive JPEG reduced to the scans a 1/8 decode reads (src/progressive.ts) ---- */
+/* ---- 1/8: libjpeg's own API, for the settings TurboJPEG does not expose ---- */
+
+/* patches/libjpeg-turbo-2.1.5-compact-coefficients.patch (jdcoefct.c) */
+extern int ferry_jpeg_compact_coefficients;
+
+/* As TurboJPEG's TJFLAG_LIMITSCANS: a progressive file of thousands of tiny scans is refused. */
+#define MAX_SCANS 500
 
 typedef struct {
   struct jpeg_error_mgr pub;
   jmp_buf jump;
   int strict;
-} dc_error;
+} eighth_error;
 
-static void dc_on_error(j_common_ptr cinfo) {
+static void eighth_on_error(j_common_ptr cinfo) {
   (*cinfo->err->format_message)(cinfo, message);
-  longjmp(((dc_error *)cinfo->err)->jump, 1);
+  longjmp(((eighth_error *)cinfo->err)->jump, 1);
 }
-static void dc_on_message(j_common_ptr cinfo, int level) {
-  if (level < 0 && ((dc_error *)cinfo->err)->strict) dc_on_error(cinfo);
+static void eighth_on_message(j_common_ptr cinfo, int level) {
+  if (level < 0 && ((eighth_error *)cinfo->err)->strict) eighth_on_error(cinfo);
 }
-static void dc_on_output(j_common_ptr cinfo) { (void)cinfo; }
+static void eighth_on_output(j_common_ptr cinfo) { (void)cinfo; }
+static void eighth_on_progress(j_common_ptr cinfo) {
+  if (((j_decompress_ptr)cinfo)->input_scan_number > MAX_SCANS) {
+    snprintf(message, sizeof(message), "progressive JPEG has more than %d scans", MAX_SCANS);
+    longjmp(((eighth_error *)cinfo->err)->jump, 1);
+  }
+}
 
 /*
- * Decodes the input buffer, a progressive JPEG reduced to the scans a 1/8 decode reads, at 1/8 to
- * RGB: exactly what ferry_jpeg_decode_scaled gives for the whole file at 1/8. libjpeg's own call
- * rather than TurboJPEG's, for one setting TurboJPEG does not expose: block smoothing off. With
- * the luma AC scans gone, libjpeg would otherwise take the missing AC data for an unfinished
- * download and estimate it, DC included, from the neighbouring blocks (jdcoefct.c,
- * decompress_smooth_data); for the whole file, all AC data present, it never smooths. The other
- * settings are TurboJPEG's: accurate integer IDCT, fancy upsampling, RGB or CMYK out.
+ * Decodes the input buffer at 1/8 to RGB, with TurboJPEG's settings (accurate integer IDCT, fancy
+ * upsampling, RGB or CMYK out, at most 500 scans) and two of its own, both for progressive files:
+ *  - block smoothing off. src/progressive.ts drops the scans a 1/8 decode does not read (luma's
+ *    AC scans); libjpeg would otherwise take their absence for an unfinished download and
+ *    estimate the missing AC data, DC included, from the neighbouring blocks (jdcoefct.c,
+ *    decompress_smooth_data). For a whole file, every scan present, it never smooths, so the
+ *    pixels are TurboJPEG's either way;
+ *  - compact coefficients (the patch): only those the 1x1 and 2x2 IDCTs read are stored, so a
+ *    12-MP progressive photo holds ~7 MB of coefficients instead of 37 MB.
  * Returns the output pointer (size in info[4], info[5]) or NULL with the reason in message.
  */
-EMSCRIPTEN_KEEPALIVE unsigned char *ferry_jpeg_decode_eighth_unsmoothed(unsigned long size, int strict) {
+static unsigned char *decode_eighth(unsigned long size, int strict) {
   struct jpeg_decompress_struct cinfo;
-  dc_error err;
+  struct jpeg_progress_mgr progress;
+  eighth_error err;
   unsigned char *volatile result = NULL;
   int cmyk;
   memset(&err, 0, sizeof(err));
+  memset(&progress, 0, sizeof(progress));
   cinfo.err = jpeg_std_error(&err.pub);
-  err.pub.error_exit = dc_on_error;
-  err.pub.emit_message = dc_on_message;
-  err.pub.output_message = dc_on_output;
+  err.pub.error_exit = eighth_on_error;
+  err.pub.emit_message = eighth_on_message;
+  err.pub.output_message = eighth_on_output;
   err.strict = strict;
+  progress.progress_monitor = eighth_on_progress;
   if (setjmp(err.jump)) {
+    ferry_jpeg_compact_coefficients = 0;
     jpeg_destroy_decompress(&cinfo);
     return NULL;
   }
   jpeg_create_decompress(&cinfo);
+  cinfo.progress = &progress;
   jpeg_mem_src(&cinfo, input, size);
   jpeg_read_header(&cinfo, TRUE);
+  info[0] = (int)cinfo.image_width;
+  info[1] = (int)cinfo.image_height;
   cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
   cinfo.scale_num = 1;
   cinfo.scale_denom = 8;
   cinfo.dct_method = JDCT_ISLOW;
   cinfo.do_block_smoothing = FALSE;
   cinfo.out_color_space = cmyk ? JCS_CMYK : JCS_EXT_RGB;
+  /* Read by jinit_d_coef_controller, inside jpeg_start_decompress, and by nothing after. */
+  ferry_jpeg_compact_coefficients = 1;
   jpeg_start_decompress(&cinfo);
+  ferry_jpeg_compact_coefficients = 0;
   {
     unsigned long stride = (unsigned long)cinfo.output_width * (cmyk ? 4 : 3);
     unsigned long pixels = (unsigned long)cinfo.output_width * cinfo.output_height;

@@ -49,7 +49,6 @@ const EXPORTS = [
   '_ferry_jpeg_message',
   '_ferry_jpeg_header',
   '_ferry_jpeg_decode_scaled',
-  '_ferry_jpeg_decode_eighth_unsmoothed',
   '_ferry_jpeg_release',
 ];
 

@@ -12,28 +12,11 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { JpegDecodeError, type JpegDecoder, loadJpegDecoder } from './node.js';
+import { djpeg, hasDjpeg } from './test-support/djpeg.js';
 import { cjpeg, photo, sharedJpegs } from './test-support/photos.js';
 
 const PYTHON = '/usr/bin/python3';
 const hasPillow = spawnSync(PYTHON, ['-c', 'import PIL'], { stdio: 'ignore' }).status === 0;
-const hasDjpeg = spawnSync('sh', ['-c', 'command -v djpeg'], { stdio: 'ignore' }).status === 0;
-
-/** A binary PPM (P6) or PGM (P5, grey JPEGs) from djpeg, as RGB like the wasm decoder's output. */
-function readPnm(file: Buffer): { width: number; height: number; rgb: Uint8Array } {
-  const header = file
-    .subarray(0, 64)
-    .toString('latin1')
-    .match(/^P([56])\s+(\d+)\s+(\d+)\s+255\s/);
-  if (!header) throw new Error('djpeg did not write an 8-bit PPM/PGM');
-  const width = Number(header[2]);
-  const height = Number(header[3]);
-  const pixels = file.subarray(header[0].length);
-  if (header[1] === '6') return { width, height, rgb: new Uint8Array(pixels) };
-  const rgb = new Uint8Array(width * height * 3);
-  for (let i = 0; i < width * height; i++) rgb.fill(pixels[i]!, i * 3, i * 3 + 3);
-  return { width, height, rgb };
-}
-
 function maxDiff(a: Uint8Array, b: Uint8Array): number {
   expect(a.length).toBe(b.length);
   let max = 0;
@@ -204,7 +187,6 @@ for arg in sys.argv[1:]:
     'decodes at every M/8 scale to exactly the pixels of djpeg -scale M/8',
     async () => {
       if (!hasDjpeg) throw new Error('djpeg is required (apt: libjpeg-turbo-progs)');
-      const dir = mkdtempSync(join(tmpdir(), 'ferry-jpeg-eighths-'));
       const texture = photo(733, 517, 13);
       const made: Record<string, Uint8Array> = {
         '4:2:0': new Uint8Array(await texture.clone().jpeg({ quality: 90 }).toBuffer()),
@@ -227,13 +209,10 @@ for arg in sys.argv[1:]:
         ...Object.entries(made).map(([name, bytes]) => [name, bytes, true] as const),
         ['restart 7B cut at 70 %, lenient', cut, false] as const,
       ]) {
-        const path = join(dir, 'photo.jpg');
-        writeFileSync(path, bytes);
         for (const eighths of [1, 2, 3, 4, 5, 6, 7, 8] as const) {
           const ours = await decoder.decode(bytes, { eighths, strict });
           // djpeg exits 2 after a warning (the cut file), with the image written all the same.
-          const run = spawnSync('djpeg', ['-scale', `${eighths}/8`, '-pnm', path], { maxBuffer: 2 ** 28 });
-          const ref = readPnm(run.stdout);
+          const ref = djpeg(bytes, eighths);
           expect([ours.width, ours.height], `${name} at ${eighths}/8`).toEqual([ref.width, ref.height]);
           expect(maxDiff(ours.data, ref.rgb), `${name} at ${eighths}/8`).toBe(0);
         }
@@ -300,5 +279,19 @@ for arg in sys.argv[1:]:
     // The JPEG bytes plus libjpeg's row buffers and the 0.6 MB output: far below the 36 MB frame.
     expect(own.memoryBytes()).toBeLessThan(bytes.byteLength + 8 * 2 ** 20);
     expect((await own.header(bytes)).width).toBe(4032);
+  });
+
+  it('decodes a 4032x3024 progressive photo at 1/8 holding only the coefficients its IDCTs read', async () => {
+    // Every scan kept (the instance, not scansForEighth), so luma's AC refinements run through the
+    // compact store too. All 64 coefficients of every block would be 37 MB; the compact store is
+    // 2 bytes per luma block plus 58 per chroma block (patches/*compact-coefficients.patch): 7 MB.
+    const bytes = new Uint8Array(await photo(4032, 3024).jpeg({ quality: 90, progressive: true }).toBuffer());
+    const { instantiate, loadInput } = await import('./instance.js');
+    const { readFile } = await import('node:fs/promises');
+    const wasm = await instantiate(
+      await WebAssembly.compile(await readFile(new URL('../wasm/ferry-jpeg.wasm', import.meta.url))),
+    );
+    expect(wasm._ferry_jpeg_decode_scaled(loadInput(wasm, bytes), 1, 1)).not.toBe(0);
+    expect(wasm.HEAPU8.byteLength).toBeLessThan(bytes.byteLength + 12 * 2 ** 20);
   });
 });

@@ -65,7 +65,8 @@ export { JPEG_DECODER_ID } from '../wasm/ferry-jpeg-id.js';
 export interface DecoderOptions {
   /**
    * Wasm memory only grows. When a decode leaves the instance holding more than this many bytes
-   * (a 12-MP progressive JPEG's coefficients: ~37 MB), the instance is dropped and the next decode
+   * (a progressive JPEG decoded at 2/8 or more keeps every coefficient: 37 MB at 12 MP), the
+   * instance is dropped and the next decode
    * starts a fresh one, so one big upload does not keep a Workers isolate's memory. Default: kept.
    */
   retainBytes?: number;
@@ -155,7 +156,7 @@ export async function createJpegDecoder(
       const eighths = checkScale(options.eighths ?? 8);
       const strict = options.strict !== false;
       // At 1/8 few coefficients reach the output: a progressive JPEG's other scans are skipped
-      // (progressive.ts) and the rest decoded without block smoothing, to the same pixels.
+      // (progressive.ts), and the wasm stores only the coefficients its IDCTs read.
       const eighthScans = eighths === 1 ? scansForEighth(bytes) : undefined;
       await ready();
       // From here on nothing awaits: a second call cannot replace these bytes in the one input
@@ -163,15 +164,10 @@ export async function createJpegDecoder(
       // worker read each other's bytes: "Premature end of JPEG file").
       return settle(
         guarded(() =>
-          eighthScans
-            ? pixels(
-                wasm._ferry_jpeg_decode_eighth_unsmoothed(loadInput(wasm, eighthScans), strict ? 1 : 0),
-                1,
-              )
-            : pixels(
-                wasm._ferry_jpeg_decode_scaled(loadInput(wasm, bytes), eighths, strict ? 1 : 0),
-                eighths,
-              ),
+          pixels(
+            wasm._ferry_jpeg_decode_scaled(loadInput(wasm, eighthScans ?? bytes), eighths, strict ? 1 : 0),
+            eighths,
+          ),
         ),
       );
     },

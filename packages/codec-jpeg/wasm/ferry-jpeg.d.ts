@@ -7,7 +7,6 @@ export interface FerryJpegModule {
   _ferry_jpeg_message(): number;
   _ferry_jpeg_header(size: number): number;
   _ferry_jpeg_decode_scaled(size: number, eighths: number, strict: number): number;
-  _ferry_jpeg_decode_eighth_unsmoothed(size: number, strict: number): number;
   _ferry_jpeg_release(): void;
 }
 export interface FerryJpegOverrides {

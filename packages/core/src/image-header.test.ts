@@ -25,6 +25,44 @@ describe('sniffImageFormat', () => {
   });
 });
 
+describe('coefficientBytes of a progressive JPEG', () => {
+  /** SOI + a progressive frame header (SOF2) of `width` x `height` with these sampling factors. */
+  const sof2 = (width: number, height: number, factors: number[]) =>
+    Uint8Array.from([
+      0xff,
+      0xd8,
+      0xff,
+      0xc2,
+      0,
+      8 + 3 * factors.length,
+      8,
+      height >> 8,
+      height & 255,
+      width >> 8,
+      width & 255,
+      factors.length,
+      ...factors.flatMap((f, i) => [i + 1, f, 0]),
+    ]);
+
+  it("counts libjpeg's buffer (128 bytes a block) and, at 1/8, only what the IDCTs read", () => {
+    // 4032x3024 4:2:0: luma 504x378 blocks, each chroma 252x189. libjpeg: 128 bytes each. At 1/8:
+    // luma's 1x1 IDCT reads the DC (2 bytes + 8 of nonzero bits), chroma's 2x2 25 coefficients.
+    expect(readImageHeader(sof2(4032, 3024, [0x22, 0x11, 0x11]))?.coefficientBytes).toEqual({
+      full: (190_512 + 2 * 47_628) * 128,
+      eighth: 190_512 * 10 + 2 * 47_628 * 58,
+    });
+    // 4:4:4 and grey: every component full resolution, 1x1 at 1/8. Blocks round up to whole iMCUs.
+    expect(readImageHeader(sof2(1001, 99, [0x11, 0x11, 0x11]))?.coefficientBytes).toEqual({
+      full: 3 * 126 * 13 * 128,
+      eighth: 3 * 126 * 13 * 10,
+    });
+    expect(readImageHeader(sof2(640, 480, [0x11]))?.coefficientBytes).toEqual({
+      full: 80 * 60 * 128,
+      eighth: 80 * 60 * 10,
+    });
+  });
+});
+
 describe.runIf(hasPythonModules(['PIL'], 'image headers of files written by Pillow'))(
   'readImageHeader on Pillow-written files',
   () => {

@@ -19,11 +19,13 @@ export interface ImageHeader {
    */
   progressive?: boolean;
   /**
-   * JPEG: bytes of DCT coefficients libjpeg holds for the whole image (2 per coefficient, every
-   * block of every component, in whole iMCUs), what a progressive decode keeps until its last
-   * scan. Absent when the frame header is cut short.
+   * JPEG: bytes of DCT coefficients a progressive decode keeps until its last scan. `full`:
+   * libjpeg's buffer (2 bytes per coefficient, every block of every component, in whole iMCUs),
+   * at any scale but 1/8. `eighth`: Ferry's wasm at 1/8, which stores per block only the
+   * coefficients its IDCT reads plus a nonzero bit for each other (codec-jpeg's
+   * compact-coefficients patch). Absent when the frame header is cut short.
    */
-  coefficientBytes?: number;
+  coefficientBytes?: { full: number; eighth: number };
   /** PNG stored Adam7-interlaced: its rows cannot be streamed, so it is decoded whole. */
   interlaced?: boolean;
 }
@@ -73,9 +75,12 @@ function exifOrientation(b: Uint8Array, start: number, end: number): number {
 }
 
 /**
- * What libjpeg's coefficient buffer holds (jdcoefct.c): per component, its blocks across and down
- * (the image at that component's sampling, in 8x8 blocks) rounded up to whole iMCUs, 64
- * coefficients of 2 bytes each.
+ * What a progressive decode's coefficient store holds (jdcoefct.c): per component, its blocks
+ * across and down (the image at that component's sampling, in 8x8 blocks) rounded up to whole
+ * iMCUs; 128 bytes a block in libjpeg's buffer. At 1/8 the wasm keeps per block the coefficients
+ * its IDCT reads (2 bytes each) and 8 bytes of nonzero bits: the IDCT's size doubles from 1 while
+ * the largest sampling factors stay multiples of twice the component's scaled ones (jdmaster.c),
+ * and a 1x1 IDCT reads 1 coefficient, a 2x2 one 25 (jidctred.c), larger ones all 64, unpacked.
  */
 function jpegCoefficientBytes(
   b: Uint8Array,
@@ -83,20 +88,25 @@ function jpegCoefficientBytes(
   width: number,
   height: number,
   components: number,
-): number | undefined {
+): ImageHeader['coefficientBytes'] {
   if (segment + 6 + 3 * components > b.length) return undefined;
   const factors = Array.from({ length: components }, (_, c) => b[segment + 6 + 3 * c + 1]!);
   const hMax = Math.max(...factors.map((f) => f >> 4));
   const vMax = Math.max(...factors.map((f) => f & 15));
-  let bytes = 0;
+  let full = 0;
+  let eighth = 0;
   for (const f of factors) {
     const h = f >> 4;
     const v = f & 15;
     const across = Math.ceil(Math.ceil((width * h) / hMax) / 8);
     const down = Math.ceil(Math.ceil((height * v) / vMax) / 8);
-    bytes += Math.ceil(across / h) * h * Math.ceil(down / v) * v * 128;
+    const blocks = Math.ceil(across / h) * h * Math.ceil(down / v) * v;
+    let size = 1;
+    while (size < 8 && hMax % (h * size * 2) === 0 && vMax % (v * size * 2) === 0) size *= 2;
+    full += blocks * 128;
+    eighth += blocks * (size === 1 ? 2 + 8 : size === 2 ? 25 * 2 + 8 : 128);
   }
-  return bytes;
+  return { full, eighth };
 }
 
 function jpegHeader(b: Uint8Array): ImageHeader | null {

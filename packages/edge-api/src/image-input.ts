@@ -43,8 +43,8 @@ export function pngStreamsRows(header: ImageHeader, rule: DecodeRule | undefined
 
 /**
  * What each decoder holds (decoders/): a baseline JPEG its DCT-scaled frame; a progressive JPEG
- * that frame plus libjpeg's buffer of every coefficient (2 bytes each, kept until the last scan;
- * at 1/8 only some scans are read, into the same buffer); a non-interlaced PNG under a `reduce`
+ * that frame plus its coefficient store, kept until the last scan (core's `coefficientBytes`:
+ * every coefficient, or at 1/8 only those the IDCTs read); a non-interlaced PNG under a `reduce`
  * rule, with a decoder that streams PNGs (Workers), the reduced frame; anything else its whole
  * frame, reduced after (sharp on Node).
  */
@@ -55,12 +55,15 @@ export function decodeCost(
 ): DecodeCost {
   const { width, height } = header;
   if (header.format === 'jpeg') {
-    const scaled = jpegScaledSize(width, height, jpegScaleEighths(width, height, rule));
+    const eighths = jpegScaleEighths(width, height, rule);
+    const scaled = jpegScaledSize(width, height, eighths);
     const framePixels = scaled.width * scaled.height;
     const at = scaled.width !== width ? `decoded at ${scaled.width}x${scaled.height}` : '';
     if (!header.progressive) return { ...scaled, pixels: framePixels, note: at };
-    // A cut-short frame header gives no sampling factors: count 4:4:4, the most there can be.
-    const coefficients = header.coefficientBytes ?? width * height * 3 * 2;
+    // A cut-short frame header gives no sampling factors: count libjpeg's buffer at 4:4:4, the
+    // most there can be.
+    const stored = header.coefficientBytes;
+    const coefficients = stored ? (eighths === 1 ? stored.eighth : stored.full) : width * height * 3 * 2;
     return {
       ...scaled,
       pixels: framePixels + Math.ceil(coefficients / BYTES_PER_FRAME_PIXEL),
