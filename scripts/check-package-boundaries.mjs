@@ -4,7 +4,9 @@
  * import that leaves its own package (`../../other-package/src/x.js`, `../testing/x.js`), an
  * import through `node_modules/` or another package's `dist/`, or a string naming
  * `packages/<another package>/` (a file path built by hand). A package is the nearest directory
- * with a package.json; packages talk through their names and `exports`. Also fails on a cycle
+ * with a package.json; packages talk through their names and `exports`. One exception: a package's
+ * own build scripts (`packages/<name>/scripts/`) may import the repository's build tooling in the
+ * root `scripts/` (e.g. scripts/wasm-codec/build.mjs), which is no package. Also fails on a cycle
  * between workspace packages, devDependencies included (a package's tests may not need a package
  * that needs it). Part of `npm run lint`.
  */
@@ -42,7 +44,10 @@ for (const { file, text } of sources) {
       if (/(^|\/)node_modules\//.test(spec)) problems.push(`${where}: imports through node_modules: ${spec}`);
       else if (spec.startsWith('.')) {
         const target = resolve(dir, spec);
-        if (!`${target}${sep}`.startsWith(`${own}${sep}`))
+        const buildTooling =
+          `${dir}${sep}`.startsWith(`${join(own, 'scripts')}${sep}`) &&
+          target.startsWith(`${join(root, 'scripts')}${sep}`);
+        if (!`${target}${sep}`.startsWith(`${own}${sep}`) && !buildTooling)
           problems.push(
             `${where}: relative import leaves its package (${relative(root, own) || '.'}): ${spec}`,
           );

@@ -1,0 +1,3 @@
+/** The compiled ferry-webp.wasm as wrangler's CompiledWasm import. */
+declare const module: WebAssembly.Module;
+export default module;
