@@ -6,7 +6,8 @@
  * `process.memoryUsage()` splits V8 heap from external memory (ArrayBuffers, wasm memories:
  * what Cloudflare's 128 MB counts). Figures: idle, with the model loaded, the peak while 16
  * 12-MP JPEGs arrive at once, the peak for each kind of upload (a whole-frame PNG at the Workers
- * pixel limit, a 12-MP progressive JPEG, a 24-MP screenshot PNG) and for 16 of them mixed.
+ * pixel limit, 12- and 16-MP progressive JPEGs, a 24-MP screenshot PNG, a 12-MP lossy WebP, and
+ * lossless and alpha WebPs just under the limit) and for 16 of them mixed.
  *
  * Usage: node --expose-gc bench/isolate-memory.mjs MODEL.onnx JPEG_12MP
  * Prints one JSON object (bench/out/isolate-memory.json).
@@ -16,7 +17,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp, createModelLoader, WORKERS_DEFAULT_LIMITS } from '@ferry/edge-api';
-import { createJsDecoder, initJpeg, initWebp } from '@ferry/edge-api/decoders';
+import { createJsDecoder, initJpeg, initPng, initWebp } from '@ferry/edge-api/decoders';
 import sharp from 'sharp';
 
 const require = createRequire(import.meta.url);
@@ -30,9 +31,12 @@ const MiB = 2 ** 20;
 const ort = await import('onnxruntime-web');
 ort.env.wasm.numThreads = 1;
 const compile = (path) => WebAssembly.compile(readFileSync(path));
-const ferryWasm = join(dirname(require.resolve('@ferry/codec-jpeg')), '../wasm/ferry-jpeg.wasm');
-initJpeg(await compile(ferryWasm));
-initWebp(await compile(require.resolve('@jsquash/webp/codec/dec/webp_dec.wasm')));
+// Each codec's committed wasm, beside its package's dist/.
+const codecWasm = (name) =>
+  join(dirname(require.resolve(`@ferry/codec-${name}`)), `../wasm/ferry-${name}.wasm`);
+initJpeg(await compile(codecWasm('jpeg')));
+initPng(await compile(codecWasm('png')));
+initWebp(await compile(codecWasm('webp')));
 
 const isolateBytes = () => {
   const m = process.memoryUsage();
@@ -49,14 +53,14 @@ const app = createApp({
     createSession: (bytes) => ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] }),
     Tensor: ort.Tensor,
   }),
-  // Keeps the decoder's streamsPng, so the limits count what this decoder holds.
+  // Keeps the decoder's streamsRows, so the limits count what this decoder holds.
   decodeImage: Object.assign(
     async (bytes, header, rule) => {
       const image = await decode(bytes, header, rule);
       sample(); // the frame exists now: the peak of a decode
       return image;
     },
-    { streamsPng: decode.streamsPng },
+    { streamsRows: decode.streamsRows },
   ),
   limits: WORKERS_DEFAULT_LIMITS,
   log: () => {},
@@ -149,21 +153,56 @@ const one = async (bytes, type, width, height) => {
   };
 };
 const pngAtLimit = await one(png, 'image/png', w, h);
+const progressive16 = new Uint8Array(
+  await sharp(jpegPath)
+    .resize(4608, 3456, { fit: 'fill' })
+    .jpeg({ quality: 85, progressive: true })
+    .toBuffer(),
+);
+const webp12 = new Uint8Array(
+  await sharp(jpegPath).resize(4032, 3024, { fit: 'fill' }).webp({ quality: 80 }).toBuffer(),
+);
+/**
+ * The largest WebP of this kind the limit admits, within 10 %: WebPs that codec-webp decodes whole
+ * (lossless) or with an alpha plane cost 4-5 bytes a pixel, so they are what the limit stops.
+ */
+const webpAtLimit = async (encode) => {
+  for (let pixels = WORKERS_DEFAULT_LIMITS.maxPixels * 4.2; ; pixels *= 0.9) {
+    const width = Math.round(Math.sqrt(pixels * 1.5));
+    const height = Math.round(pixels / width);
+    const bytes = new Uint8Array(
+      await encode(sharp(jpegPath).resize(width, height, { fit: 'fill' }).blur(3)).toBuffer(),
+    );
+    const measured = await one(bytes, 'image/webp', width, height);
+    if (measured.status === 200) return { bytes, measured };
+  }
+};
+const lossless = await webpAtLimit((image) => image.webp({ lossless: true, effort: 0 }));
+const alpha = await webpAtLimit((image) => image.ensureAlpha(0.8).webp({ quality: 80, alphaQuality: 90 }));
 const uploads = {
   'progressive JPEG 4032x3024': await one(progressive12, 'image/jpeg', 4032, 3024),
+  'progressive JPEG 4608x3456': await one(progressive16, 'image/jpeg', 4608, 3456),
   'screenshot PNG 6000x4000': await one(screenshot24, 'image/png', 6000, 4000),
+  'lossy WebP 4032x3024': await one(webp12, 'image/webp', 4032, 3024),
+  'lossless WebP at the limit': lossless.measured,
+  'WebP with alpha at the limit': alpha.measured,
 };
 
 // Worst case the limits admit: 16 mixed uploads at once (baseline and progressive phone JPEGs,
-// the 24-MP screenshot, the whole-frame PNG at the limit), one decoding at a time.
+// the 24-MP screenshot, the whole-frame PNG at the limit, a lossy phone WebP, the lossless and
+// alpha WebPs at the limit), one decoding at a time.
 settle();
 peak = 0;
 const timer2 = setInterval(sample, 5);
 const kinds = [
   [jpeg, 'image/jpeg'],
-  [progressive12, 'image/jpeg'],
+  [progressive16, 'image/jpeg'],
   [screenshot24, 'image/png'],
   [png, 'image/png'],
+  [webp12, 'image/webp'],
+  [lossless.bytes, 'image/webp'],
+  [progressive12, 'image/jpeg'],
+  [alpha.bytes, 'image/webp'],
 ];
 const mixed = await Promise.all(Array.from({ length: 16 }, (_, i) => post(...kinds[i % kinds.length])));
 clearInterval(timer2);

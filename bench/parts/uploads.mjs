@@ -51,7 +51,7 @@ function isolateLine(i) {
       ([name, u]) => `one ${name} (${u.bytes} bytes) peaks ${fmt(u.peak_mib)} MiB (HTTP ${u.status});`,
     ),
     i.burst_mixed
-      ? `16 of these and the 12-MP JPEG mixed, at once, peak ${fmt(i.burst_mixed.peak_mib)} MiB, statuses ${JSON.stringify(i.burst_mixed.statuses)}.`
+      ? `16 mixed uploads at once (the 12-MP JPEG and every kind above, in turn) peak ${fmt(i.burst_mixed.peak_mib)} MiB, statuses ${JSON.stringify(i.burst_mixed.statuses)}.`
       : '',
   ].join(' ');
 }
@@ -120,8 +120,10 @@ export function uploadsSection(u) {
     '',
     ratioLine(u),
     '',
-    u.progressive_decode
-      ? `${u.progressive_decode.input} at 1/8, decode only, p50, in one process, alternating: the wasm instance kept ${fmt(u.progressive_decode.instance_kept_p50_ms)} ms; dropped after each big decode, as Workers do to free its memory, ${fmt(u.progressive_decode.instance_dropped_p50_ms)} ms.`
+    Array.isArray(u.progressive_decode)
+      ? `Progressive JPEGs at 1/8, decode only, p50, in one process, with the Workers build's JPEG decoder (an instance grown past 16 MiB is dropped after its decode): ${u.progressive_decode
+          .map((d) => `${d.input} ${fmt(d.p50_ms)} ms, wasm memory after ${fmt(d.wasm_mib_after)} MiB`)
+          .join('; ')}.`
       : '',
     '',
     isolateLine(u.memory.isolate),

@@ -80,6 +80,9 @@ im.save(f'{d}/plain.jpg', progressive=True)
 im.convert('L').save(f'{d}/grey.jpg')
 im.convert('CMYK').save(f'{d}/cmyk.jpg')
 im.save(f'{d}/img.png'); im.save(f'{d}/img.gif'); im.save(f'{d}/lossy.webp', lossless=False); im.save(f'{d}/lossless.webp', lossless=True)
+rgba = im.convert('RGBA'); rgba.putalpha(128)
+rgba.save(f'{d}/alpha.webp', lossless=False, exif=exif.tobytes())
+im.save(f'{d}/animated.webp', save_all=True, append_images=[Image.new('RGB', (321, 123), (20, 90, 200))], duration=100)
 `,
       [dir],
     );
@@ -92,8 +95,11 @@ im.save(f'{d}/img.png'); im.save(f'{d}/img.gif'); im.save(f'{d}/lossy.webp', los
       ['cmyk.jpg', { format: 'jpeg', components: 4 }],
       ['img.png', { format: 'png' }],
       ['img.gif', { format: 'gif' }],
-      ['lossy.webp', { format: 'webp' }],
-      ['lossless.webp', { format: 'webp' }],
+      ['lossy.webp', { format: 'webp', webpCoding: 'lossy' }],
+      ['lossless.webp', { format: 'webp', webpCoding: 'lossless' }],
+      // Extended (VP8X) files: an ALPH chunk before the VP8 one; the animation flag.
+      ['alpha.webp', { format: 'webp', webpCoding: 'lossy+alpha' }],
+      ['animated.webp', { format: 'webp', webpCoding: 'animated' }],
     ])('%s', (file, expected) => {
       expect(read(file)).toMatchObject({ width: 321, height: 123, ...expected });
     });

@@ -28,7 +28,15 @@ export interface ImageHeader {
   coefficientBytes?: { full: number; eighth: number };
   /** PNG stored Adam7-interlaced: its rows cannot be streamed, so it is decoded whole. */
   interlaced?: boolean;
+  /**
+   * WebP: how the (first) image is coded, which decides what a decode holds: VP8 'lossy' rows
+   * stream; 'lossy+alpha' adds an alpha plane (ALPH); 'lossless' (VP8L) is decoded whole;
+   * 'animated' is a first frame of either kind. Absent when the chunks are cut short.
+   */
+  webpCoding?: WebpCoding;
 }
+
+export type WebpCoding = 'lossy' | 'lossy+alpha' | 'lossless' | 'animated';
 
 export const IMAGE_MIME_TYPES: Record<ImageFormat, string> = {
   jpeg: 'image/jpeg',
@@ -157,6 +165,25 @@ function jpegHeader(b: Uint8Array): ImageHeader | null {
  * Format, size and orientation from the header, or null when the bytes are not a supported
  * image or the header is cut short. Never reads pixel data.
  */
+/**
+ * An extended WebP's coding (VP8X, RIFF container spec): animated by its flag; otherwise the
+ * chunks after VP8X (ICCP, ALPH, ...) are walked to the image's: an ALPH chunk before a 'VP8 '
+ * one is lossy+alpha, 'VP8L' lossless.
+ */
+function webpExtendedCoding(b: Uint8Array): WebpCoding | undefined {
+  if (b[20]! & 0x02) return 'animated';
+  let alpha = false;
+  for (let at = 30; at + 8 <= b.length; ) {
+    const chunk = ascii(b, at, 4);
+    if (chunk === 'ALPH') alpha = true;
+    else if (chunk === 'VP8 ') return alpha ? 'lossy+alpha' : 'lossy';
+    else if (chunk === 'VP8L') return 'lossless';
+    const size = (b[at + 4]! | (b[at + 5]! << 8) | (b[at + 6]! << 16) | (b[at + 7]! << 24)) >>> 0;
+    at += 8 + size + (size & 1);
+  }
+  return undefined;
+}
+
 export function readImageHeader(bytes: Uint8Array): ImageHeader | null {
   const format = sniffImageFormat(bytes);
   switch (format) {
@@ -184,13 +211,28 @@ export function readImageHeader(bytes: Uint8Array): ImageHeader | null {
           width: u16le(bytes, 26) & 0x3fff,
           height: u16le(bytes, 28) & 0x3fff,
           orientation: 1,
+          webpCoding: 'lossy',
         };
       if (chunk === 'VP8L') {
         const bits = (bytes[21]! | (bytes[22]! << 8) | (bytes[23]! << 16) | (bytes[24]! << 24)) >>> 0;
-        return { format, width: (bits & 0x3fff) + 1, height: ((bits >> 14) & 0x3fff) + 1, orientation: 1 };
+        return {
+          format,
+          width: (bits & 0x3fff) + 1,
+          height: ((bits >> 14) & 0x3fff) + 1,
+          orientation: 1,
+          webpCoding: 'lossless',
+        };
       }
-      if (chunk === 'VP8X')
-        return { format, width: u24le(bytes, 24) + 1, height: u24le(bytes, 27) + 1, orientation: 1 };
+      if (chunk === 'VP8X') {
+        const coding = webpExtendedCoding(bytes);
+        return {
+          format,
+          width: u24le(bytes, 24) + 1,
+          height: u24le(bytes, 27) + 1,
+          orientation: 1,
+          ...(coding ? { webpCoding: coding } : {}),
+        };
+      }
       return null;
     }
     default:

@@ -25,6 +25,7 @@ export {
   type ImageHeader,
   readImageHeader,
   sniffImageFormat,
+  type WebpCoding,
 } from './image-header.js';
 export {
   BODY_TIMEOUT_SECONDS,

@@ -28,10 +28,11 @@ export type DecodeImage = ((
   rule: DecodeRule | undefined,
 ) => Promise<Image> | Image) & {
   /**
-   * Set by decoders that stream a non-interlaced PNG row by row into its box-reduced frame
-   * (Workers' createJsDecoder): the pixel limit then counts that frame, not the whole one.
+   * Set by decoders that decode a non-interlaced PNG or a WebP row by row into its box-reduced
+   * frame (Workers' createJsDecoder): the pixel limit then counts what they hold, not the whole
+   * frame.
    */
-  streamsPng?: boolean;
+  streamsRows?: boolean;
 };
 
 export interface ClassifyInput {
@@ -66,7 +67,7 @@ export async function classify(input: ClassifyInput): Promise<Classified> {
     bytes,
     input.maxPixels,
     model.spec.decode,
-    decodeImage.streamsPng === true,
+    decodeImage.streamsRows === true,
   );
   const image = { format: header.format, width: header.width, height: header.height };
   const t0 = now();

@@ -33,7 +33,7 @@ export interface DecodeCost {
 }
 
 /**
- * Whether a decoder that streams PNGs (Workers' createJsDecoder) decodes this one row by row into
+ * Whether a decoder that streams rows (Workers' createJsDecoder) decodes this PNG row by row into
  * its box-reduced frame: a non-interlaced PNG under a rule with `reduce` (Adam7 rows come in seven
  * passes, so an interlaced PNG is decoded whole).
  */
@@ -42,16 +42,38 @@ export function pngStreamsRows(header: ImageHeader, rule: DecodeRule | undefined
 }
 
 /**
+ * Bytes codec-webp holds at its peak besides the file it copies in, by coding (measured with its
+ * heap growing to exactly what it asks for): lossy rows pass through a window of a few rows
+ * (about 200 bytes a column); an alpha plane and its own lossless decoder take up to 5 bytes a
+ * pixel; lossless 4 a pixel plus about 33 rows; an animation's first frame at most 5 a pixel, plus
+ * a canvas row. A header cut short counts as the most, 5 a pixel.
+ */
+function webpBytes(header: ImageHeader): { bytes: number; note: string } {
+  const { width, height } = header;
+  switch (header.webpCoding) {
+    case 'lossy':
+      return { bytes: 200 * width, note: 'decoded row by row' };
+    case 'lossless':
+      return { bytes: 4 * width * height + 33 * 4 * width, note: 'lossless WebP: decoded whole' };
+    case 'lossy+alpha':
+      return { bytes: 5 * width * height, note: "WebP with alpha: the alpha plane's decoder" };
+    default:
+      return { bytes: 5 * width * height + 4 * width, note: 'animated WebP: its first frame decoded whole' };
+  }
+}
+
+/**
  * What each decoder holds (decoders/): a baseline JPEG its DCT-scaled frame; a progressive JPEG
  * that frame plus its coefficient store, kept until the last scan (core's `coefficientBytes`:
- * every coefficient, or at 1/8 only those the IDCTs read); a non-interlaced PNG under a `reduce`
- * rule, with a decoder that streams PNGs (Workers), the reduced frame; anything else its whole
- * frame, reduced after (sharp on Node).
+ * every coefficient, or at 1/8 only those the IDCTs read). With a decoder that streams rows
+ * (Workers), a non-interlaced PNG under a `reduce` rule its reduced frame, and a WebP its reduced
+ * frame plus what codec-webp holds (webpBytes) and the file it copies in. Anything else its whole
+ * frame, reduced after (sharp on Node; GIF and interlaced PNG on Workers).
  */
 export function decodeCost(
   header: ImageHeader,
   rule: DecodeRule | undefined,
-  streamsPng = false,
+  { streamsRows = false, fileBytes = 0 }: { streamsRows?: boolean; fileBytes?: number } = {},
 ): DecodeCost {
   const { width, height } = header;
   if (header.format === 'jpeg') {
@@ -71,8 +93,16 @@ export function decodeCost(
     };
   }
   const reduced = boxReducedSize(width, height, boxReduceFactor(width, height, rule));
-  if (streamsPng && pngStreamsRows(header, rule))
+  if (streamsRows && pngStreamsRows(header, rule))
     return { ...reduced, pixels: reduced.width * reduced.height, note: 'decoded row by row' };
+  if (streamsRows && header.format === 'webp') {
+    const held = webpBytes(header);
+    return {
+      ...reduced,
+      pixels: reduced.width * reduced.height + Math.ceil((held.bytes + fileBytes) / BYTES_PER_FRAME_PIXEL),
+      note: held.note,
+    };
+  }
   const whole = header.format === 'png' && header.interlaced ? 'interlaced PNG: decoded whole' : '';
   return { ...reduced, pixels: width * height, note: whole };
 }
@@ -123,7 +153,7 @@ export function inspectImage(
   bytes: Uint8Array,
   maxPixels: number,
   modelRule?: DecodeRule,
-  streamsPng = false,
+  streamsRows = false,
 ): InspectedImage {
   if (sniffImageFormat(bytes) === null) {
     throw new HttpError(400, 'bad_image', 'body is not a JPEG, PNG, GIF or WebP image');
@@ -149,7 +179,7 @@ export function inspectImage(
   // A rule whose minimum is the reduced frame's shorter side selects exactly that scale (a rule
   // without `scales` allows the same 1/2, 1/4, 1/8 that reducedToFit tries).
   const rule = reduced ? { minShorterSide: Math.min(reduced.width, reduced.height) } : modelRule;
-  const cost = decodeCost(header, rule, streamsPng);
+  const cost = decodeCost(header, rule, { streamsRows, fileBytes: bytes.byteLength });
   if (cost.pixels > maxPixels) {
     const note = cost.note ? ` (${cost.note})` : '';
     const baseline = header.format === 'jpeg' && header.progressive ? ' or as a baseline JPEG' : '';

@@ -41,7 +41,7 @@ describe('wrangler deploy --dry-run', () => {
         'model.onnx',
         'ort-wasm-simd-threaded.wasm',
         'ferry-jpeg.wasm',
-        'webp_dec.wasm',
+        'ferry-webp.wasm',
       ]),
     );
     expect(names(assets)).not.toContain('model.onnx');

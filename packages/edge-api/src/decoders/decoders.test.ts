@@ -3,11 +3,11 @@
  * server and `ferry predict`, on every format variant. Lossless formats must match exactly;
  * JPEG goes through libjpeg-turbo's decoder in wasm, so it must match exactly too (CMYK aside).
  */
-import { boxReduce, type Image, readImageHeader, toRgb } from '@ferry/core';
+import { boxReduce, boxReduceFactor, type DecodeRule, type Image, readImageHeader, toRgb } from '@ferry/core';
 import { decodableSamples, photo, type Sample } from '@ferry/trainer/testing';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeWithSharp } from '../adapter/node/decode-sharp.js';
+import { decodeUpload, decodeWithSharp } from '../adapter/node/decode-sharp.js';
 import { initWasmDecoders } from '../test-support/wasm-decoders.js';
 import { createJsDecoder, decodePng, decodePngReduced } from './index.js';
 
@@ -109,7 +109,7 @@ describe('PNG streamed row by row (png-rows.ts)', () => {
     for (const sample of pngs) {
       const whole = decodePng(sample.bytes);
       for (const factor of [1, 3, 8]) {
-        const streamed = decodePngReduced(sample.bytes, factor);
+        const streamed = await decodePngReduced(sample.bytes, factor);
         const expected = factor === 1 ? toRgb(whole) : boxReduce(whole, factor);
         expect(
           Buffer.from(streamed.data).equals(Buffer.from(expected.data)),
@@ -123,7 +123,82 @@ describe('PNG streamed row by row (png-rows.ts)', () => {
     const good = new Uint8Array(await photo(120, 90).png().toBuffer());
     const flipped = good.slice();
     flipped[good.length - 20]! ^= 0xff; // inside the last IDAT (or its CRC)
-    expect(() => decodePngReduced(flipped, 2)).toThrow(/CRC mismatch|PNG/);
-    expect(() => decodePngReduced(good.subarray(0, good.length >> 1), 2)).toThrow(/PNG/);
+    await expect(decodePngReduced(flipped, 2)).rejects.toThrow(/CRC mismatch|PNG/);
+    await expect(decodePngReduced(good.subarray(0, good.length >> 1), 2)).rejects.toThrow(/PNG/);
+  });
+});
+
+describe('WebP decoded row by row into the box reducer (@ferry/codec-webp)', () => {
+  beforeAll(initWasmDecoders);
+
+  /** RGBA photo pixels whose alpha is 0 in a border and ramps elsewhere. */
+  const rgba = (width: number, height: number, seed: number, border: number) => {
+    const data = Buffer.alloc(width * height * 4);
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++) {
+        const i = (y * width + x) * 4;
+        const inside = x >= border && y >= border && x < width - border && y < height - border;
+        const alpha = inside ? Math.min(255, 60 + x) : 0;
+        data.set(
+          [Math.floor((x * 255) / width), Math.floor((y * 255) / height), (x * y + seed * 40) % 256, alpha],
+          i,
+        );
+      }
+    return data;
+  };
+
+  it("gives the Node server's pixels (sharp, then core's box reduction) for every kind of WebP, at every rule", async () => {
+    const animated = (frames: Buffer[]) =>
+      sharp(Buffer.concat(frames), {
+        raw: { width: 101, height: 77 * frames.length, channels: 4, pageHeight: 77 },
+      });
+    const webps: [string, Promise<Buffer>][] = [
+      ['lossy', photo(331, 197, 41).webp({ quality: 80 }).toBuffer()],
+      [
+        'lossy with alpha',
+        sharp(rgba(331, 197, 42, 9), { raw: { width: 331, height: 197, channels: 4 } })
+          .webp({ quality: 80 })
+          .toBuffer(),
+      ],
+      ['lossless', photo(331, 197, 43).webp({ lossless: true }).toBuffer()],
+      [
+        'lossless with alpha',
+        sharp(rgba(331, 197, 44, 0), { raw: { width: 331, height: 197, channels: 4 } })
+          .webp({ lossless: true })
+          .toBuffer(),
+      ],
+      [
+        'animated (first frame)',
+        animated([rgba(101, 77, 45, 6), rgba(101, 77, 46, 0)])
+          .webp({ quality: 80 })
+          .toBuffer(),
+      ],
+    ];
+    const rules: (DecodeRule | undefined)[] = [
+      undefined,
+      { minShorterSide: 66, reduce: 'box' },
+      { minShorterSide: 10, reduce: 'box' },
+    ];
+    for (const [name, made] of webps) {
+      const bytes = new Uint8Array(await made);
+      const header = readImageHeader(bytes)!;
+      for (const rule of rules) {
+        const factor = boxReduceFactor(header.width, header.height, rule);
+        const js = await decodeJs(bytes, header, rule);
+        const node = toRgb(await decodeUpload(bytes, header, rule, 40_000_000));
+        expect(js.channels, `${name} /${factor}`).toBe(3);
+        expect([js.width, js.height], `${name} /${factor}`).toEqual([node.width, node.height]);
+        expect(Buffer.from(js.data).equals(Buffer.from(node.data)), `${name} /${factor}`).toBe(true);
+      }
+    }
+  });
+
+  it('refuses a truncated WebP with the reason and decodes the next one', async () => {
+    const good = new Uint8Array(await photo(120, 90, 47).webp({ quality: 80 }).toBuffer());
+    const header = readImageHeader(good)!;
+    await expect(decodeJs(good.subarray(0, good.length - 50), header)).rejects.toThrow(
+      /WebP decode failed: .*truncated file/,
+    );
+    expect(pixelDiff(await decodeJs(good, header), await decodeWithSharp(good, 40_000_000)).max).toBe(0);
   });
 });

@@ -14,13 +14,14 @@ import { decodeWebp } from './webp.js';
 export { decodeGif } from './gif.js';
 export { decodeJpeg, initJpeg } from './jpeg.js';
 export { decodePng } from './png.js';
-export { decodePngReduced } from './png-rows.js';
+export { decodePngReduced, initPng } from './png-rows.js';
 export { decodeWebp, initWebp } from './webp.js';
 
 /**
  * A `DecodeImage` for `createApp` built from the JS/wasm codecs. JPEGs decode at the rule's DCT
  * scale; other formats are box-reduced by the rule's factor (core's box-reduce.ts): a PNG row by
- * row as it inflates (unless interlaced), GIF and WebP from their whole frame.
+ * row as it inflates (unless interlaced), a WebP row by row as libwebp decodes it, a GIF from its
+ * whole frame.
  */
 export function createJsDecoder(): DecodeImage &
   ((bytes: Uint8Array, header: ImageHeader, rule?: DecodeRule) => Promise<Image>) {
@@ -34,8 +35,8 @@ export function createJsDecoder(): DecodeImage &
       case 'gif':
         return boxReduce(decodeGif(bytes), factor);
       case 'webp':
-        return boxReduce(await decodeWebp(bytes), factor);
+        return decodeWebp(bytes, factor);
     }
   };
-  return Object.assign(decode, { streamsPng: true });
+  return Object.assign(decode, { streamsRows: true });
 }

@@ -1,15 +1,26 @@
+import { createPngRowReader, type PngRowReader } from '@ferry/codec-png';
 import { createBoxReducer, type Image } from '@ferry/core';
-import { Unzlib } from 'fflate';
+
+let reader: Promise<PngRowReader> | undefined;
 
 /**
- * A non-interlaced PNG decoded row by row into core's box reducer: the compressed data is
- * inflated as a stream (fflate), each scanline unfiltered against the one before it and turned
- * into 8-bit RGB/RGBA exactly as `decodePng` does (palette expanded with tRNS alpha, grey
- * replicated, 16-bit as v >> 8, sub-byte depths widened), then added to the reduced frame. What is
- * held is two scanlines and the reduced frame, never the full one: a 24-MP screenshot costs a
- * few hundred KB. Interlaced PNGs (Adam7) cannot be read this way: `decodePng` decodes them whole.
+ * Hands the PNG row reader its wasm as an already compiled module: Workers import the .wasm as a
+ * CompiledWasm module (workerd cannot compile wasm from bytes); Node compiles the file itself.
  */
-export function decodePngReduced(bytes: Uint8Array, factor: number): Image {
+export function initPng(module: WebAssembly.Module): void {
+  reader = createPngRowReader(module);
+}
+
+/**
+ * A non-interlaced PNG decoded row by row into core's box reducer: @ferry/codec-png's wasm
+ * inflates the compressed data (zlib) and unfilters one scanline at a time; each is turned into
+ * 8-bit RGB/RGBA exactly as `decodePng` does (palette expanded with tRNS alpha, grey replicated,
+ * 16-bit as v >> 8, sub-byte depths widened), then added to the reduced frame. What is held is
+ * two scanlines and the reduced frame, never the full one: a 24-MP screenshot costs a few hundred
+ * KB. Interlaced PNGs (Adam7) cannot be read this way: `decodePng` decodes them whole.
+ */
+export async function decodePngReduced(bytes: Uint8Array, factor: number): Promise<Image> {
+  if (!reader) throw new Error('PNG row reader is not initialised (call initPng with its wasm module)');
   const png = readChunks(bytes);
   const { width, height, depth, colorType } = png;
   const samples = colorType === 2 ? 3 : colorType === 4 ? 2 : colorType === 6 ? 4 : 1;
@@ -17,53 +28,20 @@ export function decodePngReduced(bytes: Uint8Array, factor: number): Image {
   const bpp = Math.max(1, (samples * depth) >> 3);
   const outChannels: 3 | 4 =
     colorType === 4 || colorType === 6 || (colorType === 3 && png.transparency) ? 4 : 3;
-  const toRow = rowConverter(png, width, outChannels);
+  // 8-bit RGB and RGBA rows are already what the reducer takes: no conversion, no copy.
+  const toRow =
+    depth === 8 && (colorType === 2 || colorType === 6) ? undefined : rowConverter(png, width, outChannels);
   const reducer = createBoxReducer(width, height, outChannels, factor);
 
-  let previous = new Uint8Array(stride);
-  let current = new Uint8Array(stride);
-  const rgb = new Uint8Array(width * outChannels);
-  let filled = -1; // bytes of `current` filled; -1: the filter-type byte is next
-  let filter = 0;
-  let y = 0;
-  const inflater = new Unzlib((chunk) => {
-    let at = 0;
-    while (at < chunk.length && y < height) {
-      if (filled < 0) {
-        filter = chunk[at++]!;
-        if (filter > 4) throw new Error(`PNG row ${y}: unknown filter type ${filter}`);
-        filled = 0;
-        continue;
-      }
-      const take = Math.min(stride - filled, chunk.length - at);
-      current.set(chunk.subarray(at, at + take), filled);
-      filled += take;
-      at += take;
-      if (filled < stride) break;
-      unfilter(filter, current, previous, bpp);
-      toRow(current, rgb);
+  const rgb = new Uint8Array(toRow ? width * outChannels : 0);
+  await (await reader).readRows(png.data, { rowBytes: stride, pixelBytes: bpp, rows: height }, (row) => {
+    if (toRow) {
+      toRow(row, rgb);
       reducer.push(rgb);
-      [previous, current] = [current, previous];
-      filled = -1;
-      y++;
-    }
+    } else reducer.push(row);
   });
-  // fflate inflates all it is given before handing anything on, and flat screenshots compress
-  // up to 1000:1: the data goes in small slices so the output in hand stays a few MB at most.
-  for (let i = 0; i < png.data.length; i++) {
-    const idat = png.data[i]!;
-    for (let at = 0; at < idat.length; at += INFLATE_SLICE)
-      inflater.push(
-        idat.subarray(at, at + INFLATE_SLICE),
-        i === png.data.length - 1 && at + INFLATE_SLICE >= idat.length,
-      );
-  }
-  if (y < height) throw new Error(`PNG data ends after ${y} of ${height} rows`);
   return reducer.finish();
 }
-
-/** Compressed bytes handed to the inflater at a time (at most ~4 MB of output each). */
-const INFLATE_SLICE = 4096;
 
 interface PngChunks {
   width: number;
@@ -124,38 +102,6 @@ function readChunks(bytes: Uint8Array): PngChunks {
   if (data.length === 0) throw new Error('PNG has no image data');
   if (header.colorType === 3 && !header.palette) throw new Error('indexed PNG without a palette');
   return { ...header, data };
-}
-
-/** PNG's five scanline filters, undone in place (`previous` is the unfiltered row above). */
-function unfilter(filter: number, row: Uint8Array, previous: Uint8Array, bpp: number): void {
-  const n = row.length;
-  switch (filter) {
-    case 1:
-      for (let i = bpp; i < n; i++) row[i] = (row[i]! + row[i - bpp]!) & 255;
-      break;
-    case 2:
-      for (let i = 0; i < n; i++) row[i] = (row[i]! + previous[i]!) & 255;
-      break;
-    case 3:
-      for (let i = 0; i < bpp; i++) row[i] = (row[i]! + (previous[i]! >> 1)) & 255;
-      for (let i = bpp; i < n; i++) row[i] = (row[i]! + ((row[i - bpp]! + previous[i]!) >> 1)) & 255;
-      break;
-    case 4:
-      for (let i = 0; i < bpp; i++) row[i] = (row[i]! + previous[i]!) & 255;
-      for (let i = bpp; i < n; i++) {
-        const a = row[i - bpp]!;
-        const b = previous[i]!;
-        const c = previous[i - bpp]!;
-        const p = a + b - c;
-        const pa = Math.abs(p - a);
-        const pb = Math.abs(p - b);
-        const pc = Math.abs(p - c);
-        row[i] = (row[i]! + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c)) & 255;
-      }
-      break;
-    default:
-      break;
-  }
 }
 
 /** One unfiltered scanline to 8-bit RGB or RGBA, as `decodePng` converts whole frames. */

@@ -1,28 +1,34 @@
+import { createWebpDecoder, type WebpDecoder } from '@ferry/codec-webp';
 import type { Image } from '@ferry/core';
-import decode, { init } from '@jsquash/webp/decode.js';
 
-let ready: Promise<void> | undefined;
+let decoder: Promise<WebpDecoder> | undefined;
 
 /**
- * Hands @jsquash/webp its wasm as an already compiled module. Workers import the .wasm as a
- * CompiledWasm module (workerd cannot compile from bytes); Node compiles the file itself.
+ * Hands the WebP decoder its wasm as an already compiled module: Workers import the .wasm as a
+ * CompiledWasm module (workerd cannot compile wasm from bytes); Node compiles the file itself.
  */
 export function initWebp(module: WebAssembly.Module): void {
-  // jsquash's typings only list the options overload; the module overload exists at runtime.
-  ready = (init as unknown as (m: WebAssembly.Module) => Promise<void>)(module);
+  decoder = createWebpDecoder(module, { retainBytes: RETAIN_BYTES });
 }
 
-/** WebP (lossy, lossless, alpha; first frame of animations) via libwebp compiled to wasm. */
-export async function decodeWebp(bytes: Uint8Array): Promise<Image> {
-  if (!ready) throw new Error('WebP decoder is not initialised (call initWebp with its wasm module)');
-  await ready;
-  // jsquash wants an ArrayBuffer holding exactly the file.
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  const decoded = await decode(buffer);
-  return {
-    width: decoded.width,
-    height: decoded.height,
-    channels: 4,
-    data: new Uint8Array(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength),
-  };
+/**
+ * Wasm memory never shrinks: after a decode that grew the instance past this (a lossless or
+ * alpha WebP holds 4 to 5 bytes a pixel), it is dropped and the next decode starts a fresh one,
+ * so the isolate does not keep tens of MB for the rest of its life. A lossy WebP stays far below.
+ */
+const RETAIN_BYTES = 16 * 2 ** 20;
+
+/**
+ * Every WebP (lossy with or without alpha, lossless, the first frame of an animation) through
+ * @ferry/codec-webp's libwebp in wasm, box-reduced by `factor` with core's reducer as libwebp
+ * hands out its rows: the full frame never exists. RGB, alpha flattened on white: the pixels the
+ * Node server gets from sharp, reduced the same way.
+ */
+export async function decodeWebp(bytes: Uint8Array, factor = 1): Promise<Image> {
+  if (!decoder) throw new Error('WebP decoder is not initialised (call initWebp with its wasm module)');
+  try {
+    return await (await decoder).decodeReduced(bytes, factor);
+  } catch (error) {
+    throw new Error(`WebP decode failed: ${(error as Error).message}`);
+  }
 }

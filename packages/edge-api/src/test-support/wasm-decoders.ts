@@ -1,15 +1,15 @@
 /**
- * Node-side setup for the Workers decoders: Node compiles the libjpeg and libwebp .wasm files
+ * Node-side setup for the Workers decoders: Node compiles the libjpeg, zlib and libwebp .wasm files
  * itself, where Workers import them precompiled (wrangler's CompiledWasm rule).
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import ferryJpegWasmUrl from '@ferry/codec-jpeg/wasm-url';
-import { initJpeg, initWebp } from '../decoders/index.js';
-
-const require = createRequire(import.meta.url);
+import ferryPngWasmUrl from '@ferry/codec-png/wasm-url';
+import ferryWebpWasmUrl from '@ferry/codec-webp/wasm-url';
+import { initJpeg, initPng, initWebp } from '../decoders/index.js';
 
 export async function initWasmDecoders(): Promise<void> {
   initJpeg(await WebAssembly.compile(readFileSync(new URL(ferryJpegWasmUrl))));
-  initWebp(await WebAssembly.compile(readFileSync(require.resolve('@jsquash/webp/codec/dec/webp_dec.wasm'))));
+  initPng(await WebAssembly.compile(readFileSync(new URL(ferryPngWasmUrl))));
+  initWebp(await WebAssembly.compile(readFileSync(new URL(ferryWebpWasmUrl))));
 }

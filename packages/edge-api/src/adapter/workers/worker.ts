@@ -7,9 +7,12 @@
 
 // @ferry/codec-jpeg's libjpeg-turbo with DCT scaling: every JPEG.
 import jpegWasm from '@ferry/codec-jpeg/workers-module';
-import webpWasm from '@jsquash/webp/codec/dec/webp_dec.wasm';
+// @ferry/codec-png's zlib inflate and row filters: non-interlaced PNGs, one scanline at a time.
+import pngWasm from '@ferry/codec-png/workers-module';
+// @ferry/codec-webp's libwebp, rows handed out as they are decoded: every WebP.
+import webpWasm from '@ferry/codec-webp/workers-module';
 import { createApp, createModelLoader, type FerryApp } from '../../app.js';
-import { createJsDecoder, initJpeg, initWebp } from '../../decoders/index.js';
+import { createJsDecoder, initJpeg, initPng, initWebp } from '../../decoders/index.js';
 import { limitsFromEnv, WORKERS_DEFAULT_LIMITS } from '../../limits.js';
 import { setupOrt } from './ort-setup.js';
 
@@ -24,6 +27,7 @@ export type ModelSource = ArrayBuffer | ((env: WorkerEnv) => Promise<ArrayBuffer
 
 export function createWorker(model: ModelSource): WorkerHandler {
   initJpeg(jpegWasm);
+  initPng(pngWasm);
   initWebp(webpWasm);
   // Bindings and vars are only known per request: build the app once per isolate, on the first.
   let app: FerryApp | undefined;
