@@ -121,7 +121,7 @@ export function uploadsSection(u) {
     ratioLine(u),
     '',
     Array.isArray(u.progressive_decode)
-      ? `Progressive JPEGs at 1/8, decode only, p50, in one process, with the Workers build's JPEG decoder (an instance grown past 16 MiB is dropped after its decode): ${u.progressive_decode
+      ? `Progressive JPEGs at 1/8, decode only, p50, in one process, each with a fresh JPEG decoder: ${u.progressive_decode
           .map((d) => `${d.input} ${fmt(d.p50_ms)} ms, wasm memory after ${fmt(d.wasm_mib_after)} MiB`)
           .join('; ')}.`
       : '',

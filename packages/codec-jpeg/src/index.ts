@@ -62,29 +62,15 @@ export interface JpegDecoder {
  */
 export { JPEG_DECODER_ID } from '../wasm/ferry-jpeg-id.js';
 
-export interface DecoderOptions {
-  /**
-   * Wasm memory only grows. When a decode leaves the instance holding more than this many bytes
-   * (a progressive JPEG decoded at 2/8 or more keeps every coefficient: 37 MB at 12 MP), the
-   * instance is dropped and the next decode
-   * starts a fresh one, so one big upload does not keep a Workers isolate's memory. Default: kept.
-   */
-  retainBytes?: number;
-}
-
-/** Stands in for an instance dropped after a big decode; `ready()` replaces it before any use. */
-const RELEASED = { HEAPU8: new Uint8Array(0) } as unknown as Awaited<ReturnType<typeof instantiate>>;
-
 /**
  * A decoder around one wasm instance. Calls are serialised by construction: everything between
  * copying the bytes in and copying the pixels out is synchronous (no await), so concurrent calls
  * cannot interleave. If the instance ever traps (e.g. memory cannot grow), it is replaced before
- * the next decode.
+ * the next decode. Wasm memory never shrinks: the instance keeps the largest heap a decode needed
+ * and reuses it (dropping a grown instance instead leaves its memory to a late GC, which in a
+ * Workers isolate is worse; edge-api's admission bounds the heap).
  */
-export async function createJpegDecoder(
-  module: WebAssembly.Module,
-  options: DecoderOptions = {},
-): Promise<JpegDecoder> {
+export async function createJpegDecoder(module: WebAssembly.Module): Promise<JpegDecoder> {
   let wasm = await instantiate(module);
   // A wasm built before M/8 scales took a denominator in the same place: refuse it loudly rather
   // than decode 1/8 as full size.
@@ -100,20 +86,11 @@ export async function createJpegDecoder(
     while (heap[end] !== 0 && end < heap.length) end++;
     return new TextDecoder().decode(heap.subarray(pointer, end));
   };
-  // Replaces a trapped or dropped instance; the only await of a call, and it comes before the
-  // bytes go in.
+  // Replaces a trapped instance; the only await of a call, and it comes before the bytes go in.
   const ready = async (): Promise<void> => {
     if (!broken) return;
     wasm = await instantiate(module);
     broken = false;
-  };
-  // After a decode: drop an instance grown past `retainBytes` (the pixels are already copied out).
-  const settle = <T>(result: T): T => {
-    if (options.retainBytes !== undefined && wasm.HEAPU8.byteLength > options.retainBytes) {
-      wasm = RELEASED;
-      broken = true;
-    }
-    return result;
   };
   // Anything but our own error came from the instance itself: it is replaced before the next call.
   const guarded = <T>(body: () => T): T => {
@@ -162,12 +139,10 @@ export async function createJpegDecoder(
       // From here on nothing awaits: a second call cannot replace these bytes in the one input
       // buffer before libjpeg has read them (an await here once let concurrent decodes in a
       // worker read each other's bytes: "Premature end of JPEG file").
-      return settle(
-        guarded(() =>
-          pixels(
-            wasm._ferry_jpeg_decode_scaled(loadInput(wasm, eighthScans ?? bytes), eighths, strict ? 1 : 0),
-            eighths,
-          ),
+      return guarded(() =>
+        pixels(
+          wasm._ferry_jpeg_decode_scaled(loadInput(wasm, eighthScans ?? bytes), eighths, strict ? 1 : 0),
+          eighths,
         ),
       );
     },

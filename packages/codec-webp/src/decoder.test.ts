@@ -225,17 +225,4 @@ describe('bad input', () => {
     ).rejects.toThrow(/more than 10 rows/);
     await expectSharpPixels('after a refusing sink', good, [1, 3]);
   });
-
-  it('drops an instance grown past retainBytes and decodes on with a fresh one', async () => {
-    const small = await createWebpDecoder(await compileWebpWasm(), { retainBytes: 3 * 2 ** 20 });
-    const big = await webp(photo(1200, 900, 35).webp({ lossless: true })); // 4 bytes a pixel: 4.3 MB
-    const reference = await sharpReduced(big, 4);
-    expect(Buffer.from((await small.decodeReduced(big, 4)).data)).toEqual(Buffer.from(reference.data));
-    expect(small.memoryBytes()).toBe(0); // dropped
-    expect(Buffer.from((await small.decodeReduced(big, 4)).data)).toEqual(Buffer.from(reference.data));
-    const lossy = await webp(photo(300, 200, 36).webp({ quality: 80 }));
-    expect(Buffer.from((await small.decodeReduced(lossy, 1)).data)).toEqual(
-      Buffer.from((await sharpReduced(lossy, 1)).data),
-    );
-  });
 });

@@ -15,7 +15,7 @@
  * (`@ferry/codec-webp/node`), bundlers copy it (`@ferry/codec-webp/wasm-url`).
  */
 import { createBoxReducer, type Image } from '@ferry/core';
-import { type FerryWebpModule, instantiate, loadInput, WebpDecodeError } from './instance.js';
+import { instantiate, loadInput, WebpDecodeError } from './instance.js';
 
 /**
  * Identifies this decoder build: the committed wasm's sha256 (wasm/PROVENANCE.json), for keys of
@@ -56,15 +56,6 @@ export interface WebpDecoder {
   memoryBytes(): number;
 }
 
-export interface DecoderOptions {
-  /**
-   * Wasm memory only grows. When a decode leaves the instance holding more than this many bytes
-   * (a lossless or alpha WebP: 4 to 5 bytes a pixel), the instance is dropped and the next decode
-   * starts a fresh one, so one big upload does not keep a Workers isolate's memory. Default: kept.
-   */
-  retainBytes?: number;
-}
-
 const FORMATS = ['animation', 'lossy', 'lossless'] as const;
 
 /** Carries an error of the caller's sink (or `start`) through `guarded`: not the instance's fault. */
@@ -72,18 +63,12 @@ class SinkError {
   constructor(readonly error: unknown) {}
 }
 
-/** Stands in for an instance dropped after a big decode; `ready()` replaces it before any use. */
-const RELEASED = { HEAPU8: new Uint8Array(0) } as unknown as FerryWebpModule;
-
 /**
  * A decoder around one wasm instance. Calls are serialised by construction: everything between
  * copying the bytes in and the last row out is synchronous (no await), so concurrent calls cannot
  * interleave. If the instance ever traps, it is replaced before the next call.
  */
-export async function createWebpDecoder(
-  module: WebAssembly.Module,
-  options: DecoderOptions = {},
-): Promise<WebpDecoder> {
+export async function createWebpDecoder(module: WebAssembly.Module): Promise<WebpDecoder> {
   let wasm = await instantiate(module);
   let broken = false;
 
@@ -93,19 +78,11 @@ export async function createWebpDecoder(
     while (heap[end] !== 0 && end < heap.length) end++;
     return new TextDecoder().decode(heap.subarray(pointer, end));
   };
-  // Replaces a trapped or dropped instance; the only await of a call, before the bytes go in.
+  // Replaces a trapped instance; the only await of a call, before the bytes go in.
   const ready = async (): Promise<void> => {
     if (!broken) return;
     wasm = await instantiate(module);
     broken = false;
-  };
-  // After a decode: drop an instance grown past `retainBytes` (the rows are already handed out).
-  const settle = <T>(result: T): T => {
-    if (options.retainBytes !== undefined && wasm.HEAPU8.byteLength > options.retainBytes) {
-      wasm = RELEASED;
-      broken = true;
-    }
-    return result;
   };
   // Anything but our own error or the sink's came from the instance itself: it is replaced.
   const guarded = <T>(body: () => T): T => {
@@ -178,23 +155,21 @@ export async function createWebpDecoder(
     },
     async decodeRows(bytes, start) {
       await ready();
-      return settle(guarded(() => decodeRowsNow(bytes, start)));
+      return guarded(() => decodeRowsNow(bytes, start));
     },
     async decodeReduced(bytes, factor) {
       if (!Number.isInteger(factor) || factor < 1)
         throw new WebpDecodeError(`box factor must be a positive integer, got ${factor}`);
       await ready();
-      return settle(
-        guarded(() => {
-          let reducer: ReturnType<typeof createBoxReducer> | undefined;
-          decodeRowsNow(bytes, (header) => {
-            const rows = createBoxReducer(header.width, header.height, header.channels, factor);
-            reducer = rows;
-            return (row) => rows.push(row);
-          });
-          return reducer!.finish();
-        }),
-      );
+      return guarded(() => {
+        let reducer: ReturnType<typeof createBoxReducer> | undefined;
+        decodeRowsNow(bytes, (header) => {
+          const rows = createBoxReducer(header.width, header.height, header.channels, factor);
+          reducer = rows;
+          return (row) => rows.push(row);
+        });
+        return reducer!.finish();
+      });
     },
     memoryBytes: () => wasm.HEAPU8.byteLength,
   };

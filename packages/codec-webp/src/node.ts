@@ -2,7 +2,7 @@
  * Node: compiles wasm/ferry-webp.wasm from disk once per process.
  */
 import { readFile } from 'node:fs/promises';
-import { createWebpDecoder, type DecoderOptions, type WebpDecoder } from './index.js';
+import { createWebpDecoder, type WebpDecoder } from './index.js';
 
 export * from './index.js';
 
@@ -19,7 +19,7 @@ export function compileWebpWasm(): Promise<WebAssembly.Module> {
 let decoder: Promise<WebpDecoder> | undefined;
 
 /** The decoder of this thread (one wasm instance; created on first use). */
-export function loadWebpDecoder(options?: DecoderOptions): Promise<WebpDecoder> {
-  decoder ??= compileWebpWasm().then((wasm) => createWebpDecoder(wasm, options));
+export function loadWebpDecoder(): Promise<WebpDecoder> {
+  decoder ??= compileWebpWasm().then((wasm) => createWebpDecoder(wasm));
   return decoder;
 }

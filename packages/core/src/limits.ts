@@ -27,13 +27,12 @@ export const MAX_PIXELS = 40_000_000;
  * (bench/isolate-memory.mjs: the codec's buffers, the RGBA frame, the RGB copy preprocessing
  * starts from). What counts is what the decoder really holds (edge-api's decodeCost): a baseline
  * JPEG its decode-rule frame (a 12-MP photo is 0.19 MP at 1/8); a progressive JPEG that plus
- * its coefficient store (at 1/8 only what the IDCTs read: a 12-MP photo 7.1 MiB, 0.65 MP; 16 MP
- * 0.86 MP); a PNG its box-reduced frame, streamed row by row; a WebP that frame plus libwebp's
- * own buffers (lossy: a few rows; lossless or with alpha: 4-5 bytes a pixel); GIF and interlaced
- * PNG their whole frame.
- * Measured at this limit, 16 mixed uploads at once (phone JPEGs baseline and progressive, a PNG
- * decoded whole at the limit) peak at 121-124 MiB with the model loaded (53 MiB): the garbage of
- * one big decode is not always collected before the next, so the limit is not higher.
+ * its coefficient store, twice since the wasm heap stays (at 1/8 only what the IDCTs read: a
+ * 12-MP photo 1.1 MP, 16 MP 1.5 MP); a PNG its box-reduced frame, streamed row by row; a WebP
+ * that frame plus libwebp's heap (lossy: a few rows; lossless or with alpha: 4-5 bytes a pixel,
+ * twice); GIF and interlaced PNG their whole frame. Measured at this limit with the model loaded
+ * (40 MiB): 16 mixed uploads at once (every kind, each at the most the limit admits) peak at
+ * 112 MiB, 16 lossless WebPs at the limit at 97 MiB; so the limit is not higher.
  */
 export const WORKERS_MAX_PIXELS = 3_000_000;
 

@@ -21,6 +21,16 @@ import { formatPixels } from './limits.js';
  */
 export const BYTES_PER_FRAME_PIXEL = 16;
 
+/**
+ * How many times a store the wasm decoders grow their heap for counts (a progressive JPEG's
+ * coefficients, a lossless WebP's frame): codec-jpeg and codec-webp keep one instance for the
+ * isolate's life and wasm memory never shrinks, so the heap stays after the decode, beside every
+ * later one. Counting it twice keeps what stays under half the limit. (Dropping a grown instance
+ * instead leaves its memory to a late GC: 16 lossless WebPs in a row then held 150 MiB,
+ * bench/isolate-memory.mjs.)
+ */
+const WASM_HEAP_STAYS = 2;
+
 /** What a decode of this image holds at its peak, in frame pixels, and how it is decoded. */
 export interface DecodeCost {
   /** The frame the decoder returns (reduced by the rule where the format allows). */
@@ -42,23 +52,32 @@ export function pngStreamsRows(header: ImageHeader, rule: DecodeRule | undefined
 }
 
 /**
- * Bytes codec-webp holds at its peak besides the file it copies in, by coding (measured with its
- * heap growing to exactly what it asks for): lossy rows pass through a window of a few rows
- * (about 200 bytes a column); an alpha plane and its own lossless decoder take up to 5 bytes a
- * pixel; lossless 4 a pixel plus about 33 rows; an animation's first frame at most 5 a pixel, plus
- * a canvas row. A header cut short counts as the most, 5 a pixel.
+ * What codec-webp's wasm heap holds at its peak besides the file it copies in, by coding
+ * (measured with the heap growing to exactly what it asks for): lossy rows pass through a window
+ * of a few rows (about 200 bytes a column); an alpha plane and its own lossless decoder take up
+ * to 5 bytes a pixel, lossless 4 a pixel plus about 33 rows, an animation's first frame at most 5
+ * a pixel plus a canvas row: those count twice (WASM_HEAP_STAYS). A header cut short counts as the
+ * most, 5 a pixel.
  */
-function webpBytes(header: ImageHeader): { bytes: number; note: string } {
+function webpHeap(header: ImageHeader): { bytes: number; stays: boolean; note: string } {
   const { width, height } = header;
   switch (header.webpCoding) {
     case 'lossy':
-      return { bytes: 200 * width, note: 'decoded row by row' };
+      return { bytes: 200 * width, stays: false, note: 'decoded row by row' };
     case 'lossless':
-      return { bytes: 4 * width * height + 33 * 4 * width, note: 'lossless WebP: decoded whole' };
+      return {
+        bytes: 4 * width * height + 33 * 4 * width,
+        stays: true,
+        note: 'lossless WebP: decoded whole',
+      };
     case 'lossy+alpha':
-      return { bytes: 5 * width * height, note: "WebP with alpha: the alpha plane's decoder" };
+      return { bytes: 5 * width * height, stays: true, note: "WebP with alpha: the alpha plane's decoder" };
     default:
-      return { bytes: 5 * width * height + 4 * width, note: 'animated WebP: its first frame decoded whole' };
+      return {
+        bytes: 5 * width * height + 4 * width,
+        stays: true,
+        note: 'animated WebP: its first frame decoded whole',
+      };
   }
 }
 
@@ -67,7 +86,7 @@ function webpBytes(header: ImageHeader): { bytes: number; note: string } {
  * that frame plus its coefficient store, kept until the last scan (core's `coefficientBytes`:
  * every coefficient, or at 1/8 only those the IDCTs read). With a decoder that streams rows
  * (Workers), a non-interlaced PNG under a `reduce` rule its reduced frame, and a WebP its reduced
- * frame plus what codec-webp holds (webpBytes) and the file it copies in. Anything else its whole
+ * frame plus what codec-webp's heap holds (webpHeap) and the file. Anything else its whole
  * frame, reduced after (sharp on Node; GIF and interlaced PNG on Workers).
  */
 export function decodeCost(
@@ -88,7 +107,7 @@ export function decodeCost(
     const coefficients = stored ? (eighths === 1 ? stored.eighth : stored.full) : width * height * 3 * 2;
     return {
       ...scaled,
-      pixels: framePixels + Math.ceil(coefficients / BYTES_PER_FRAME_PIXEL),
+      pixels: framePixels + Math.ceil((WASM_HEAP_STAYS * coefficients) / BYTES_PER_FRAME_PIXEL),
       note: `progressive JPEG: ${(coefficients / 2 ** 20).toFixed(1)} MB of coefficients${at ? `, ${at}` : ''}`,
     };
   }
@@ -96,11 +115,14 @@ export function decodeCost(
   if (streamsRows && pngStreamsRows(header, rule))
     return { ...reduced, pixels: reduced.width * reduced.height, note: 'decoded row by row' };
   if (streamsRows && header.format === 'webp') {
-    const held = webpBytes(header);
+    // The wasm heap (libwebp's buffers and the file's copy), twice when it grows (WASM_HEAP_STAYS),
+    // and the upload's own bytes.
+    const heap = webpHeap(header);
+    const bytes = (heap.stays ? WASM_HEAP_STAYS : 1) * (heap.bytes + fileBytes) + fileBytes;
     return {
       ...reduced,
-      pixels: reduced.width * reduced.height + Math.ceil((held.bytes + fileBytes) / BYTES_PER_FRAME_PIXEL),
-      note: held.note,
+      pixels: reduced.width * reduced.height + Math.ceil(bytes / BYTES_PER_FRAME_PIXEL),
+      note: heap.note,
     };
   }
   const whole = header.format === 'png' && header.interlaced ? 'interlaced PNG: decoded whole' : '';

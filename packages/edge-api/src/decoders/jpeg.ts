@@ -9,16 +9,8 @@ let decoder: Promise<JpegDecoder> | undefined;
  * CompiledWasm module (workerd cannot compile wasm from bytes); Node compiles the file itself.
  */
 export function initJpeg(module: WebAssembly.Module): void {
-  decoder = createJpegDecoder(module, { retainBytes: RETAIN_BYTES });
+  decoder = createJpegDecoder(module);
 }
-
-/**
- * Wasm memory never shrinks: after a decode that grew the instance past this (a progressive JPEG
- * decoded at 2/8 or more, which keeps every coefficient), it is dropped and the next decode starts
- * a fresh one, so the isolate does not keep tens of MB for the rest of its life. Baseline decodes
- * and progressive ones at 1/8 (a 16-MP photo's coefficients: 9.3 MiB) stay below.
- */
-const RETAIN_BYTES = 16 * 2 ** 20;
 
 /**
  * Every JPEG (CMYK and YCCK too) through @ferry/codec-jpeg's libjpeg-turbo in wasm, at the DCT

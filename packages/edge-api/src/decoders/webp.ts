@@ -8,15 +8,10 @@ let decoder: Promise<WebpDecoder> | undefined;
  * CompiledWasm module (workerd cannot compile wasm from bytes); Node compiles the file itself.
  */
 export function initWebp(module: WebAssembly.Module): void {
-  decoder = createWebpDecoder(module, { retainBytes: RETAIN_BYTES });
+  // One instance for the isolate's life, keeping the largest heap a decode needed (a lossless
+  // WebP: 4 bytes a pixel): admission bounds it (image-input.ts, WASM_HEAP_STAYS).
+  decoder = createWebpDecoder(module);
 }
-
-/**
- * Wasm memory never shrinks: after a decode that grew the instance past this (a lossless or
- * alpha WebP holds 4 to 5 bytes a pixel), it is dropped and the next decode starts a fresh one,
- * so the isolate does not keep tens of MB for the rest of its life. A lossy WebP stays far below.
- */
-const RETAIN_BYTES = 16 * 2 ** 20;
 
 /**
  * Every WebP (lossy with or without alpha, lossless, the first frame of an animation) through
