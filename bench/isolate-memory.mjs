@@ -131,7 +131,8 @@ const screenshot24 = new Uint8Array(
         left: 0,
         top: 0,
       },
-      { input: await sharp(jpegPath).resize(2400, 1800).toBuffer(), left: 2000, top: 900 },
+      // A photo inset small enough that the PNG stays under the 10 MiB body limit.
+      { input: await sharp(jpegPath).resize(1600, 1200).toBuffer(), left: 2000, top: 900 },
     ])
     .png({ compressionLevel: 9 })
     .toBuffer(),
