@@ -33,7 +33,8 @@
  *                 `link` lists the objects/archives to link, `includes` the -I directories for
  *                 native/*.c, `provenance` extra PROVENANCE.json fields (e.g. { cmakeFlags })
  *   nativeFlags   optional extra emcc flags for native/*.c (e.g. ['-DNDEBUG'])
- *   emccFlags     the link flags, recorded as they are
+ *   emccFlags     the link flags, recorded as they are (plus --pre-js pre.js, which every codec's glue
+ *                 gets: it takes the compiled module as `wasmModule`)
  *   exports       optional: the exported C functions ('_name'); they become
  *                 -sEXPORTED_FUNCTIONS=..., placed before -sEXPORTED_RUNTIME_METHODS= when the
  *                 flags have one, else last (leave it out when emccFlags already list them)
@@ -53,7 +54,11 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join, relative as relativePath } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The pre-js linked into every codec's glue (pre.js beside this file). */
+const PRE_JS = join(dirname(fileURLToPath(import.meta.url)), 'pre.js');
 
 /**
  * What a recipe's compile step gets.
@@ -213,6 +218,9 @@ export async function buildWasmCodec(recipe, argv = process.argv.slice(2)) {
   const link = join(work, 'link');
   mkdirSync(link, { recursive: true });
   const absolute = (file) => (isAbsolute(file) ? file : join(work, file));
+  // The shared pre-js (how every codec's glue is handed its module), by a path relative to the
+  // build tree, so nothing of this machine's paths reaches the recorded flags.
+  emccFlags.push('--pre-js', relativePath(work, PRE_JS));
   run(
     'emcc',
     [
@@ -245,6 +253,7 @@ export async function buildWasmCodec(recipe, argv = process.argv.slice(2)) {
       : {}),
     patches: patches.map((file) => ({ file: relative(file), sha256: sha256(file) })),
     native: nativeFiles.map((file) => ({ file: relative(file), sha256: sha256(file) })),
+    preJs: { file: 'scripts/wasm-codec/pre.js', sha256: sha256(PRE_JS) },
     emcc: emccVersion,
     ...(built.provenance ?? {}),
     ...(recipe.nativeFlags ? { nativeFlags: recipe.nativeFlags } : {}),

@@ -9,20 +9,9 @@ export class JpegDecodeError extends Error {
   override name = 'JpegDecodeError';
 }
 
+/** A fresh instance of the compiled module (the glue's pre-js instantiates it: no fetch, no file). */
 export function instantiate(module: WebAssembly.Module): Promise<FerryJpegModule> {
-  return createFerryJpeg({
-    // Never used to fetch (instantiateWasm below), but its presence keeps the glue from
-    // building a URL from import.meta.url, which is not a valid base in workerd.
-    locateFile: (path) => path,
-    instantiateWasm(imports, done) {
-      const instance = new WebAssembly.Instance(module, imports);
-      done(instance);
-      return instance.exports;
-    },
-    // TurboJPEG reports through return codes; nothing should print, and nothing may reach stdout.
-    print: () => {},
-    printErr: () => {},
-  });
+  return createFerryJpeg({ wasmModule: module });
 }
 
 /** Copies `bytes` into the instance's input buffer; returns their length. */

@@ -9,14 +9,9 @@ export interface FerryJpegModule {
   _ferry_jpeg_decode_scaled(size: number, eighths: number, strict: number): number;
   _ferry_jpeg_release(): void;
 }
-export interface FerryJpegOverrides {
-  instantiateWasm(
-    imports: WebAssembly.Imports,
-    done: (instance: WebAssembly.Instance) => void,
-  ): WebAssembly.Exports;
-  locateFile?(path: string): string;
-  print?(line: string): void;
-  printErr?(line: string): void;
+/** What the factory takes: the compiled ferry-jpeg.wasm (scripts/wasm-codec/pre.js instantiates it). */
+export interface FerryJpegOptions {
+  wasmModule: WebAssembly.Module;
 }
-declare const createFerryJpeg: (overrides: FerryJpegOverrides) => Promise<FerryJpegModule>;
+declare const createFerryJpeg: (options: FerryJpegOptions) => Promise<FerryJpegModule>;
 export default createFerryJpeg;

@@ -9,18 +9,7 @@ export class PngDecodeError extends Error {
   override name = 'PngDecodeError';
 }
 
+/** A fresh instance of the compiled module (the glue's pre-js instantiates it: no fetch, no file). */
 export function instantiate(module: WebAssembly.Module): Promise<FerryPngModule> {
-  return createFerryPng({
-    // Never used to fetch (instantiateWasm below), but its presence keeps the glue from
-    // building a URL from import.meta.url, which is not a valid base in workerd.
-    locateFile: (path) => path,
-    instantiateWasm(imports, done) {
-      const instance = new WebAssembly.Instance(module, imports);
-      done(instance);
-      return instance.exports;
-    },
-    // zlib reports through return codes; nothing should print.
-    print: () => {},
-    printErr: () => {},
-  });
+  return createFerryPng({ wasmModule: module });
 }

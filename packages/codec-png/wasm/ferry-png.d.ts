@@ -8,14 +8,9 @@ export interface FerryPngModule {
   _ferry_png_next_row(): number;
   _ferry_png_end(): void;
 }
-export interface FerryPngOverrides {
-  instantiateWasm(
-    imports: WebAssembly.Imports,
-    done: (instance: WebAssembly.Instance) => void,
-  ): WebAssembly.Exports;
-  locateFile?(path: string): string;
-  print?(line: string): void;
-  printErr?(line: string): void;
+/** What the factory takes: the compiled ferry-png.wasm (scripts/wasm-codec/pre.js instantiates it). */
+export interface FerryPngOptions {
+  wasmModule: WebAssembly.Module;
 }
-declare const createFerryPng: (overrides: FerryPngOverrides) => Promise<FerryPngModule>;
+declare const createFerryPng: (options: FerryPngOptions) => Promise<FerryPngModule>;
 export default createFerryPng;

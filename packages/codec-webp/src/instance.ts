@@ -9,20 +9,9 @@ export class WebpDecodeError extends Error {
   override name = 'WebpDecodeError';
 }
 
+/** A fresh instance of the compiled module (the glue's pre-js instantiates it: no fetch, no file). */
 export function instantiate(module: WebAssembly.Module): Promise<FerryWebpModule> {
-  return createFerryWebp({
-    // Never used to fetch (instantiateWasm below), but its presence keeps the glue from
-    // building a URL from import.meta.url, which is not a valid base in workerd.
-    locateFile: (path) => path,
-    instantiateWasm(imports, done) {
-      const instance = new WebAssembly.Instance(module, imports);
-      done(instance);
-      return instance.exports;
-    },
-    // libwebp reports through status codes; nothing should print, and nothing may reach stdout.
-    print: () => {},
-    printErr: () => {},
-  });
+  return createFerryWebp({ wasmModule: module });
 }
 
 /** Copies `bytes` into the instance's input buffer; returns their length. */

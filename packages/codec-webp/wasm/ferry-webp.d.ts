@@ -14,14 +14,9 @@ export interface FerryWebpModule {
   _ferry_webp_decode(size: number): number;
   _ferry_webp_release(): void;
 }
-export interface FerryWebpOverrides {
-  instantiateWasm(
-    imports: WebAssembly.Imports,
-    done: (instance: WebAssembly.Instance) => void,
-  ): WebAssembly.Exports;
-  locateFile?(path: string): string;
-  print?(line: string): void;
-  printErr?(line: string): void;
+/** What the factory takes: the compiled ferry-webp.wasm (scripts/wasm-codec/pre.js instantiates it). */
+export interface FerryWebpOptions {
+  wasmModule: WebAssembly.Module;
 }
-declare const createFerryWebp: (overrides: FerryWebpOverrides) => Promise<FerryWebpModule>;
+declare const createFerryWebp: (options: FerryWebpOptions) => Promise<FerryWebpModule>;
 export default createFerryWebp;
