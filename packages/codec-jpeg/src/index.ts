@@ -80,12 +80,6 @@ export async function createJpegDecoder(module: WebAssembly.Module): Promise<Jpe
     );
   let broken = false;
 
-  const cString = (pointer: number): string => {
-    const heap = wasm.HEAPU8;
-    let end = pointer;
-    while (heap[end] !== 0 && end < heap.length) end++;
-    return new TextDecoder().decode(heap.subarray(pointer, end));
-  };
   // Replaces a trapped instance; the only await of a call, and it comes before the bytes go in.
   const ready = async (): Promise<void> => {
     if (!broken) return;
@@ -105,7 +99,7 @@ export async function createJpegDecoder(module: WebAssembly.Module): Promise<Jpe
   const info = (): Int32Array =>
     wasm.HEAP32.subarray(wasm._ferry_jpeg_info() >> 2, (wasm._ferry_jpeg_info() >> 2) + 6);
   const pixels = (pointer: number, eighths: ScaleEighths): DecodedJpeg => {
-    if (pointer === 0) throw new JpegDecodeError(cString(wasm._ferry_jpeg_message()));
+    if (pointer === 0) throw new JpegDecodeError(wasm.UTF8ToString(wasm._ferry_jpeg_message()));
     const values = info();
     const width = values[4]!;
     const height = values[5]!;
@@ -124,7 +118,7 @@ export async function createJpegDecoder(module: WebAssembly.Module): Promise<Jpe
       return guarded(() => {
         const size = loadInput(wasm, bytes);
         if (wasm._ferry_jpeg_header(size) !== 0)
-          throw new JpegDecodeError(cString(wasm._ferry_jpeg_message()));
+          throw new JpegDecodeError(wasm.UTF8ToString(wasm._ferry_jpeg_message()));
         const [width, height, subsampling, colorspace] = info();
         return { width: width!, height: height!, subsampling: subsampling!, colorspace: colorspace! };
       });

@@ -1,6 +1,8 @@
 // Types of the emscripten glue scripts/build-wasm.mjs writes (committed beside it).
 export interface FerryJpegModule {
   HEAPU8: Uint8Array;
+  /** The C string at `pointer` (emscripten's runtime). */
+  UTF8ToString(pointer: number): string;
   HEAP32: Int32Array;
   _ferry_jpeg_input(size: number): number;
   _ferry_jpeg_info(): number;

@@ -56,7 +56,8 @@ await buildWasmCodec({
     '-sALLOW_MEMORY_GROWTH=1',
     '-sINITIAL_MEMORY=1MB',
     '-sTOTAL_STACK=64KB',
-    '-sEXPORTED_RUNTIME_METHODS=[]',
+    // The C wrappers' messages are C strings: the runtime's own reader.
+    '-sEXPORTED_RUNTIME_METHODS=[UTF8ToString]',
     // locateFile: without it the glue evaluates new URL(..., import.meta.url), which throws in workerd.
     '-sINCOMING_MODULE_JS_API=[instantiateWasm,locateFile,print,printErr]',
   ],

@@ -51,13 +51,7 @@ export async function createPngRowReader(module: WebAssembly.Module): Promise<Pn
   let wasm: FerryPngModule = await instantiate(module);
   let broken = false;
 
-  const message = (): string => {
-    const heap = wasm.HEAPU8;
-    const start = wasm._ferry_png_message();
-    let end = start;
-    while (heap[end] !== 0 && end < heap.length) end++;
-    return new TextDecoder().decode(heap.subarray(start, end));
-  };
+  const message = (): string => wasm.UTF8ToString(wasm._ferry_png_message());
 
   const read = (
     data: readonly Uint8Array[],

@@ -1,6 +1,8 @@
 // Types of the emscripten glue scripts/build-wasm.mjs writes (committed beside it).
 export interface FerryPngModule {
   HEAPU8: Uint8Array;
+  /** The C string at `pointer` (emscripten's runtime). */
+  UTF8ToString(pointer: number): string;
   _ferry_png_message(): number;
   _ferry_png_start(rowBytes: number, pixelBytes: number): number;
   _ferry_png_input(size: number): number;

@@ -97,7 +97,8 @@ await buildWasmCodec({
     '-sMEMORY_GROWTH_GEOMETRIC_STEP=0',
     '-sINITIAL_MEMORY=2MB',
     '-sTOTAL_STACK=256KB',
-    '-sEXPORTED_RUNTIME_METHODS=[]',
+    // The C wrappers' messages are C strings: the runtime's own reader.
+    '-sEXPORTED_RUNTIME_METHODS=[UTF8ToString]',
     // locateFile: without it the glue evaluates new URL(..., import.meta.url), which throws in workerd.
     '-sINCOMING_MODULE_JS_API=[instantiateWasm,locateFile,print,printErr]',
   ],

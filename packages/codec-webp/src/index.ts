@@ -72,12 +72,6 @@ export async function createWebpDecoder(module: WebAssembly.Module): Promise<Web
   let wasm = await instantiate(module);
   let broken = false;
 
-  const cString = (pointer: number): string => {
-    const heap = wasm.HEAPU8;
-    let end = pointer;
-    while (heap[end] !== 0 && end < heap.length) end++;
-    return new TextDecoder().decode(heap.subarray(pointer, end));
-  };
   // Replaces a trapped instance; the only await of a call, before the bytes go in.
   const ready = async (): Promise<void> => {
     if (!broken) return;
@@ -96,7 +90,8 @@ export async function createWebpDecoder(module: WebAssembly.Module): Promise<Web
     }
   };
   const readHeader = (size: number): WebpHeader => {
-    if (wasm._ferry_webp_header(size) !== 0) throw new WebpDecodeError(cString(wasm._ferry_webp_message()));
+    if (wasm._ferry_webp_header(size) !== 0)
+      throw new WebpDecodeError(wasm.UTF8ToString(wasm._ferry_webp_message()));
     const at = wasm._ferry_webp_info() >> 2;
     const [width, height, channels, format, frames, hasAlpha] = wasm.HEAP32.subarray(at, at + 6);
     return {
@@ -140,7 +135,7 @@ export async function createWebpDecoder(module: WebAssembly.Module): Promise<Web
       const status = instance._ferry_webp_decode(size);
       // The sink threw: libwebp stopped and freed its buffers; the instance is fine.
       if (refused) throw new SinkError(refused.error);
-      if (status !== 0) throw new WebpDecodeError(cString(instance._ferry_webp_message()));
+      if (status !== 0) throw new WebpDecodeError(instance.UTF8ToString(instance._ferry_webp_message()));
       if (next !== header.height)
         throw new WebpDecodeError(`WebP decode handed out ${next} of ${header.height} rows`);
       return header;

@@ -1,6 +1,8 @@
 // Types of the emscripten glue scripts/build-wasm.mjs writes (committed beside it).
 export interface FerryWebpModule {
   HEAPU8: Uint8Array;
+  /** The C string at `pointer` (emscripten's runtime). */
+  UTF8ToString(pointer: number): string;
   HEAP32: Int32Array;
   /**
    * Called by the wasm with `count` rows of `stride` bytes at `rows` in HEAPU8, the first being
