@@ -1,9 +1,9 @@
 /**
  * PNG scanlines one at a time: zlib 1.2.13's inflate and PNG's five row filters in WebAssembly
  * (native/ferry_png.c), so a 24-MP screenshot is read holding two scanlines and a slice of its
- * compressed data, never its frame. In workerd, on a 2 MB iPad screenshot (22 MB of rows), this
- * inflates and unfilters in 35 ms where fflate's JavaScript inflate alone took 86 ms (p50, one
- * worker, side by side, 2026-12-07). What the rows become (palette, grey,
+ * compressed data, never its frame. It replaced fflate's JavaScript inflate, which was most of a
+ * screenshot's decode time in workerd (bench/REPORT.md section 4b has the decode times now).
+ * What the rows become (palette, grey,
  * 16-bit, alpha; the box reduction) is the caller's: edge-api's decoders/png-rows.ts.
  *
  * The .wasm is committed (wasm/PROVENANCE.json says what built it), so every install has it.
