@@ -10,9 +10,9 @@ import { readFile, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Normalization } from '@ferry/core';
+import { DEFAULT_BACKBONE, findBackbone } from '@ferry/model';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { DownloadError, type DownloadProgress, downloadFile } from './download.js';
-import { DEFAULT_BACKBONE, findBackbone } from './registry.js';
 
 export class BackboneError extends Error {
   override name = 'BackboneError';

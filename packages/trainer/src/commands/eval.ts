@@ -1,6 +1,7 @@
 /** `ferry eval --run RUN_DIR --data DIR`: the training metrics for any labelled folder. */
 import { parseArgs } from 'node:util';
 import { softmaxWithTemperature } from '@ferry/core';
+import { formatMetrics } from '@ferry/model';
 import type { BackendName } from '../backend/names.js';
 import { CliError } from '../cli-support.js';
 import { DatasetError } from '../data/dataset.js';
@@ -8,7 +9,6 @@ import { ModelFileError } from '../io/layers-model-io.js';
 import { evaluateOpenSet, formatOpenSetEvaluation } from '../ood/evaluate-ood.js';
 import { openSetSection, updateReportOpenSet } from '../report/report-html.js';
 import { evaluateRun } from '../train/evaluate.js';
-import { formatMetrics } from '../train/metrics.js';
 import { RunDirError } from '../train/train.js';
 
 export const usage = `Usage: ferry eval --run RUN_DIR --data DIR [--ood OOD_DIR] [--backend B] [--json]

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeImageFolder } from '../test-support/synthetic.js';
-import { DatasetError, describeBalance, loadDataset, parseCsv, stratifiedSplit } from './dataset.js';
+import { DatasetError, describeBalance, loadDataset, parseCsv } from './dataset.js';
 
 let root: string;
 beforeAll(async () => {
@@ -38,19 +38,6 @@ describe('loadDataset', () => {
     for (let c = 0; c < 3; c++) expect(one.val.filter((s) => s.label === c)).toHaveLength(3);
     const all = new Set([...one.train, ...one.val].map((s) => s.path));
     expect(all.size).toBe(30);
-  });
-
-  it('keeps at least one image per class on each side of a split', () => {
-    const samples = [
-      { path: 'a1', label: 0 },
-      { path: 'a2', label: 0 },
-      { path: 'b1', label: 1 },
-      { path: 'b2', label: 1 },
-      { path: 'b3', label: 1 },
-    ];
-    const { train, val } = stratifiedSplit(samples, 0.1, 1);
-    expect(val.map((s) => s.label).sort()).toEqual([0, 1]);
-    expect(train).toHaveLength(3);
   });
 
   it('rejects a single class, an empty class and a missing directory with clear messages', async () => {

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
-import { createRandom, shuffleInPlace } from '@ferry/core';
+import { stratifiedSplit } from '@ferry/model';
 
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif']);
 
@@ -70,29 +70,6 @@ function checkClasses(classes: Map<string, number>, where: string): void {
       `only one class (${[...classes.keys()][0]}) in ${where}: a classifier needs at least two class folders`,
     );
   }
-}
-
-/** Seeded stratified split: each class keeps its share in val (at least one image when it has two). */
-export function stratifiedSplit(
-  samples: Sample[],
-  valSplit: number,
-  seed: number,
-): { train: Sample[]; val: Sample[] } {
-  const random = createRandom(seed);
-  const byLabel = new Map<number, Sample[]>();
-  for (const s of samples) byLabel.set(s.label, [...(byLabel.get(s.label) ?? []), s]);
-  const train: Sample[] = [];
-  const val: Sample[] = [];
-  for (const label of [...byLabel.keys()].sort((a, b) => a - b)) {
-    const group = shuffleInPlace([...(byLabel.get(label) ?? [])], random);
-    let nVal = Math.round(group.length * valSplit);
-    if (valSplit > 0 && nVal === 0 && group.length >= 2) nVal = 1;
-    if (nVal >= group.length) nVal = group.length - 1;
-    val.push(...group.slice(0, nVal));
-    train.push(...group.slice(nVal));
-  }
-  const byPath = (a: Sample, b: Sample) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
-  return { train: train.sort(byPath), val: val.sort(byPath) };
 }
 
 async function loadFolders(dir: string, valSplit: number, seed: number): Promise<Dataset> {

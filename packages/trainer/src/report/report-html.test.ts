@@ -7,11 +7,11 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultEvalPipeline, defaultTrainPipeline } from '@ferry/core';
+import { computeMetrics } from '@ferry/model';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Dataset, loadDataset, type Sample } from '../data/dataset.js';
 import { makeImageFolder, syntheticJpeg } from '../test-support/synthetic.js';
-import { computeMetrics } from '../train/metrics.js';
 import type { TrainResult } from '../train/train.js';
 import { renderReport, spreadOverClasses } from './report-html.js';
 

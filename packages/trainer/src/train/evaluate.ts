@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { argmax, type ModelSpec, parseModelSpec, softmax } from '@ferry/core';
+import { computeMetrics, type Metrics } from '@ferry/model';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { BackendName } from '../backend/index.js';
 import { selectBackend } from '../backend/index.js';
@@ -15,7 +16,6 @@ import { DatasetError, IMAGE_EXTENSIONS, type Sample } from '../data/dataset.js'
 import { defaultConcurrency, loadSamples, type SkippedFile, stackInputs } from '../data/loader.js';
 import { batches } from '../data/prefetch.js';
 import { loadLayersModelFromDir } from '../io/layers-model-io.js';
-import { computeMetrics, type Metrics } from './metrics.js';
 import type { ValPrediction } from './results.js';
 import { RunDirError } from './run-state.js';
 

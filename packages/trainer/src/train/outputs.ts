@@ -13,6 +13,7 @@ import {
   type ModelSpec,
   type TransformStep,
 } from '@ferry/core';
+import { computeMetrics } from '@ferry/model';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { loadSharp } from '../commonjs-packages.js';
 import { type Dataset, describeBalance, displayPath } from '../data/dataset.js';
@@ -21,7 +22,6 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import { fitRunOpenSet } from '../ood/fit-for-run.js';
 import { writeReport } from '../report/report-html.js';
 import { removeStateWeights } from './checkpoints.js';
-import { computeMetrics } from './metrics.js';
 import { trainedViews } from './pipelines.js';
 import type { TrainResult, ValPrediction, WarmStartSummary } from './results.js';
 import { elapsedSeconds, saveProgress, type TrainRun } from './run-context.js';

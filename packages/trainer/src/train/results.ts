@@ -3,9 +3,10 @@
  * epoch, the warm start's summary and the `TrainResult` that `train()` returns. Types only, so
  * every stage (and the report) can name them without importing the stages.
  */
+
+import type { Metrics } from '@ferry/model';
 import type { SkippedFile } from '../data/loader.js';
 import type { ExtractStats } from './features.js';
-import type { Metrics } from './metrics.js';
 
 export interface EpochRecord {
   epoch: number;

@@ -4,11 +4,12 @@
  * variables this step trains, and each optimizer's step at its scheduled learning rate. The head
  * and the backbone have their own optimizers, so their learning rates can differ.
  */
+
+import { learningRateAt, type ScheduleOptions } from '@ferry/model';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { Tf } from './load-models.js';
 import { createOptimizer, type Stepper } from './optimizer.js';
 import type { ResolvedTrainOptions } from './options.js';
-import { learningRateAt, type ScheduleOptions } from './schedule.js';
 
 export interface TrainBatch {
   /**

@@ -5,10 +5,11 @@
  * exactly features mode: the same strategy (cached features, its own defaults) and the same fit
  * loop, on the run's own head; the finetune phase then fits everything from that head's best epoch.
  */
+
+import { computeMetrics } from '@ferry/model';
 import { bestCheckpoint } from './callbacks/best-checkpoint.js';
 import { BestWeights } from './checkpoints.js';
 import { fit, freshProgress } from './fit.js';
-import { computeMetrics } from './metrics.js';
 import { createFeaturesStrategy } from './modes/features.js';
 import {
   FINETUNE_AUG_VIEWS,

@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createRandom, shuffleInPlace } from '@ferry/core';
+import { learningRateAt, type ScheduleOptions } from '@ferry/model';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { cacheDir } from '../../backbones/resolve.js';
 import type { Sample } from '../../data/dataset.js';
@@ -17,7 +18,6 @@ import { type ExtractStats, extractFeatures, type FeatureRow } from '../features
 import { LinearHead } from '../linear-head.js';
 import type { ResolvedTrainOptions } from '../options.js';
 import { planRunViews } from '../run-views.js';
-import { learningRateAt, type ScheduleOptions } from '../schedule.js';
 import type { StepPlan, TrainStep } from '../train-step.js';
 import { assertSomethingToTrain, type ModeStrategy, type StrategyContext, scoreVal } from './strategy.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { learningRateAt } from './head/schedule.js';
 import { computeMetrics, formatMetrics } from './metrics.js';
-import { learningRateAt } from './schedule.js';
 
 describe('computeMetrics', () => {
   it('gives accuracy, confusion and per-class precision/recall/F1 for known predictions', () => {
