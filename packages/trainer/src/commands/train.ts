@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { OpenSetMethod } from '@ferry/core';
-import type { ScheduleName } from '@ferry/model';
+import type { OptimizerName, ScheduleName } from '@ferry/model';
 import { formatMetrics } from '@ferry/model';
 import { progressBar } from '../backbones/download.js';
 import { BackboneError } from '../backbones/resolve.js';
@@ -13,7 +13,6 @@ import { CliError } from '../cli-support.js';
 import { DatasetError } from '../data/dataset.js';
 import { ModelFileError } from '../io/layers-model-io.js';
 import { ModelBuildError } from '../model/classifier.js';
-import type { OptimizerName } from '../train/optimizer.js';
 import { type TrainEvent, type TrainMode, TrainOptionsError } from '../train/options.js';
 import { RunDirError, train } from '../train/train.js';
 import { createReporter } from './progress.js';

@@ -2,10 +2,10 @@
  * Optimizers over explicit variable lists: SGD+momentum, Adam, AdamW (Adam plus decoupled
  * weight decay, Loshchilov & Hutter). The learning rate is set per step from the schedule.
  */
+import type { OptimizerName } from '@ferry/model';
 import type * as tfTypes from '@tensorflow/tfjs';
 
 type Tf = typeof tfTypes;
-export type OptimizerName = 'sgd' | 'adam' | 'adamw';
 
 export interface Stepper {
   /** Applies gradients for `vars` with learning rate `lr`. */

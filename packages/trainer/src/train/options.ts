@@ -1,10 +1,9 @@
 /** Training options, their defaults, and validation shared by the CLI and the programmatic API. */
 
 import { OPEN_SET_METHODS, type OpenSetMethod } from '@ferry/core';
-import type { ScheduleName } from '@ferry/model';
+import type { OptimizerName, ScheduleName } from '@ferry/model';
 import type { DownloadProgress } from '../backbones/download.js';
 import type { BackendName } from '../backend/names.js';
-import type { OptimizerName } from './optimizer.js';
 
 export type TrainMode = 'features' | 'freeze' | 'finetune';
 

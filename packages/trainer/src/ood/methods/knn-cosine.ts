@@ -2,7 +2,7 @@
  * knn-cosine: one minus the cosine similarity to the k-th nearest training photo. The bank of
  * L2-normalised training features travels inside model.onnx.
  */
-import { matMulTransposed } from '../../train/head-kernels.js';
+import { matMulTransposed } from '@ferry/model';
 import { nearestCosineDistance, OPEN_SET_PREFIX } from './graph-ops.js';
 import { normalizeRows } from './math.js';
 import type { FeatureMatrix, OpenSetMethodDefinition } from './types.js';

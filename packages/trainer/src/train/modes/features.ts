@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createRandom, shuffleInPlace } from '@ferry/core';
-import { learningRateAt, type ScheduleOptions } from '@ferry/model';
+import { LinearHead, learningRateAt, type ScheduleOptions } from '@ferry/model';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { cacheDir } from '../../backbones/resolve.js';
 import type { Sample } from '../../data/dataset.js';
@@ -15,7 +15,6 @@ import { createTransformPool } from '../../data/transform-pool.js';
 import { featureDim } from '../../model/classifier.js';
 import { type FeatureRunner, lazyFeatureRunner } from '../feature-runner.js';
 import { type ExtractStats, extractFeatures, type FeatureRow } from '../features.js';
-import { LinearHead } from '../linear-head.js';
 import type { ResolvedTrainOptions } from '../options.js';
 import { planRunViews } from '../run-views.js';
 import type { StepPlan, TrainStep } from '../train-step.js';

@@ -1,7 +1,7 @@
 /**
  * features mode's default head — one dense layer, logits = x·W + b — trained in plain
- * TypeScript on Float32Array features instead of through tfjs. The math is the tfjs path's
- * (train.ts): softmax cross-entropy with label smoothing averaged over the batch, coupled L2
+ * TypeScript on Float32Array features instead of through tfjs. The math is the trainer's tfjs
+ * path's (@ferry/trainer's train-step.ts and optimizer.ts): softmax cross-entropy with label smoothing averaged over the batch, coupled L2
  * on the kernel for sgd/adam, decoupled decay (kernel *= 1 - lr·wd) before the step for adamw,
  * tfjs' Adam (beta 0.9/0.999, epsilon 1e-7, bias correction through accumulated betas) and
  * momentum SGD (0.9, accumulator = 0.9·accumulator + g). On ants/bees features a tfjs step costs
@@ -12,7 +12,9 @@
  * walks memory contiguously; `kernel()` returns it in Keras' [dim, classes] order.
  */
 import { align16, createHeadKernels, type HeadKernels, paddedWidth, writeRows } from './head-kernels.js';
-import type { OptimizerName } from './optimizer.js';
+
+/** The optimizers, by the names `ferry train --optimizer` takes: the head and the trainer's tfjs path both implement each. */
+export type OptimizerName = 'sgd' | 'adam' | 'adamw';
 
 export interface LinearHeadOptions {
   dim: number;

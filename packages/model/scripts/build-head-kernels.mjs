@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * Assembles src/train/head-kernels.wat with wabt (the WebAssembly binary toolkit's own
- * assembler, on npm) into src/train/head-kernels-wasm.ts, a generated module holding the
+ * Assembles src/head/head-kernels.wat with wabt (the WebAssembly binary toolkit's own
+ * assembler, on npm) into src/head/head-kernels-wasm.ts, a generated module holding the
  * bytes (base64), so the kernels load the same way in Node and browsers with nothing to fetch.
  * Run by this package's `build` before tsc; the output is git-ignored.
  */
@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'train');
+const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'head');
 const source = join(dir, 'head-kernels.wat');
 const wabt = await createRequire(import.meta.url)('wabt')();
 const module = wabt.parseWat('head-kernels.wat', readFileSync(source, 'utf8'), { simd: true });
