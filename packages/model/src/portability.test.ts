@@ -57,6 +57,6 @@ describe('model portability', () => {
 
   it('runtime dependencies are only portable pure-JS packages', () => {
     const pkg = JSON.parse(readFileSync(join(SRC, '..', 'package.json'), 'utf8'));
-    expect(Object.keys(pkg.dependencies ?? {}).sort()).toEqual(['@ferry/core']);
+    expect(Object.keys(pkg.dependencies ?? {}).sort()).toEqual(['@ferry/core', 'protobufjs']);
   });
 });

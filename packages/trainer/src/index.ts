@@ -8,6 +8,7 @@ export {
   findBackbone,
   formatMetrics,
   type Metrics,
+  ModelBuildError,
   stratifiedSplit,
 } from '@ferry/model';
 export {
@@ -32,7 +33,7 @@ export {
 export { DecodeError, decodeImageBuffer, decodeImageFile } from './data/decode.js';
 export { type LoadedSample, loadSamples, type SkippedFile } from './data/loader.js';
 export { loadLayersModelFromDir, ModelFileError, saveLayersModelToDir } from './io/layers-model-io.js';
-export { ModelBuildError } from './model/classifier.js';
+
 export { type EvalResult, evaluateRun } from './train/evaluate.js';
 export { type TrainEvent, type TrainMode, type TrainOptions, TrainOptionsError } from './train/options.js';
 export { type EpochRecord, RunDirError, type TrainResult, train, type ValPrediction } from './train/train.js';

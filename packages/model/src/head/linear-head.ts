@@ -1,19 +1,20 @@
 /**
  * features mode's default head — one dense layer, logits = x·W + b — trained in plain
  * TypeScript on Float32Array features instead of through tfjs. The math is the trainer's tfjs
- * path's (@ferry/trainer's train-step.ts and optimizer.ts): softmax cross-entropy with label smoothing averaged over the batch, coupled L2
- * on the kernel for sgd/adam, decoupled decay (kernel *= 1 - lr·wd) before the step for adamw,
- * tfjs' Adam (beta 0.9/0.999, epsilon 1e-7, bias correction through accumulated betas) and
- * momentum SGD (0.9, accumulator = 0.9·accumulator + g). On ants/bees features a tfjs step costs
- * a dozen kernel launches and tensor bookkeeping for a 1280x2 matrix product; here an epoch is
- * a few milliseconds, and the same seed gives the same weights on every machine.
+ * path's (@ferry/trainer's train-step.ts and optimizer.ts): softmax cross-entropy with label
+ * smoothing averaged over the batch, coupled L2 on the kernel for sgd/adam, decoupled decay
+ * (kernel *= 1 - lr·wd) before the step for adamw, tfjs' Adam (beta 0.9/0.999, epsilon 1e-7,
+ * bias correction through accumulated betas) and momentum SGD (0.9, accumulator = 0.9·accumulator
+ * + g). On ants/bees features a tfjs step costs a dozen kernel launches and tensor bookkeeping for
+ * a 1280x2 matrix product; here an epoch is a few milliseconds, and the same seed gives the same
+ * weights on every machine.
  *
  * Layout: W is stored class-major (`w[c * dim + k]`), so every dot product and gradient row
  * walks memory contiguously; `kernel()` returns it in Keras' [dim, classes] order.
  */
 import { align16, createHeadKernels, type HeadKernels, paddedWidth, writeRows } from './head-kernels.js';
 
-/** The optimizers, by the names `ferry train --optimizer` takes: the head and the trainer's tfjs path both implement each. */
+/** The optimizers by the names `ferry train --optimizer` takes; the head and the trainer's tfjs path implement each. */
 export type OptimizerName = 'sgd' | 'adam' | 'adamw';
 
 export interface LinearHeadOptions {

@@ -2,9 +2,8 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_OPSET, ExportError, MAX_OPSET, MIN_OPSET, PRECISIONS, type Precision } from '@ferry/model';
 import { CliError } from '../cli-support.js';
-import { DEFAULT_OPSET, ExportError, MAX_OPSET, MIN_OPSET } from '../export/convert.js';
-import { PRECISIONS, type Precision } from '../export/precision/weight-precision.js';
 import { EXPORT_FORMATS, type ExportFormat, exportRunToOnnx } from '../export/run-export.js';
 import { EvaluationUnavailable, type ExportEvaluation, evaluateExport } from '../predict/evaluate-export.js';
 import { ModelLoadError } from '../predict/onnx-classifier.js';

@@ -5,14 +5,13 @@
 import { parseArgs } from 'node:util';
 import type { OpenSetMethod } from '@ferry/core';
 import type { OptimizerName, ScheduleName } from '@ferry/model';
-import { formatMetrics } from '@ferry/model';
+import { formatMetrics, ModelBuildError } from '@ferry/model';
 import { progressBar } from '../backbones/download.js';
 import { BackboneError } from '../backbones/resolve.js';
 import { BACKEND_NAMES, type BackendName, isBackendName } from '../backend/names.js';
 import { CliError } from '../cli-support.js';
 import { DatasetError } from '../data/dataset.js';
 import { ModelFileError } from '../io/layers-model-io.js';
-import { ModelBuildError } from '../model/classifier.js';
 import { type TrainEvent, type TrainMode, TrainOptionsError } from '../train/options.js';
 import { RunDirError, train } from '../train/train.js';
 import { createReporter } from './progress.js';

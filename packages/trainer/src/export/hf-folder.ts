@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { ModelSpec } from '@ferry/core';
-import { ExportError } from './convert.js';
+import { ExportError } from '@ferry/model';
 
 /** The spec as the HF graph sees it: transformers.js feeds NCHW `pixel_values`. */
 export function hfModelSpec(spec: ModelSpec): ModelSpec {

@@ -1,7 +1,7 @@
 /**
  * TensorFlow.js LayersModel -> ONNX, in TypeScript. `exportRunToOnnx` turns a `ferry train` run
- * directory into one self-describing `.onnx` file; `convertLayersModelToOnnx` converts any
- * loaded LayersModel.
+ * directory into one self-describing `.onnx` file; `convertLayersModelToOnnx` (from
+ * @ferry/model, re-exported here) converts any loaded LayersModel.
  */
 export {
   type ConversionResult,
@@ -9,16 +9,20 @@ export {
   type ConvertOptions,
   convertLayersModelToOnnx,
   DEFAULT_OPSET,
+  decodeOnnxModel,
   ExportError,
+  encodeOnnxModel,
+  type LayerContext,
+  type LayerConverter,
   MAX_OPSET,
   MIN_OPSET,
-} from './convert.js';
+  PRECISIONS,
+  type Precision,
+  registerLayerConverter,
+  supportedLayerClasses,
+  UnsupportedLayerError,
+} from '@ferry/model';
 export { hfConfigs, hfModelSpec } from './hf-folder.js';
-export { registerLayerConverter, supportedLayerClasses } from './layers/registry.js';
-export type { LayerContext, LayerConverter } from './layers/types.js';
-export { UnsupportedLayerError } from './layers/types.js';
-export { decodeOnnxModel, encodeOnnxModel } from './onnx-proto.js';
-export { PRECISIONS, type Precision } from './precision/weight-precision.js';
 export {
   EXPORT_FORMATS,
   type ExportFormat,

@@ -1,6 +1,6 @@
 /**
  * The open-set outputs of an exported file, for every method: onnxruntime-node and -web compute
- * the same score as the trainer's float64 reference (ood/methods/) from the checkpoint's own
+ * the same score as @ferry/model's float64 reference (open-set/methods/) from the checkpoint's own
  * features, the calibrated probabilities are softmax(logits / T), onnx.checker accepts the graph
  * at opsets 13/17/18 and fp16/int8, and compressed files keep the score. Models from before
  * (no openSet) keep exactly their two outputs.
@@ -9,13 +9,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OPEN_SET_METHODS, type OpenSetMethod, softmaxWithTemperature } from '@ferry/core';
-import type * as tfTypes from '@tensorflow/tfjs';
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadLayersModelFromDir } from '../io/layers-model-io.js';
-import { scoreOpenSet } from '../ood/methods/index.js';
-import { readOpenSetParams, writeOpenSetParams } from '../ood/store.js';
-import { loadOnnxClassifier } from '../predict/onnx-classifier.js';
-import { createTinyRun } from '../test-support/index.js';
 import {
   haveOnnxChecker,
   maxAbsDiff,
@@ -23,8 +16,14 @@ import {
   runOrtNode,
   runOrtWeb,
   seededFloats,
-} from '../test-support/onnx.js';
-import { decodeOnnxModel } from './onnx-proto.js';
+} from '@ferry/fixtures/onnx';
+import { decodeOnnxModel, scoreOpenSet } from '@ferry/model';
+import type * as tfTypes from '@tensorflow/tfjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadLayersModelFromDir } from '../io/layers-model-io.js';
+import { readOpenSetParams, writeOpenSetParams } from '../ood/store.js';
+import { loadOnnxClassifier } from '../predict/onnx-classifier.js';
+import { createTinyRun } from '../test-support/index.js';
 import { exportRunToOnnx, loadTfForExport } from './run-export.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ferry-open-set-graph-'));

@@ -9,22 +9,15 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createModelSpec, type ModelSpec, softmax } from '@ferry/core';
+import { haveOnnxChecker, maxAbsDiff, onnxCheckerErrors, runOrtNode, runOrtWeb } from '@ferry/fixtures/onnx';
 import { haveRealData, realData } from '@ferry/fixtures/real-data';
+import { buildClassifier, convertLayersModelToOnnx, cutBackbone } from '@ferry/model';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backend/index.js';
 import { decodeImageFile } from '../data/decode.js';
 import { loadLayersModelFromDir, saveLayersModelToDir } from '../io/layers-model-io.js';
-import { buildClassifier, cutBackbone } from '../model/classifier.js';
 import { loadOnnxClassifier } from '../predict/onnx-classifier.js';
-import {
-  haveOnnxChecker,
-  maxAbsDiff,
-  onnxCheckerErrors,
-  runOrtNode,
-  runOrtWeb,
-} from '../test-support/onnx.js';
-import { convertLayersModelToOnnx } from './convert.js';
 import { exportRunToOnnx } from './run-export.js';
 
 const enabled =

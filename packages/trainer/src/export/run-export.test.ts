@@ -8,20 +8,14 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createModelSpec, readModelSpecFromOnnx, softmax } from '@ferry/core';
+import { haveOnnxChecker, maxAbsDiff, onnxCheckerErrors, runOrtNode, runOrtWeb } from '@ferry/fixtures/onnx';
+import { ExportError } from '@ferry/model';
 import type * as tfTypes from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLayersModelFromDir, saveLayersModelToDir } from '../io/layers-model-io.js';
 import { loadOnnxClassifier } from '../predict/onnx-classifier.js';
 import { createTinyRun } from '../test-support/index.js';
-import {
-  haveOnnxChecker,
-  maxAbsDiff,
-  onnxCheckerErrors,
-  runOrtNode,
-  runOrtWeb,
-} from '../test-support/onnx.js';
-import { ExportError } from './convert.js';
 import { exportRunToOnnx, loadTfForExport } from './run-export.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ferry-run-export-'));

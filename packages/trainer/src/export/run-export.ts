@@ -2,14 +2,20 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type ModelSpec, ModelSpecError, parseModelSpec } from '@ferry/core';
+import {
+  type ConversionStats,
+  convertLayersModelToOnnx,
+  DEFAULT_OPSET,
+  ExportError,
+  PRECISIONS,
+  type Precision,
+} from '@ferry/model';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { loadTfjs } from '../commonjs-packages.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { loadLayersModelFromDir, ModelFileError } from '../io/layers-model-io.js';
 import { OpenSetParamsError, readOpenSetParams } from '../ood/store.js';
-import { type ConversionStats, convertLayersModelToOnnx, DEFAULT_OPSET, ExportError } from './convert.js';
 import { hfConfigs, hfModelSpec, writeHfFolder } from './hf-folder.js';
-import { PRECISIONS, type Precision } from './precision/weight-precision.js';
 
 export interface ExportRunOptions {
   /** Run directory written by `ferry train` (spec.json + checkpoint/model.json). */

@@ -7,15 +7,15 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { ModelSpec } from '@ferry/core';
+import type { FeatureMatrix } from '@ferry/model';
+import { convertLayersModelToOnnx } from '@ferry/model';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { loadOnnxruntime } from '../commonjs-packages.js';
 import type { Sample } from '../data/dataset.js';
 import { defaultConcurrency, loadSamples, type SkippedFile, stackInputs } from '../data/loader.js';
 import { batches } from '../data/prefetch.js';
-import { convertLayersModelToOnnx } from '../export/convert.js';
 import { loadTfForExport } from '../export/run-export.js';
 import { loadLayersModelFromDir } from '../io/layers-model-io.js';
-import type { FeatureMatrix } from './methods/index.js';
 
 const FEATURES_OUTPUT = 'ferry_pooled_features';
 

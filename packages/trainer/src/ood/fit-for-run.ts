@@ -1,15 +1,15 @@
 /**
  * The training flow's one call into open-set fitting: picks where the features come from
  * (features mode: the cached plain-view features it already holds; freeze and finetune: the
- * final checkpoint run over train and val), fits (fit.ts), and writes the parameters into the
+ * final checkpoint run over train and val), fits (@ferry/model's fitOpenSet), and writes the parameters into the
  * run directory for the exporter.
  */
 import type { ModelSpec, OpenSetMethod, OpenSetSpec } from '@ferry/core';
+import type { FeatureMatrix } from '@ferry/model';
+import { fitOpenSet } from '@ferry/model';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { Sample } from '../data/dataset.js';
 import { openPhotoScorer } from './collect.js';
-import { fitOpenSet } from './fit.js';
-import type { FeatureMatrix } from './methods/index.js';
 import { writeOpenSetParams } from './store.js';
 
 /** features mode's in-memory features: every view of every train photo, and the val rows. */

@@ -3,8 +3,7 @@
  * (`unknown`) from the in-distribution val photos, at the threshold fitOpenSet would choose.
  */
 import { auroc, fprAtTpr, type OpenSetMethod, rejectedShare } from '@ferry/core';
-import { fitOpenSet, type OpenSetFitInput } from './fit.js';
-import { type FeatureMatrix, scoreOpenSet } from './methods/index.js';
+import { type FeatureMatrix, fitOpenSet, type OpenSetFitInput, scoreOpenSet } from '@ferry/model';
 
 export interface OpenSetFigures {
   method: OpenSetMethod;

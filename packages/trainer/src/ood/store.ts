@@ -7,8 +7,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OPEN_SET_METHODS, type OpenSetMethod } from '@ferry/core';
+import type { OpenSetParams } from '@ferry/model';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import type { OpenSetParams } from './methods/index.js';
 
 export const OPEN_SET_DIR = 'open-set';
 const ARRAYS = ['bank', 'means', 'whiten'] as const;

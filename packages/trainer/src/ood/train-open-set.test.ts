@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseModelSpec } from '@ferry/core';
+import { DEFAULT_OPEN_SET_METHOD, scoreOpenSet } from '@ferry/model';
 import { describe, expect, it } from 'vitest';
 import { decodeImageFile } from '../data/decode.js';
 import { loadOnnxClassifier } from '../predict/onnx-classifier.js';
@@ -16,8 +17,6 @@ import { useTrainFixture } from '../test-support/train-fixture.js';
 import type { TrainMode } from '../train/options.js';
 import { train } from '../train/train.js';
 import { openPhotoScorer } from './collect.js';
-import { DEFAULT_OPEN_SET_METHOD } from './fit.js';
-import { scoreOpenSet } from './methods/index.js';
 import { readOpenSetParams } from './store.js';
 
 const { root, data, backbone } = useTrainFixture('train-open-set', { trainPerClass: 8, valPerClass: 10 });

@@ -12,11 +12,11 @@ import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createModelSpec, type ModelSpec, type OpenSetMethod } from '@ferry/core';
+import { fitOpenSet } from '@ferry/model';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { exportRunToOnnx, loadTfForExport } from '../export/run-export.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { saveLayersModelToDir } from '../io/layers-model-io.js';
-import { fitOpenSet } from '../ood/fit.js';
 import { writeOpenSetParams } from '../ood/store.js';
 import { train } from '../train/train.js';
 

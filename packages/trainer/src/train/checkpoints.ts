@@ -7,9 +7,9 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { copyWeightsByName } from '@ferry/model';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { loadLayersModelFromDir, saveLayersModelToDir } from '../io/layers-model-io.js';
-import { copyWeightsByName } from '../model/classifier.js';
 import type { Tf } from './load-models.js';
 import { statePath } from './run-state.js';
 

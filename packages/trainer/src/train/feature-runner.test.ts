@@ -6,11 +6,11 @@
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cutBackbone } from '@ferry/model';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backend/index.js';
 import { loadLayersModelFromDir } from '../io/layers-model-io.js';
-import { cutBackbone } from '../model/classifier.js';
 import { makeTinyBackbone } from '../test-support/synthetic.js';
 import { createFeatureRunner, lazyFeatureRunner, tfjsFeatureRunner } from './feature-runner.js';
 

@@ -8,9 +8,9 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { convertLayersModelToOnnx } from '@ferry/model';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { loadOnnxruntime } from '../commonjs-packages.js';
-import { convertLayersModelToOnnx } from '../export/convert.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { codeIdentity } from '../io/code-identity.js';
 

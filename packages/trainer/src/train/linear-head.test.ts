@@ -5,11 +5,10 @@
  * (Its SIMD kernels are tested in @ferry/model, head-kernels.test.ts.)
  */
 
-import { LinearHead, type OptimizerName } from '@ferry/model';
+import { buildHead, LinearHead, type OptimizerName } from '@ferry/model';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backend/index.js';
-import { buildHead } from '../model/classifier.js';
 import { createOptimizer } from './optimizer.js';
 
 beforeAll(async () => {

@@ -4,11 +4,7 @@
  * export are made from. The head and the classifier's head layers have the same names, so
  * weights move between them with `copyWeightsByName`.
  */
-import type * as tfTypes from '@tensorflow/tfjs';
-import type { DownloadProgress } from '../backbones/download.js';
-import { type ResolvedBackbone, resolveBackbone } from '../backbones/resolve.js';
-import type { SelectedBackend } from '../backend/index.js';
-import { loadLayersModelFromDir } from '../io/layers-model-io.js';
+
 import {
   buildClassifier,
   buildHead,
@@ -16,7 +12,12 @@ import {
   featureDim,
   type HeadOptions,
   inputSize,
-} from '../model/classifier.js';
+} from '@ferry/model';
+import type * as tfTypes from '@tensorflow/tfjs';
+import type { DownloadProgress } from '../backbones/download.js';
+import { type ResolvedBackbone, resolveBackbone } from '../backbones/resolve.js';
+import type { SelectedBackend } from '../backend/index.js';
+import { loadLayersModelFromDir } from '../io/layers-model-io.js';
 import type { ResolvedTrainOptions } from './options.js';
 import { pipelinesFor, type RunPipelines } from './pipelines.js';
 

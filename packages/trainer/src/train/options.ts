@@ -95,7 +95,7 @@ export interface TrainOptions {
   exportOnnx?: boolean;
   /** Write report.html (default true). */
   report?: boolean;
-  /** Open-set scorer fitted at the end (default: ood/fit.ts DEFAULT_OPEN_SET_METHOD). */
+  /** Open-set scorer fitted at the end (default: @ferry/model's DEFAULT_OPEN_SET_METHOD). */
   openSetMethod?: OpenSetMethod;
   onProgress?: (event: TrainEvent) => void;
   /** Backbone download progress (the CLI draws a bar on a TTY). */

@@ -8,9 +8,9 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { maxAbsDiff } from '@ferry/fixtures/max-abs-diff';
+import { buildHead } from '@ferry/model';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { buildHead } from '../model/classifier.js';
 import {
   layerWeights,
   readRunState,

@@ -7,12 +7,11 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createRandom, shuffleInPlace } from '@ferry/core';
-import { LinearHead, learningRateAt, type ScheduleOptions } from '@ferry/model';
+import { featureDim, LinearHead, learningRateAt, type ScheduleOptions } from '@ferry/model';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { cacheDir } from '../../backbones/resolve.js';
 import type { Sample } from '../../data/dataset.js';
 import { createTransformPool } from '../../data/transform-pool.js';
-import { featureDim } from '../../model/classifier.js';
 import { type FeatureRunner, lazyFeatureRunner } from '../feature-runner.js';
 import { type ExtractStats, extractFeatures, type FeatureRow } from '../features.js';
 import type { ResolvedTrainOptions } from '../options.js';
@@ -106,7 +105,7 @@ function packRows(rows: FeatureRow[], dim: number): Float32Array {
 }
 
 /**
- * The default head, one dense layer, trains in TypeScript (linear-head.ts: tfjs' math on SIMD
+ * The default head, one dense layer, trains in TypeScript (@ferry/model's LinearHead: tfjs' math on SIMD
  * kernels, milliseconds per epoch); heads with hidden layers or dropout train through tfjs.
  */
 export function trainsHeadInTypeScript(options: ResolvedTrainOptions): boolean {

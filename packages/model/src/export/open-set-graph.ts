@@ -2,12 +2,12 @@
  * The open-set part of an exported classifier: from the pooled backbone features and the logits
  * the classifier graph already has, two more outputs built from standard ONNX ops only:
  * - `calibrated_probabilities` [batch, classes] = Softmax(logits / temperature);
- * - `ood_score` [batch], the method's own subgraph (ood/methods/, one file per method), the same
+ * - `ood_score` [batch], the method's own subgraph (open-set/methods/, one file per method), the same
  *   formula as its float64 score.
  */
 import type { OpenSetSpec } from '@ferry/core';
-import { OPEN_SET_PREFIX, scalar } from '../ood/methods/graph-ops.js';
-import { type OpenSetParams, openSetScoreGraph } from '../ood/methods/index.js';
+import { OPEN_SET_PREFIX, scalar } from '../open-set/methods/graph-ops.js';
+import { type OpenSetParams, openSetScoreGraph } from '../open-set/methods/index.js';
 import { attr, type OnnxGraphBuilder } from './graph-builder.js';
 
 export { OPEN_SET_PREFIX };

@@ -12,7 +12,7 @@ import {
   serializeModelSpec,
 } from '@ferry/core';
 import type * as tfTypes from '@tensorflow/tfjs';
-import type { OpenSetParams } from '../ood/methods/index.js';
+import type { OpenSetParams } from '../open-set/methods/index.js';
 import { attr, type GraphTensor, OnnxGraphBuilder, toKerasOrder } from './graph-builder.js';
 import { getLayerConverter, supportedLayerClasses } from './layers/registry.js';
 import { type LayerContext, type LayerWeight, UnsupportedLayerError } from './layers/types.js';
@@ -52,7 +52,7 @@ export interface ConvertOptions {
   featuresOutput?: string;
 }
 
-/** The classifier's pooling layer (model/classifier.ts): its output is what the open-set score reads. */
+/** The classifier's pooling layer (classifier.ts): its output is what the open-set score reads. */
 export const POOLED_FEATURES_LAYER = 'ferry_pool';
 
 export interface ConversionStats {

@@ -1,5 +1,5 @@
+import { seededFloats } from '@ferry/fixtures/onnx';
 import { describe, expect, it } from 'vitest';
-import { seededFloats } from '../../test-support/onnx.js';
 import { quantizePerChannel } from './weight-precision.js';
 
 function error(values: Float32Array, dims: number[], axis: number) {

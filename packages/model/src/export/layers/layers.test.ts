@@ -6,21 +6,20 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type * as tfTypes from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   haveOnnxChecker,
   maxAbsDiff,
   onnxCheckerErrors,
   runOrtNode,
   seededFloats,
-} from '../../test-support/onnx.js';
+} from '@ferry/fixtures/onnx';
+import * as tfjs from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertLayersModelToOnnx, ExportError } from '../convert.js';
-import { loadTfForExport } from '../run-export.js';
 import { UnsupportedLayerError } from './types.js';
 
-type Tf = typeof tfTypes;
-type Sym = tfTypes.SymbolicTensor;
+type Tf = typeof tfjs;
+type Sym = tfjs.SymbolicTensor;
 type Build = (tf: Tf, x: Sym) => Sym;
 
 let tf: Tf;
@@ -28,12 +27,15 @@ const dir = mkdtempSync(join(tmpdir(), 'ferry-layers-'));
 const written: string[] = [];
 
 beforeAll(async () => {
-  tf = await loadTfForExport();
+  // tfjs' own CPU kernels are the reference (`ferry export` reads weights the same way).
+  tfjs.env().set('PROD', true);
+  await tfjs.ready();
+  tf = tfjs;
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Every weight random; BatchNorm variances positive so folding sees real statistics. */
-function randomizeWeights(model: tfTypes.LayersModel, seed: number): void {
+function randomizeWeights(model: tfjs.LayersModel, seed: number): void {
   let s = seed;
   for (const layer of model.layers) {
     const values = layer.weights.map((w) => {
@@ -46,7 +48,7 @@ function randomizeWeights(model: tfTypes.LayersModel, seed: number): void {
   }
 }
 
-function buildModel(inputShape: [number, number, number], build: Build, seed = 7): tfTypes.LayersModel {
+function buildModel(inputShape: [number, number, number], build: Build, seed = 7): tfjs.LayersModel {
   const input = tf.input({ shape: inputShape, name: 'image' });
   const model = tf.model({ inputs: input, outputs: build(tf, input) });
   randomizeWeights(model, seed);
@@ -56,7 +58,7 @@ function buildModel(inputShape: [number, number, number], build: Build, seed = 7
 /** Converts, runs both runtimes on the same batch, returns the worst difference (scaled to the output's range). */
 async function parity(
   name: string,
-  model: tfTypes.LayersModel,
+  model: tfjs.LayersModel,
   options: { opset?: number; precision?: 'fp32' | 'fp16' | 'int8' } = {},
 ) {
   const { bytes, stats } = convertLayersModelToOnnx(model, { kind: 'features', ...options });
@@ -66,7 +68,7 @@ async function parity(
   const [h, w] = model.inputs[0]!.shape.slice(1) as [number, number];
   const dims = [2, h, w, 3];
   const data = seededFloats(2 * h * w * 3, 99);
-  const expected = tf.tidy(() => (model.predict(tf.tensor(data, dims)) as tfTypes.Tensor).dataSync());
+  const expected = tf.tidy(() => (model.predict(tf.tensor(data, dims)) as tfjs.Tensor).dataSync());
   const { features } = await runOrtNode(bytes, { input: { data, dims } });
   expect(features!.dims).toEqual(model.outputs[0]!.shape.map((d, i) => (i === 0 ? 2 : d)));
   const scale = Math.max(1, ...Array.from(expected, Math.abs));

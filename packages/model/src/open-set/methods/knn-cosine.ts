@@ -2,7 +2,7 @@
  * knn-cosine: one minus the cosine similarity to the k-th nearest training photo. The bank of
  * L2-normalised training features travels inside model.onnx.
  */
-import { matMulTransposed } from '@ferry/model';
+import { matMulTransposed } from '../../head/head-kernels.js';
 import { nearestCosineDistance, OPEN_SET_PREFIX } from './graph-ops.js';
 import { normalizeRows } from './math.js';
 import type { FeatureMatrix, OpenSetMethodDefinition } from './types.js';
@@ -49,7 +49,7 @@ export function fitKnnBank(train: FeatureMatrix, k: number): Omit<KnnCosineParam
 
 /**
  * 1 - the k-th largest cosine similarity of each row to the bank. Every row against every bank
- * row on the linear head's SIMD kernel (train/head-kernels.wat): the flowers' val set is 240 x
+ * row on the linear head's SIMD kernel (head/head-kernels.wat): the flowers' val set is 240 x
  * 720 x 1280 multiply-adds.
  */
 export function knnCosineScores(bank: Float32Array, k: number, features: FeatureMatrix): Float64Array {
