@@ -12,33 +12,57 @@ import { fileURLToPath } from 'node:url';
 /** This package's compiled `dist/` (or `src/` under the test runner): the folder above io/. */
 const ownRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-function hashTree(hash: ReturnType<typeof createHash>, path: string): void {
+/**
+ * The packages whose compiled modules are in every identity, whole: @ferry/core (every
+ * transform, the decode rule) and @ferry/model (the ONNX converter that makes the backbone's
+ * feature model, the head).
+ */
+const CODE_PACKAGES = ['@ferry/core', '@ferry/model'];
+
+/** The code files under `path` (a folder or one file), sorted: no tests, source maps or typings. */
+function codeFilesUnder(path: string): string[] {
   if (statSync(path).isDirectory()) {
-    for (const name of readdirSync(path).sort()) {
-      // Only the code: tests and source maps do not change what it computes.
-      if (/\.test\.|\.map$|\.d\.ts$/.test(name)) continue;
-      hashTree(hash, join(path, name));
-    }
-  } else if (/\.(js|ts|mjs)$/.test(path)) {
-    hash.update(path.slice(path.lastIndexOf('/') + 1));
-    hash.update(readFileSync(path));
+    return readdirSync(path)
+      .sort()
+      .filter((name) => !/\.test\.|\.map$|\.d\.ts$/.test(name))
+      .flatMap((name) => codeFilesUnder(join(path, name)));
   }
+  return /\.(js|ts|mjs)$/.test(path) ? [path] : [];
+}
+
+/**
+ * The files an identity covers, in hashing order: each of CODE_PACKAGES' compiled folder, then
+ * the named folders or files of this package (relative to its dist/ or src/).
+ */
+export function codeFiles(...ownPaths: string[]): string[] {
+  const require = createRequire(import.meta.url);
+  return [
+    ...CODE_PACKAGES.map((name) => dirname(require.resolve(name))),
+    ...ownPaths.map((path) => join(ownRoot, path)),
+  ].flatMap(codeFilesUnder);
+}
+
+/** sha256 (hex, 16 chars) over each file's name and bytes, in the given order. */
+export function filesIdentity(files: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const file of files) {
+    hash.update(file.slice(file.lastIndexOf('/') + 1));
+    hash.update(readFileSync(file));
+  }
+  return hash.digest('hex').slice(0, 16);
 }
 
 const memo = new Map<string, string>();
 
 /**
- * sha256 (hex, 16 chars) over @ferry/core's compiled modules (every transform and the decode rule)
- * and the named folders or files of this package (relative to its dist/ or src/).
+ * sha256 (hex, 16 chars) over @ferry/core's and @ferry/model's compiled modules and the named
+ * folders or files of this package (relative to its dist/ or src/).
  */
 export function codeIdentity(...ownPaths: string[]): string {
   const key = ownPaths.join('\0');
   const known = memo.get(key);
   if (known) return known;
-  const hash = createHash('sha256');
-  hashTree(hash, dirname(createRequire(import.meta.url).resolve('@ferry/core')));
-  for (const path of ownPaths) hashTree(hash, join(ownRoot, path));
-  const id = hash.digest('hex').slice(0, 16);
+  const id = filesIdentity(codeFiles(...ownPaths));
   memo.set(key, id);
   return id;
 }

@@ -54,7 +54,7 @@ describe('feature cache key', () => {
       { featureLayer: 'block_16_project' },
       { decoders: { jpeg: 'ferry-jpeg.wasm@bb', other: 'sharp@0.35.5' } },
       { decoders: { jpeg: 'ferry-jpeg.wasm@aa', other: 'sharp@0.36.0' } },
-      { code: 'c2' },
+      { code: 'c2' }, // core's, model's (the converter) and data/'s code: io/code-identity.test.ts
       { evalPipeline: [{ op: 'resize', size: 224 } as never] },
     ];
     const keys = new Set([base, ...variants.map((v) => ({ ...base, ...v }))].map(featureCacheKey));

@@ -72,8 +72,9 @@ export function tfjsFeatureRunner(tf: Tf, extractor: tfTypes.LayersModel): Featu
 
 /** Converts (or reuses the cached conversion of) the extractor and opens an onnxruntime session. */
 export async function onnxFeatureRunner(o: FeatureRunnerOptions): Promise<FeatureRunner> {
-  // The converter's code is part of the key: a fixed exporter bug must not be served from cache.
-  const path = join(o.cacheDir, `${o.cacheKey}-converter${codeIdentity('export')}.onnx`);
+  // The converter's code (@ferry/model's, in every codeIdentity) is part of the key: a fixed
+  // exporter bug must not be served from cache.
+  const path = join(o.cacheDir, `${o.cacheKey}-converter${codeIdentity()}.onnx`);
   let bytes: Uint8Array;
   if (existsSync(path)) bytes = await readFile(path);
   else {

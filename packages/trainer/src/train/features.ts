@@ -39,7 +39,7 @@ export interface FeatureCacheKeyParts {
   decoders: { jpeg: string; other: string };
   /**
    * The code between bytes and features: core's transforms and decode rule, the trainer's
-   * decoding and its backbone converter (codeIdentity), and the runtimes' versions.
+   * decoding and @ferry/model's backbone converter (codeIdentity), and the runtimes' versions.
    */
   code: string;
 }

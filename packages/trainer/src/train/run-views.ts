@@ -79,16 +79,16 @@ export async function planRunViews(
 }
 
 /**
- * The code that turns bytes into features: core (transforms, decode rule), the trainer's data/
- * (decoding, views) and export/ (the backbone's ONNX conversion), with the runtimes that may run
- * the backbone.
+ * The code that turns bytes into features: core (transforms, decode rule), model (the backbone's
+ * ONNX conversion) and the trainer's data/ (decoding, views), with the runtimes that may run the
+ * backbone.
  */
 export function featureCodeIdentity(): string {
   const require = createRequire(import.meta.url);
   const versions = ['onnxruntime-node', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'].map(
     (name) => `${name}@${(require(`${name}/package.json`) as { version: string }).version}`,
   );
-  return `${codeIdentity('data', 'export')} ${versions.join(' ')}`;
+  return `${codeIdentity('data')} ${versions.join(' ')}`;
 }
 
 /**
