@@ -28,6 +28,32 @@ export { type LayerContext, type LayerConverter, UnsupportedLayerError } from '.
 export { decodeOnnxModel, encodeOnnxModel } from './export/onnx-proto.js';
 export { PRECISIONS, type Precision } from './export/precision/weight-precision.js';
 export {
+  type ClassFolders,
+  checkClasses,
+  classBalance,
+  DatasetError,
+  type FolderDataset,
+  folderDataset,
+  IMAGE_EXTENSIONS,
+  isPhotoFileName,
+  type LabelledPath,
+} from './folders.js';
+export { DEFAULT_SEED, DEFAULT_VAL_SPLIT, FEATURES_MODE_DEFAULTS } from './head/defaults.js';
+export {
+  denseLogits,
+  epochOrder,
+  type FeatureHeadEpoch,
+  type FeatureHeadFit,
+  type FeatureHeadFitInput,
+  type FeatureHeadOptions,
+  fitFeatureHead,
+  isBetterEpoch,
+  type ScheduledLinearStep,
+  type ScoredVal,
+  scheduledLinearStep,
+  scoreLogits,
+} from './head/fit-features.js';
+export {
   LinearHead,
   type LinearHeadOptions,
   type OptimizerName,
@@ -51,4 +77,5 @@ export {
   type ScoreInput,
   scoreOpenSet,
 } from './open-set/methods/index.js';
+export { type RunSpecInput, runModelSpec } from './run-spec.js';
 export { type SplitSample, stratifiedSplit } from './split.js';

@@ -1,18 +1,24 @@
 /**
  * Labelled image lists: folder-per-class (`DIR/<label>/*`), the ants/bees layout
  * (`DIR/train/<label>`, `DIR/val/<label>`), or a CSV manifest (`file,label`). Only paths are
- * listed here; pixels are decoded lazily by the loader so a dataset never sits in memory.
+ * listed here; pixels are decoded lazily by the loader so a dataset never sits in memory. The
+ * folder rules themselves (which files count, the checks and messages, label order, split) are
+ * @ferry/model's `folderDataset`, which the page's train view applies to the folder it is given.
  */
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
-import { stratifiedSplit } from '@ferry/model';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import {
+  checkClasses,
+  classBalance,
+  DatasetError,
+  folderDataset,
+  IMAGE_EXTENSIONS,
+  isPhotoFileName,
+  stratifiedSplit,
+} from '@ferry/model';
 
-export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif']);
-
-export class DatasetError extends Error {
-  override name = 'DatasetError';
-}
+export { DatasetError, IMAGE_EXTENSIONS };
 
 export interface Sample {
   path: string;
@@ -45,31 +51,12 @@ async function listClassFolders(dir: string): Promise<Map<string, string[]>> {
   for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
     const files = (await readdir(join(dir, entry.name), { withFileTypes: true }))
-      .filter(
-        (f) => f.isFile() && !f.name.startsWith('.') && IMAGE_EXTENSIONS.has(extname(f.name).toLowerCase()),
-      )
+      .filter((f) => f.isFile() && isPhotoFileName(f.name))
       .map((f) => join(dir, entry.name, f.name))
       .sort();
     classes.set(entry.name, files);
   }
   return classes;
-}
-
-function checkClasses(classes: Map<string, number>, where: string): void {
-  if (classes.size === 0) {
-    throw new DatasetError(`no class folders found in ${where}: expected ${where}/<label>/*.jpg`);
-  }
-  const empty = [...classes].filter(([, n]) => n === 0).map(([name]) => name);
-  if (empty.length > 0) {
-    throw new DatasetError(
-      `class folder(s) with no images in ${where}: ${empty.join(', ')} (supported: ${[...IMAGE_EXTENSIONS].join(' ')})`,
-    );
-  }
-  if (classes.size === 1) {
-    throw new DatasetError(
-      `only one class (${[...classes.keys()][0]}) in ${where}: a classifier needs at least two class folders`,
-    );
-  }
 }
 
 async function loadFolders(dir: string, valSplit: number, seed: number): Promise<Dataset> {
@@ -82,25 +69,10 @@ async function loadFolders(dir: string, valSplit: number, seed: number): Promise
   }
   if (!info.isDirectory()) throw new DatasetError(`${root} is not a directory`);
   const hasSplit = existsSync(join(root, 'train')) && existsSync(join(root, 'val'));
-  if (hasSplit) {
-    const train = await listClassFolders(join(root, 'train'));
-    const val = await listClassFolders(join(root, 'val'));
-    checkClasses(new Map([...train].map(([k, v]) => [k, v.length])), join(root, 'train'));
-    const labels = [...train.keys()];
-    const missing = labels.filter((l) => !val.has(l) || val.get(l)?.length === 0);
-    if (missing.length > 0) throw new DatasetError(`val/ has no images for class(es): ${missing.join(', ')}`);
-    const extra = [...val.keys()].filter((l) => !train.has(l) && (val.get(l)?.length ?? 0) > 0);
-    if (extra.length > 0)
-      throw new DatasetError(`val/ has class(es) missing from train/: ${extra.join(', ')}`);
-    const toSamples = (m: Map<string, string[]>) =>
-      labels.flatMap((l, i) => (m.get(l) ?? []).map((path) => ({ path, label: i })));
-    return { labels, train: toSamples(train), val: toSamples(val), split: 'folders', root };
-  }
-  const classes = await listClassFolders(root);
-  checkClasses(new Map([...classes].map(([k, v]) => [k, v.length])), root);
-  const labels = [...classes.keys()];
-  const samples = labels.flatMap((l, i) => (classes.get(l) ?? []).map((path) => ({ path, label: i })));
-  return { labels, ...stratifiedSplit(samples, valSplit, seed), split: 'stratified', root };
+  const listing = hasSplit
+    ? { train: await listClassFolders(join(root, 'train')), val: await listClassFolders(join(root, 'val')) }
+    : { classes: await listClassFolders(root) };
+  return { ...folderDataset(listing, root, valSplit, seed), root };
 }
 
 /** Minimal CSV: comma separated, optional double quotes, optional `file,label` header. */
@@ -175,18 +147,7 @@ export function describeBalance(
   ds: Dataset,
   samples: Sample[],
 ): { counts: Record<string, number>; warning?: string } {
-  const counts: Record<string, number> = Object.fromEntries(ds.labels.map((l) => [l, 0]));
-  for (const s of samples) counts[ds.labels[s.label]!]! += 1;
-  const values = Object.values(counts);
-  const max = Math.max(...values);
-  const min = Math.min(...values);
-  const warning =
-    min === 0 || max / min > 1.5
-      ? `class imbalance: ${Object.entries(counts)
-          .map(([l, n]) => `${l}=${n}`)
-          .join(', ')} (largest/smallest = ${min === 0 ? 'inf' : (max / min).toFixed(2)})`
-      : undefined;
-  return warning ? { counts, warning } : { counts };
+  return classBalance(ds.labels, samples);
 }
 
 export function displayPath(ds: Dataset, path: string): string {

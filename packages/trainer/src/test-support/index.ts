@@ -21,6 +21,7 @@ import { writeOpenSetParams } from '../ood/store.js';
 import { train } from '../train/train.js';
 
 export { ferryPredict, type PredictAnswer } from './ferry-predict-cli.js';
+export { makeTinyBackbone } from './synthetic.js';
 export {
   decodableSamples,
   makeImageFolder,

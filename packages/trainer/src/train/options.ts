@@ -2,6 +2,7 @@
 
 import { OPEN_SET_METHODS, type OpenSetMethod } from '@ferry/core';
 import type { OptimizerName, ScheduleName } from '@ferry/model';
+import { DEFAULT_SEED, DEFAULT_VAL_SPLIT, FEATURES_MODE_DEFAULTS } from '@ferry/model';
 import type { DownloadProgress } from '../backbones/download.js';
 import type { BackendName } from '../backend/names.js';
 
@@ -122,10 +123,13 @@ export class TrainOptionsError extends Error {
 }
 
 /** features mode's default random-crop views per image (besides the plain one). */
-export const FEATURES_AUG_VIEWS = 0;
+export const FEATURES_AUG_VIEWS = FEATURES_MODE_DEFAULTS.augViews;
 
-/** features mode's default learning rate (the head alone, one view per photo: see below). */
-export const FEATURES_LR = 0.003;
+/**
+ * features mode's default learning rate (the head alone, one view per photo: see below). Every
+ * features-mode default lives in @ferry/model's FEATURES_MODE_DEFAULTS, which the page uses too.
+ */
+export const FEATURES_LR = FEATURES_MODE_DEFAULTS.lr;
 
 /** The head-only rate of finetune's warm start (three views per photo; measured below). */
 export const WARM_START_LR = 0.001;
@@ -172,21 +176,21 @@ export function resolveTrainOptions(o: TrainOptions): ResolvedTrainOptions {
     out: o.out,
     backbone: o.backbone ?? 'mobilenet_v2_0.35_224',
     mode,
-    epochs: o.epochs ?? (features ? 40 : 5),
-    batchSize: o.batchSize ?? (features ? 64 : 16),
+    epochs: o.epochs ?? (features ? FEATURES_MODE_DEFAULTS.epochs : 5),
+    batchSize: o.batchSize ?? (features ? FEATURES_MODE_DEFAULTS.batchSize : 16),
     lr,
     backboneLr: o.backboneLr ?? lr / 10,
-    optimizer: o.optimizer ?? 'adamw',
-    schedule: o.schedule ?? 'cosine',
-    weightDecay: o.weightDecay ?? (features ? 1 : 0.01),
-    labelSmoothing: o.labelSmoothing ?? 0.1,
+    optimizer: o.optimizer ?? FEATURES_MODE_DEFAULTS.optimizer,
+    schedule: o.schedule ?? FEATURES_MODE_DEFAULTS.schedule,
+    weightDecay: o.weightDecay ?? (features ? FEATURES_MODE_DEFAULTS.weightDecay : 0.01),
+    labelSmoothing: o.labelSmoothing ?? FEATURES_MODE_DEFAULTS.labelSmoothing,
     dropout: o.dropout ?? 0,
     hiddenUnits: o.hiddenUnits ?? [],
-    valSplit: o.valSplit ?? 0.2,
-    seed: o.seed ?? 42,
+    valSplit: o.valSplit ?? DEFAULT_VAL_SPLIT,
+    seed: o.seed ?? DEFAULT_SEED,
     backend: o.backend ?? 'auto',
     augViews: o.augViews ?? (features ? FEATURES_AUG_VIEWS : 0),
-    mirrorView: o.mirrorView ?? false,
+    mirrorView: o.mirrorView ?? FEATURES_MODE_DEFAULTS.mirrorView,
     freezeEpochs: o.freezeEpochs ?? 0,
     warmStart: o.warmStart ?? mode === 'finetune',
     patience: o.patience ?? 0,

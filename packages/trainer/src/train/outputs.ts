@@ -6,14 +6,8 @@
  * made). A new artifact is one more entry in `RUN_OUTPUTS` (or a step in `finishRun`).
  */
 import { join } from 'node:path';
-import {
-  createModelSpec,
-  type DecodeRule,
-  FERRY_VERSION,
-  type ModelSpec,
-  type TransformStep,
-} from '@ferry/core';
-import { computeMetrics } from '@ferry/model';
+import type { DecodeRule, ModelSpec, TransformStep } from '@ferry/core';
+import { computeMetrics, denseLogits, runModelSpec } from '@ferry/model';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { loadSharp } from '../commonjs-packages.js';
 import { type Dataset, describeBalance, displayPath } from '../data/dataset.js';
@@ -146,12 +140,7 @@ export async function writeRunOutputs(
           held: run.openSetFeatures,
           valAnswers: result.predictions,
           // writeCheckpoint left the best head in the head model (frozen modes hold features).
-          headLogits: (x: Float32Array, rows: number) => {
-            const { tf, head } = run.models;
-            return tf.tidy(() =>
-              (head.predict(tf.tensor2d(x, [rows, x.length / rows])) as tfTypes.Tensor2D).arraySync(),
-            );
-          },
+          headLogits: (x: Float32Array, rows: number) => headLogits(run, x, rows),
         }
       : {}),
     ...(run.options.openSetMethod ? { method: run.options.openSetMethod } : {}),
@@ -168,6 +157,21 @@ export async function writeRunOutputs(
   await saveProgress(run, result.epochsRun, true);
   await removeStateWeights(run.runDir);
   return { result, finished: true, ...(exported ? { exported } : {}) };
+}
+
+/**
+ * The best head's logits on held features. A single dense layer (the default head) is computed by
+ * @ferry/model's `denseLogits`, as the page's train view computes it; deeper heads through tfjs.
+ */
+function headLogits(run: TrainRun, x: Float32Array, rows: number): number[][] {
+  const { tf, head } = run.models;
+  if (run.options.hiddenUnits.length === 0) {
+    const [kernel, bias] = head.getWeights().map((w) => w.dataSync() as Float32Array);
+    return denseLogits(kernel!, bias!, x, rows);
+  }
+  return tf.tidy(() =>
+    (head.predict(tf.tensor2d(x, [rows, x.length / rows])) as tfTypes.Tensor2D).arraySync(),
+  );
 }
 
 /** Stage 7's model.onnx, started by stage 6: its path, or undefined after a warning. */
@@ -205,46 +209,39 @@ export async function finishRun(
 function runSpec(run: TrainRun, result: TrainResult): ModelSpec {
   const { options: r, dataset, models, warmStart } = run;
   const { backbone, pipelines } = models;
-  return createModelSpec({
-    name: `ferry-${dataset.labels.join('-')}`.slice(0, 64),
+  return runModelSpec({
     labels: dataset.labels,
     width: models.width,
     height: models.height,
-    normalization: backbone.normalization,
-    preprocess: pipelines.evalPipeline,
-    backbone: { id: backbone.id, featureLayer: backbone.featureLayer, source: backbone.source },
-    head: { type: 'dense', hiddenUnits: r.hiddenUnits, dropout: r.dropout, pooling: 'avg' },
-    training: {
-      mode: r.mode,
-      epochs: r.epochs,
-      bestEpoch: result.bestEpoch,
-      batchSize: r.batchSize,
-      optimizer: r.optimizer,
-      learningRate: r.lr,
+    backbone,
+    evalPipeline: pipelines.evalPipeline,
+    head: { hiddenUnits: r.hiddenUnits, dropout: r.dropout },
+    settings: {
+      ...r,
       ...(r.mode === 'finetune'
         ? {
-            backboneLearningRate: r.backboneLr,
-            freezeEpochs: r.freezeEpochs,
-            plainViewProbability: pipelines.plainView?.probability,
-            // Provenance of the head the all-layer epochs started from (false: random init).
-            warmStart: warmStart ? warmStartProvenance(warmStart) : false,
+            extra: {
+              backboneLearningRate: r.backboneLr,
+              freezeEpochs: r.freezeEpochs,
+              plainViewProbability: pipelines.plainView?.probability,
+              // Provenance of the head the all-layer epochs started from (false: random init).
+              warmStart: warmStart ? warmStartProvenance(warmStart) : false,
+            },
           }
         : {}),
-      schedule: r.schedule,
-      weightDecay: r.weightDecay,
-      labelSmoothing: r.labelSmoothing,
-      augViews: r.augViews,
-      ...(r.mode === 'features' ? { mirrorView: r.mirrorView } : {}),
-      seed: r.seed,
-      dataset: dataset.root,
+    },
+    outcome: {
+      bestEpoch: result.bestEpoch,
       trainCount: dataset.train.length - result.skipped.filter((s) => isTrainFile(dataset, s.path)).length,
       valCount: result.predictions.length,
       valAccuracy: result.valAccuracy,
       perClass: result.metrics.perClass,
+    },
+    provenance: {
+      dataset: dataset.root,
       backend: result.backend,
       durationSeconds: result.durationSeconds,
       createdAt: new Date().toISOString(),
-      ferryVersion: FERRY_VERSION,
     },
   });
 }

@@ -3,21 +3,14 @@
  * The best epoch's val predictions become metrics.json / predictions.csv, and `keep` saves its
  * weights (checkpoints.ts: in memory and .state/ for a frozen backbone, checkpoint/ otherwise).
  */
-import type { EpochEnd, FitCallback, FitProgress } from '../fit.js';
-import type { ValOutcome } from '../modes/strategy.js';
-
-export function isBetterEpoch(val: ValOutcome, progress: FitProgress): boolean {
-  return (
-    val.accuracy > progress.bestAccuracy ||
-    (val.accuracy === progress.bestAccuracy && val.loss < progress.bestLoss)
-  );
-}
+import { isBetterEpoch } from '@ferry/model';
+import type { EpochEnd, FitCallback } from '../fit.js';
 
 export function bestCheckpoint(keep: (end: EpochEnd) => Promise<void>): FitCallback {
   return {
     async onEpochEnd(end) {
       const { val, progress } = end;
-      if (!isBetterEpoch(val, progress)) return;
+      if (!isBetterEpoch(val, { accuracy: progress.bestAccuracy, loss: progress.bestLoss })) return;
       progress.bestAccuracy = val.accuracy;
       progress.bestLoss = val.loss;
       progress.bestEpoch = end.epoch;

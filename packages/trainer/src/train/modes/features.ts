@@ -1,13 +1,14 @@
 /**
  * `features` mode (the default): the frozen backbone runs once per photo and view, the pooled
  * features come from (or go to) the on-disk cache, and every epoch trains the head alone on
- * shuffled rows of them. Also the first phase of finetune's warm start.
+ * shuffled rows of them. Also the first phase of finetune's warm start. The default head's pieces
+ * (row order, scheduled step, val score, best epoch) are @ferry/model's, which the page's train
+ * view strings together the same way (`fitFeatureHead`).
  */
 
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { createRandom, shuffleInPlace } from '@ferry/core';
-import { featureDim, LinearHead, learningRateAt, type ScheduleOptions } from '@ferry/model';
+import { epochOrder, featureDim, LinearHead, scheduledLinearStep } from '@ferry/model';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { cacheDir } from '../../backbones/resolve.js';
 import type { Sample } from '../../data/dataset.js';
@@ -140,10 +141,7 @@ export async function createFeaturesStrategy(
     batchEvents: false,
     featureCache: stats,
     async *epochBatches(epoch) {
-      const order = shuffleInPlace(
-        Array.from({ length: trainCount }, (_, i) => i),
-        createRandom(options.seed * 7919 + epoch),
-      );
+      const order = epochOrder(trainCount, options.seed, epoch);
       for (let b = 0; b < order.length; b += options.batchSize) {
         const rows = order.slice(b, b + options.batchSize);
         const labels = rows.map((row) => trainLabels[row]!);
@@ -222,7 +220,7 @@ function createLinearHead(
   });
 }
 
-/** features mode's own step: the LinearHead on rows of the features it holds, at the scheduled lr. */
+/** features mode's own step: @ferry/model's scheduled LinearHead step on rows of the features it holds. */
 function linearHeadStep(
   linear: LinearHead,
   options: ResolvedTrainOptions,
@@ -230,22 +228,19 @@ function linearHeadStep(
   trainX: Float32Array,
   trainLabels: number[],
 ): TrainStep {
-  const schedule: ScheduleOptions = {
-    name: options.schedule,
-    baseLr: options.lr,
-    totalSteps: plan.stepsPerEpoch * options.epochs,
-  };
-  let step = plan.firstStep;
+  const step = scheduledLinearStep(
+    linear,
+    { name: options.schedule, baseLr: options.lr, totalSteps: plan.stepsPerEpoch * options.epochs },
+    plan.firstStep,
+  );
   return {
     async run(batch) {
-      const result = linear.step(trainX, trainLabels, batch.rows!, learningRateAt(step, schedule));
-      step++;
-      return result;
+      return step.run(trainX, trainLabels, batch.rows!);
     },
     get steps() {
-      return step;
+      return step.steps;
     },
-    lastHeadLr: () => learningRateAt(Math.max(0, step - 1), schedule),
+    lastHeadLr: () => step.lastLr(),
     dispose() {},
   };
 }

@@ -3,7 +3,7 @@
  * whether any of its epochs train backbone layers. features, freeze and finetune differ only here;
  * the loop (fit.ts) and one gradient step (train-step.ts) are the same for all three.
  */
-import { argmax, softmax } from '@ferry/core';
+import { scoreLogits } from '@ferry/model';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { Dataset, Sample } from '../../data/dataset.js';
 import type { TransformPool } from '../../data/transform-pool.js';
@@ -88,18 +88,18 @@ export async function scoreVal(
     rows = (await (logits as tfTypes.Tensor2D).array()) as number[][];
     (logits as tfTypes.Tensor2D).dispose();
   }
-  let lossSum = 0;
-  let correct = 0;
-  const predictions = samples.map((s, i) => {
-    const probabilities = Array.from(softmax(Float32Array.from(rows[i]!)));
-    const predicted = argmax(probabilities);
-    lossSum += -Math.log(Math.max(probabilities[s.label]!, 1e-12));
-    if (predicted === s.label) correct++;
-    return { path: s.path, label: s.label, predicted, probabilities };
-  });
+  const scored = scoreLogits(
+    rows,
+    samples.map((s) => s.label),
+  );
   return {
-    loss: lossSum / Math.max(1, samples.length),
-    accuracy: correct / Math.max(1, samples.length),
-    predictions,
+    loss: scored.loss,
+    accuracy: scored.accuracy,
+    predictions: samples.map((s, i) => ({
+      path: s.path,
+      label: s.label,
+      predicted: scored.predicted[i]!,
+      probabilities: scored.probabilities[i]!,
+    })),
   };
 }
