@@ -6,7 +6,8 @@
  * the canvas would apply); EXIF orientation is then applied by core, as on the server. Other
  * formats use the browser's own codecs (createImageBitmap, honouring EXIF orientation and ICC
  * profiles, as sharp does for those formats) into RGBA bytes, box-reduced by core as the decode
- * rule asks. Everything after this (resize, crop, normalize) is `core`'s.
+ * rule asks. Everything after this (resize, crop, normalize) is `core`'s. The train view's worker
+ * decodes its photos here too.
  */
 import { createJpegDecoder, type JpegDecoder } from '@ferry/codec-jpeg';
 import jpegWasmUrl from '@ferry/codec-jpeg/wasm-url';
@@ -41,7 +42,12 @@ function loadJpegDecoder(): Promise<JpegDecoder> {
  * Decodes an upload; `rule` is the loaded model's decode rule (absent: full size, as model files
  * from before the rule expect).
  */
-export async function decodeImage(blob: Blob, name = 'image', rule?: DecodeRule): Promise<Image> {
+export async function decodeImage(
+  blob: Blob,
+  name = 'image',
+  rule?: DecodeRule,
+  options: { strict?: boolean } = {},
+): Promise<Image> {
   const bytes = new Uint8Array(await blob.arrayBuffer());
   const header = readImageHeader(bytes);
   if (header?.format !== 'jpeg') {
@@ -60,7 +66,11 @@ export async function decodeImage(blob: Blob, name = 'image', rule?: DecodeRule)
   }
   let decoded: Awaited<ReturnType<JpegDecoder['decode']>>;
   try {
-    decoded = await decoder.decode(bytes, { eighths: jpegScaleEighths(header.width, header.height, rule) });
+    decoded = await decoder.decode(bytes, {
+      eighths: jpegScaleEighths(header.width, header.height, rule),
+      // Training is strict, as `ferry train` is: a cut-short JPEG is skipped, not half grey.
+      ...(options.strict ? { strict: true } : {}),
+    });
   } catch {
     throw new UploadError(`“${name}” could not be decoded; the file may be damaged or cut short.`);
   }

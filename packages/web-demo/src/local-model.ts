@@ -5,6 +5,11 @@
  */
 import { type Classifier, createClassifier, type ModelSpec, readModelSpecFromOnnx } from '@ferry/core';
 import * as ort from 'onnxruntime-web';
+import { idbGet } from './train/idb.js';
+import type { TrainOutcome } from './train/protocol.js';
+
+/** The model URL that means "the one the train view made last" (kept in IndexedDB). */
+export const TRAINED_MODEL = 'trained';
 
 export type Backend = 'webgpu' | 'wasm';
 export type BackendPreference = Backend | 'auto';
@@ -52,6 +57,12 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
 }
 
 async function fetchModel(url: string): Promise<Uint8Array> {
+  if (url === TRAINED_MODEL) {
+    const trained = await idbGet<TrainOutcome>('meta', 'result').catch(() => undefined);
+    if (!trained)
+      throw new ModelLoadError('no model has been trained in this browser yet: train one at train/.');
+    return trained.model;
+  }
   let response: Response;
   try {
     response = await fetch(url);

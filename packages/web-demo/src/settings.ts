@@ -1,5 +1,8 @@
-/** Page settings from the URL (`?model=`, `?api=`, `?mode=`, `?ep=`) over saved choices. */
-import type { BackendPreference } from './local-model.js';
+/**
+ * Page settings from the URL (`?model=`, `?api=`, `?mode=`, `?ep=`) over saved choices.
+ * `?model=trained` is the model the train view made last, read from this browser's storage.
+ */
+import { type BackendPreference, TRAINED_MODEL } from './local-model.js';
 
 export type Mode = 'local' | 'edge';
 
@@ -27,7 +30,10 @@ export function readSettings(location: Location = window.location): Settings {
   const mode = params.get('mode') ?? stored.mode;
   const ep = params.get('ep');
   return {
-    modelUrl: new URL(params.get('model') ?? 'model.onnx', document.baseURI).href,
+    modelUrl:
+      params.get('model') === TRAINED_MODEL
+        ? TRAINED_MODEL
+        : new URL(params.get('model') ?? 'model.onnx', document.baseURI).href,
     apiBase: params.get('api') ?? stored.apiBase ?? DEFAULT_API,
     mode: mode === 'edge' ? 'edge' : 'local',
     backend: ep === 'wasm' || ep === 'webgpu' ? ep : 'auto',

@@ -2,9 +2,10 @@
  * Makes the demo a self-contained static site: serves (dev) or emits (build) the exported model
  * as `model.onnx` and onnxruntime-web's wasm under `ort/`, and writes a service worker that
  * precaches every emitted file so in-browser mode keeps working offline after the first visit.
+ * In dev it also serves the train view's backbone under `backbones/<id>/` from FERRY_MODELS_DIR.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +22,27 @@ export function ortDistDir(): string {
   const require = createRequire(import.meta.url);
   // The package's exports map hides package.json, so walk up from its main entry.
   return dirname(require.resolve('onnxruntime-web'));
+}
+
+/**
+ * The identity of the code that makes the train view's features (core's transforms and decode
+ * rule, @ferry/model's converter, the JPEG decoder's glue, onnxruntime-web): part of the page's
+ * feature cache key, so a rebuilt site never reuses features an older build made.
+ */
+export function pageCodeIdentity(): string {
+  const require = createRequire(import.meta.url);
+  const hash = createHash('sha256');
+  const walk = (path: string): void => {
+    if (statSync(path).isDirectory()) {
+      for (const name of readdirSync(path).sort()) if (!/\.map$|\.d\.ts$/.test(name)) walk(join(path, name));
+    } else if (/\.(js|mjs)$/.test(path)) {
+      hash.update(path.slice(path.lastIndexOf('/') + 1));
+      hash.update(readFileSync(path));
+    }
+  };
+  for (const pkg of ['@ferry/core', '@ferry/model', '@ferry/codec-jpeg']) walk(dirname(require.resolve(pkg)));
+  hash.update(JSON.parse(readFileSync(join(ortDistDir(), '..', 'package.json'), 'utf8')).version);
+  return hash.digest('hex').slice(0, 16);
 }
 
 export interface ModelSource {
@@ -131,7 +153,10 @@ export function ferrySite(): Plugin {
         const path = (req.url ?? '').split('?')[0] ?? '';
         let file: string | null = null;
         let type = 'application/octet-stream';
+        const backbone = /^\/backbones\/([\w.-]+)\/([\w.-]+)$/.exec(path);
         if (path === '/model.onnx') file = source.path;
+        else if (backbone && process.env.FERRY_MODELS_DIR)
+          file = join(process.env.FERRY_MODELS_DIR, backbone[1]!, backbone[2]!);
         else if (path.startsWith('/ort/') && (ORT_FILES as readonly string[]).includes(path.slice(5))) {
           file = join(ortDir, path.slice(5));
           type = path.endsWith('.wasm') ? 'application/wasm' : 'text/javascript';

@@ -1,0 +1,434 @@
+/**
+ * The train view: photos per class in (a folder, a drop, by hand or from the camera), features
+ * computed in the worker with a progress bar, then Train, the results, and the downloads. The
+ * project lives in IndexedDB (project.ts), so a reload keeps it; heavy work is the worker's.
+ */
+import { classBalance } from '@ferry/model';
+import { CameraError, captureFrame, openCamera } from '../camera.js';
+import { byId, h } from '../dom.js';
+import { backboneRequest } from './backbone-source.js';
+import { type FolderFile, filesOfDrop, filesOfInput, listFolder } from './folder-files.js';
+import { idbDelete, idbGet, idbPut } from './idb.js';
+import { type PhotoRecord, Project, sentence } from './project.js';
+import type { BackboneRequest, PhotoJob, TrainOutcome } from './protocol.js';
+import { renderResults } from './results-view.js';
+import { startTrainWorker } from './worker-client.js';
+
+/** Thumbnails shown per class card; the rest are counted. */
+const THUMBS_SHOWN = 24;
+
+const project = await Project.load();
+/** Thumbnails by photo hash (the worker's, or IndexedDB's after a reload). */
+const thumbBlobs = new Map<string, Blob>();
+const thumbUrls = new Map<string, string>();
+/** Files whose features are still being computed (never stored: the project keeps features). */
+const pendingFiles = new Map<string, File>();
+const progress = { total: 0, done: 0, cached: 0, started: 0 };
+let backboneState: 'loading' | 'ready' | 'error' = 'loading';
+let training = false;
+
+const body = document.body;
+const notice = byId('notice');
+
+function showNotice(message: string | null): void {
+  notice.hidden = !message;
+  notice.textContent = message ?? '';
+}
+
+function thumbUrl(photo: PhotoRecord | undefined): string | null {
+  if (!photo?.hash) return null;
+  const known = thumbUrls.get(photo.hash);
+  if (known) return known;
+  const blob = thumbBlobs.get(photo.hash);
+  if (!blob) return null;
+  const url = URL.createObjectURL(blob);
+  thumbUrls.set(photo.hash, url);
+  return url;
+}
+
+// --- the worker ---------------------------------------------------------------------------
+let backbone: BackboneRequest | undefined;
+try {
+  backbone = backboneRequest();
+} catch (error) {
+  backboneState = 'error';
+  showNotice((error as Error).message);
+}
+
+const pendingUpdates: PhotoRecord[] = [];
+let flushScheduled = false;
+/** Photo records are written in batches: one transaction per 200 ms, not one per photo. */
+function savePhoto(photo: PhotoRecord): void {
+  pendingUpdates.push(photo);
+  if (flushScheduled) return;
+  flushScheduled = true;
+  window.setTimeout(() => {
+    flushScheduled = false;
+    void project.updatePhotos(pendingUpdates.splice(0));
+  }, 200);
+}
+
+const send = startTrainWorker({
+  ready(m) {
+    backboneState = 'ready';
+    setPill('ready', `Backbone ${m.backbone.split(' ')[0]} · ${m.runtime}`);
+    body.dataset.backbone = 'ready';
+    render();
+  },
+  'init-error'(m) {
+    backboneState = 'error';
+    body.dataset.backbone = 'error';
+    setPill('error', 'Backbone failed to load');
+    showNotice(`${sentence(m.message)} Reload the page to try again.`);
+    render();
+  },
+  photo(m) {
+    const photo = project.photos.find((p) => p.id === m.id);
+    pendingFiles.delete(m.id);
+    progress.done++;
+    if (m.cached) progress.cached++;
+    if (!photo) return;
+    if (m.hash) photo.hash = m.hash;
+    if (m.error) {
+      photo.status = 'error';
+      photo.error = m.error;
+    } else {
+      photo.status = 'ready';
+      photo.key = m.key!;
+      if (m.thumb && photo.hash) thumbBlobs.set(photo.hash, m.thumb);
+    }
+    savePhoto(photo);
+    render();
+  },
+  cancelled(m) {
+    for (const id of m.ids) pendingFiles.delete(id);
+    progress.total -= m.ids.length;
+    void project.removePhotos(m.ids).then(render);
+    showNotice(`Cancelled: ${m.ids.length} photo${m.ids.length === 1 ? ' was' : 's were'} not added.`);
+  },
+  epoch(m) {
+    const p = m.progress;
+    const bar = byId<HTMLProgressElement>('epoch-progress');
+    bar.max = p.epochs;
+    bar.value = p.epoch;
+    byId('train-text').textContent =
+      `Epoch ${p.epoch} / ${p.epochs} · val accuracy ${(p.valAccuracy * 100).toFixed(1)} %`;
+  },
+  trained(m) {
+    training = false;
+    body.dataset.train = 'done';
+    byId('train-text').textContent = 'Done.';
+    void idbPut('meta', m.outcome, 'result');
+    renderResults(m.outcome, { thumb: (id) => thumbUrl(project.photos.find((p) => p.id === id)) });
+    render();
+  },
+  'train-error'(m) {
+    training = false;
+    body.dataset.train = 'error';
+    byId('train-progress').hidden = true;
+    showNotice(`Training failed: ${sentence(m.message)}`);
+    render();
+  },
+});
+if (backbone) send({ type: 'init', ortBase: new URL('../ort/', document.baseURI).href, backbone });
+
+function setPill(state: 'loading' | 'ready' | 'error', text: string): void {
+  const pill = byId('backbone-status');
+  pill.dataset.state = state;
+  pill.textContent = text;
+}
+
+// --- adding photos ------------------------------------------------------------------------
+function queuePhotos(records: PhotoRecord[], files: File[]): void {
+  const jobs: PhotoJob[] = records.map((r, i) => {
+    pendingFiles.set(r.id, files[i]!);
+    return { id: r.id, name: r.name, file: files[i]! };
+  });
+  if (progress.done >= progress.total)
+    Object.assign(progress, { total: 0, done: 0, cached: 0, started: performance.now() });
+  progress.total += jobs.length;
+  send({ type: 'photos', jobs });
+}
+
+function listMessages(items: string[]): void {
+  byId('messages').replaceChildren(...items.map((m) => h('li', {}, m)));
+}
+
+async function addFolder(files: FolderFile[]): Promise<void> {
+  showNotice(null);
+  const listing = listFolder(files);
+  const skipped = listing.skipped.map((s) => `${s.path}: skipped, ${s.reason}.`);
+  listMessages(
+    skipped.length > 20 ? [...skipped.slice(0, 20), `…and ${skipped.length - 20} more skipped.`] : skipped,
+  );
+  if (listing.photos.length === 0) {
+    showNotice(
+      `No photos found in class folders of “${listing.root || 'the folder'}”: expected ${listing.root || 'DIR'}/<class>/*.jpg (or train/<class>/ and val/<class>/).`,
+    );
+    return;
+  }
+  if (project.photos.length === 0) await project.setName(listing.root);
+  const records: PhotoRecord[] = [];
+  const newFiles: File[] = [];
+  try {
+    for (const photo of listing.photos) {
+      const cls = await project.ensureClass(photo.className);
+      if (project.hasPath(cls.id, photo.path)) continue;
+      records.push({
+        id: crypto.randomUUID(),
+        classId: cls.id,
+        name: photo.file.name,
+        path: photo.path,
+        status: 'pending',
+        ...(photo.split ? { split: photo.split } : {}),
+      });
+      newFiles.push(photo.file);
+    }
+  } catch (error) {
+    showNotice(sentence((error as Error).message));
+  }
+  await project.addPhotos(records);
+  queuePhotos(records, newFiles);
+  render();
+}
+
+async function addToClass(classId: string, files: File[]): Promise<void> {
+  const cls = project.classes.find((c) => c.id === classId);
+  if (!cls) return;
+  const records: PhotoRecord[] = [];
+  for (const file of files) {
+    let path = `${cls.name}/${file.name}`;
+    for (let n = 2; project.hasPath(cls.id, path) || records.some((r) => r.path === path); n++)
+      path = `${cls.name}/${file.name.replace(/(\.[^.]*)?$/, `-${n}$1`)}`;
+    records.push({ id: crypto.randomUUID(), classId, name: file.name, path, status: 'pending' });
+  }
+  await project.addPhotos(records);
+  queuePhotos(records, files);
+  render();
+}
+
+const folderInput = byId<HTMLInputElement>('folder-input');
+byId('folder-button').addEventListener('click', () => folderInput.click());
+folderInput.addEventListener('change', () => {
+  const files = filesOfInput(folderInput);
+  folderInput.value = '';
+  if (files.length) void addFolder(files);
+});
+const drop = byId('folder-drop');
+drop.addEventListener('dragover', (event) => {
+  event.preventDefault();
+  drop.classList.add('dragging');
+});
+drop.addEventListener('dragleave', () => drop.classList.remove('dragging'));
+drop.addEventListener('drop', (event) => {
+  event.preventDefault();
+  drop.classList.remove('dragging');
+  if (event.dataTransfer) void filesOfDrop(event.dataTransfer.items).then(addFolder);
+});
+
+byId('class-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const input = byId<HTMLInputElement>('class-name');
+  project.addClass(input.value).then(
+    () => {
+      input.value = '';
+      showNotice(null);
+      render();
+    },
+    (error: unknown) => showNotice(sentence((error as Error).message)),
+  );
+});
+
+byId('cancel-button').addEventListener('click', () => send({ type: 'cancel' }));
+
+byId('reset-button').addEventListener('click', async () => {
+  if (!window.confirm('Start over? The classes, photos and trained model of this project are forgotten.'))
+    return;
+  send({ type: 'cancel' });
+  await project.clear();
+  await idbDelete('meta', ['result']);
+  body.dataset.train = 'idle';
+  byId('results').hidden = true;
+  listMessages([]);
+  showNotice(null);
+  render();
+});
+
+byId('train-button').addEventListener('click', () => {
+  showNotice(null);
+  let job: ReturnType<Project['trainJob']>;
+  try {
+    job = project.trainJob();
+  } catch (error) {
+    showNotice(sentence((error as Error).message));
+    return;
+  }
+  training = true;
+  body.dataset.train = 'running';
+  byId('train-progress').hidden = false;
+  byId('train-text').textContent = `Training on ${job.train.length} photos, ${job.val.length} held out…`;
+  send({ type: 'train', job });
+  render();
+});
+
+// --- camera -------------------------------------------------------------------------------
+let closeCamera: (() => void) | null = null;
+let cameraClass: string | undefined;
+async function startCamera(classId: string): Promise<void> {
+  try {
+    closeCamera ??= await openCamera(byId<HTMLVideoElement>('camera-video'));
+    cameraClass = classId;
+    byId('camera-title').textContent = `Photos for “${project.classes.find((c) => c.id === classId)?.name}”`;
+    byId('camera-panel').hidden = false;
+  } catch (error) {
+    showNotice(
+      error instanceof CameraError ? error.message : `The camera failed: ${(error as Error).message}`,
+    );
+  }
+}
+byId('camera-close').addEventListener('click', () => {
+  closeCamera?.();
+  closeCamera = null;
+  byId('camera-panel').hidden = true;
+});
+byId('capture-button').addEventListener('click', async () => {
+  if (!cameraClass) return;
+  try {
+    await addToClass(cameraClass, [await captureFrame(byId<HTMLVideoElement>('camera-video'))]);
+  } catch (error) {
+    showNotice((error as Error).message);
+  }
+});
+
+// --- rendering ----------------------------------------------------------------------------
+let renderQueued = false;
+function render(): void {
+  if (renderQueued) return;
+  renderQueued = true;
+  requestAnimationFrame(() => {
+    renderQueued = false;
+    renderNow();
+  });
+}
+
+function renderProgress(): void {
+  const running = progress.done < progress.total;
+  body.dataset.features = running ? 'running' : 'idle';
+  byId('features').hidden = progress.total === 0;
+  const bar = byId<HTMLProgressElement>('features-progress');
+  bar.max = Math.max(1, progress.total);
+  bar.value = progress.done;
+  const seconds = (performance.now() - progress.started) / 1000;
+  const rate = progress.done / Math.max(seconds, 1e-3);
+  const left = rate > 0 ? (progress.total - progress.done) / rate : Number.NaN;
+  byId('features-text').textContent = running
+    ? `${progress.done} / ${progress.total} photos · ${rate.toFixed(1)}/s · about ${Number.isFinite(left) ? Math.ceil(left) : '?'} s left`
+    : `${progress.total} photos ready (${progress.cached} from this browser’s cache).`;
+  byId('cancel-button').hidden = !running;
+}
+
+function renderNow(): void {
+  renderProgress();
+  let split: Map<string, 'train' | 'val'> | undefined;
+  try {
+    const { dataset } = project.dataset();
+    split = new Map([
+      ...dataset.train.map((s) => [s.path, 'train'] as const),
+      ...dataset.val.map((s) => [s.path, 'val'] as const),
+    ]);
+    const warning = classBalance(dataset.labels, dataset.train).warning;
+    byId('balance').hidden = !warning;
+    byId('balance').textContent = warning
+      ? `${sentence(warning)} The model may favour the larger classes.`
+      : '';
+  } catch {
+    byId('balance').hidden = true;
+  }
+  byId('classes').replaceChildren(
+    ...project.classes.map((c) => {
+      const photos = project.photos.filter((p) => p.classId === c.id);
+      const held = photos.filter((p) => split?.get(p.path) === 'val').length;
+      const bad = photos.filter((p) => p.status === 'error');
+      const shown = photos.filter((p) => p.status === 'ready').slice(0, THUMBS_SHOWN);
+      const fileInput = h('input', {
+        type: 'file',
+        accept: 'image/*',
+        multiple: '',
+        class: 'visually-hidden',
+      });
+      fileInput.addEventListener('change', () => {
+        const files = Array.from(fileInput.files ?? []);
+        fileInput.value = '';
+        if (files.length) void addToClass(c.id, files);
+      });
+      const add = h('button', { type: 'button', class: 'button subtle' }, 'Add photos');
+      add.addEventListener('click', () => fileInput.click());
+      const camera = h('button', { type: 'button', class: 'button subtle' }, 'Camera');
+      camera.addEventListener('click', () => void startCamera(c.id));
+      const remove = h('button', { type: 'button', class: 'button subtle' }, 'Remove');
+      remove.addEventListener('click', () => void project.removeClass(c.id).then(render));
+      return h(
+        'div',
+        {
+          class: 'class-card',
+          'data-class': c.name,
+          'data-count': String(photos.length),
+          'data-held-out': String(held),
+        },
+        h(
+          'div',
+          { class: 'class-head' },
+          h('h3', {}, c.name),
+          h(
+            'span',
+            { class: 'counts' },
+            `${photos.length} photo${photos.length === 1 ? '' : 's'}${split ? ` · ${held} held out` : ''}${bad.length ? ` · ${bad.length} unreadable` : ''}`,
+          ),
+          fileInput,
+          add,
+          camera,
+          remove,
+        ),
+        h(
+          'div',
+          { class: 'thumbs' },
+          ...shown.map((p) => {
+            const src = thumbUrl(p);
+            return src ? h('img', { src, alt: p.name, title: p.path }) : null;
+          }),
+          photos.length > shown.length + bad.length
+            ? h('span', { class: 'more' }, `+${photos.length - shown.length - bad.length}`)
+            : null,
+        ),
+        bad.length
+          ? h(
+              'ul',
+              { class: 'photo-errors' },
+              ...bad.map((p) => h('li', { 'data-path': p.path }, `${p.name}: ${p.error}`)),
+            )
+          : null,
+      );
+    }),
+  );
+  const problems = project.problems();
+  const busy = progress.done < progress.total;
+  byId('problems').replaceChildren(...problems.map((p) => h('li', {}, p)));
+  byId<HTMLButtonElement>('train-button').disabled =
+    training || busy || backboneState !== 'ready' || problems.length > 0 || project.photos.length === 0;
+}
+
+// --- a reload: the project, its thumbnails and its last model -----------------------------
+const hashes = new Set(project.photos.flatMap((p) => (p.hash ? [p.hash] : [])));
+await Promise.all(
+  [...hashes].map(async (hash) => {
+    const blob = await idbGet<Blob>('thumbs', hash);
+    if (blob) thumbBlobs.set(hash, blob);
+  }),
+);
+const saved = await idbGet<TrainOutcome>('meta', 'result');
+if (saved && project.photos.length > 0) {
+  body.dataset.train = 'done';
+  renderResults(saved, { thumb: (id) => thumbUrl(project.photos.find((p) => p.id === id)) });
+}
+body.dataset.project = 'loaded';
+render();
