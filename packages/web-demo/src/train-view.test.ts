@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { readModelSpecFromOnnx } from '@ferry/core';
-import { type RunningServer, startNode, startWorkerd } from '@ferry/edge-api/testing';
+import { pngHeaderOnly, type RunningServer, startNode, startWorkerd } from '@ferry/edge-api/testing';
 import { haveRealData, realData } from '@ferry/fixtures/real-data';
 import { train as ferryTrain } from '@ferry/trainer';
 import { ferryPredict, makeImageFolder, makeTinyBackbone } from '@ferry/trainer/testing';
@@ -226,4 +226,67 @@ describe.runIf(haveChromium(TEST))(TEST, () => {
       await page.close();
     },
   );
+
+  it('bad input gets plain messages and the rest of the photos are kept', async () => {
+    const page = await newPage();
+    await openTrainView(page, site.url, backboneQuery);
+    await page.getByRole('button', { name: 'Start over' }).click();
+    expect(await waitForBackbone(page)).toBe('ready');
+    const trainButton = page.getByRole('button', { name: 'Train', exact: true });
+    const problems = () => listed(page, '#problems li');
+    const notice = () => page.textContent('#notice');
+
+    // One class only: the CLI's message, and nothing to train.
+    const one = join(scratch, 'one-class');
+    await makeImageFolder(one, ['ants'], 3);
+    await chooseFolder(page, one, 3);
+    expect((await problems()).join('\n')).toContain(
+      'Only one class (ants) in one-class: a classifier needs at least two class folders.',
+    );
+    expect(await trainButton.isDisabled()).toBe(true);
+
+    // A class by hand: empty, then a duplicate name, then one photo.
+    await page.fill('#class-name', 'cats');
+    await page.getByRole('button', { name: 'Add class' }).click();
+    await page.waitForSelector('.class-card[data-class="cats"]');
+    expect((await problems()).join('\n')).toContain('“cats” has 0 photos: a class needs at least 2');
+    await page.fill('#class-name', 'Ants');
+    await page.getByRole('button', { name: 'Add class' }).click();
+    await page.waitForFunction(() => !document.getElementById('notice')!.hidden);
+    expect(await notice()).toBe('A class named “ants” already exists.');
+    const catInput = '.class-card[data-class="cats"] input[type=file]';
+    const photo = (name: string) => join(one, 'ants', name);
+    await page.setInputFiles(catInput, [photo('img_000.jpg')]);
+    await page.waitForFunction(
+      () => document.querySelector('.class-card[data-class="cats"]')?.getAttribute('data-count') === '1',
+    );
+    await page.waitForSelector('body[data-features="idle"]');
+    expect((await problems()).join('\n')).toContain('“cats” has 1 photo: a class needs at least 2');
+
+    // A text file named .jpg, a 20000 x 20000 "bomb" and an empty file: each says why, the class keeps its good photos.
+    await page.setInputFiles(catInput, [
+      { name: 'notes.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not a photo at all\n') },
+      { name: 'huge.png', mimeType: 'image/png', buffer: Buffer.from(pngHeaderOnly(20_000, 20_000)) },
+      { name: 'empty.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(0) },
+      { name: 'img_001.jpg', mimeType: 'image/jpeg', buffer: readFileSync(photo('img_001.jpg')) },
+    ]);
+    await page.waitForFunction(
+      () => document.querySelectorAll('.class-card[data-class="cats"] .photo-errors li').length === 3,
+    );
+    const cats = (await classCards(page)).find((c) => c.name === 'cats')!;
+    expect(cats.count).toBe(5);
+    expect(cats.errors).toEqual([
+      'notes.jpg: “notes.jpg” is not an image. Use a JPEG, PNG, GIF or WebP photo.',
+      expect.stringMatching(
+        /^huge\.png: “huge\.png” is too large \(20000 × 20000 pixels\)\. The limit is \d+ megapixels\.$/,
+      ),
+      'empty.jpg: “empty.jpg” is empty.',
+    ]);
+    // Two good photos in each class now: the project trains, the bad photos skipped as ferry train skips them.
+    await page.waitForSelector('body[data-features="idle"]');
+    expect(await problems()).toEqual([]);
+    await train(page);
+    expect(await page.textContent('#summary')).toMatch(/^Val accuracy \d+(\.\d)?% on [12] held-out photos/);
+    await page.close();
+  });
 });

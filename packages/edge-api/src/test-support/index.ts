@@ -1,6 +1,7 @@
 /**
  * `@ferry/edge-api/testing`: start the real runtimes for tests and benchmarks (workerd via
- * wrangler, the Node server as a child process). Needs wrangler, a devDependency.
+ * wrangler, the Node server as a child process), and the bad-input corpus's "bomb" PNG header.
+ * Needs wrangler, a devDependency.
  */
 
 export {
@@ -10,5 +11,6 @@ export {
   type WorkerdOptions,
   type WorkerdServer,
 } from '../workerd/start-workerd.js';
+export { pngHeaderOnly } from './bad-input-corpus.js';
 export { createReference, type Reference } from './reference.js';
 export { startNode } from './start-node.js';

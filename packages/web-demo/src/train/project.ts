@@ -154,20 +154,20 @@ export class Project {
 
   /** Plain-word reasons the project cannot train yet (none: the Train button is enabled). */
   problems(): string[] {
+    if (this.classes.length === 0) return ['Choose a folder, or add at least two classes.'];
     const problems: string[] = [];
+    try {
+      this.dataset();
+    } catch (error) {
+      // The CLI's own rule and words (one class only, an empty class, train/ and val/ apart).
+      problems.push(sentence((error as Error).message));
+    }
     for (const c of this.classes) {
       const n = this.photos.filter((p) => p.classId === c.id).length;
       if (n < 2)
         problems.push(
           `“${c.name}” has ${n} photo${n === 1 ? '' : 's'}: a class needs at least 2 (one to learn from, one to check).`,
         );
-    }
-    if (this.classes.length < 2) problems.push('Add at least two classes: a classifier needs two or more.');
-    if (problems.length > 0) return problems;
-    try {
-      this.dataset();
-    } catch (error) {
-      problems.push(sentence((error as Error).message));
     }
     return problems;
   }
