@@ -160,6 +160,22 @@ describe.runIf(haveData)('ferry demo on the real ants/bees photos', () => {
       const served = new Uint8Array(await (await fetch(new URL('model.onnx', page!))).arrayBuffer());
       expect(Buffer.compare(served, readFileSync(join(out, 'model.onnx')))).toBe(0);
       expect((await fetch(new URL('../../etc/passwd', page!))).status).not.toBe(200);
+      // The train view, and the backbone the demo trained with beside it (offline training).
+      const trainView = /train in the page:\s+(\S+)/.exec(stdout)?.[1];
+      expect(trainView).toBe(`http://127.0.0.1:${port + 1}/train/`);
+      expect(await (await fetch(trainView!)).text()).toContain('webkitdirectory');
+      const backbone = join(realData().modelsDir!, 'mobilenet_v2_0.35_224');
+      const modelJson = await fetch(new URL('../backbones/mobilenet_v2_0.35_224/model.json', trainView!));
+      expect(modelJson.status).toBe(200);
+      const manifest = (await modelJson.json()) as { weightsManifest: { paths: string[] }[] };
+      for (const path of manifest.weightsManifest.flatMap((g) => g.paths)) {
+        const weights = new Uint8Array(
+          await (
+            await fetch(new URL(`../backbones/mobilenet_v2_0.35_224/${path}`, trainView!))
+          ).arrayBuffer(),
+        );
+        expect(Buffer.compare(weights, readFileSync(join(backbone, path))), path).toBe(0);
+      }
     } finally {
       child.kill('SIGINT');
     }

@@ -192,12 +192,19 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (!args.serve) return 0;
 
+  // The train view's backbone, served by the demo so the page trains offline; without one the
+  // page fetches the public copy itself.
+  const backbone = await resolveBackbone(undefined).catch((error: unknown) => {
+    say(`note: the train view will download its backbone itself (${(error as Error).message})`);
+    return undefined;
+  });
   let servers: Awaited<ReturnType<typeof startDemoServers>>;
   try {
     servers = await startDemoServers({
       modelPath,
       port: args.port,
       workerd: args.workerd,
+      ...(backbone ? { backbone: { id: backbone.id, modelJson: backbone.modelJson } } : {}),
     });
   } catch (error) {
     throw new CliError((error as Error).message, 1);
@@ -206,6 +213,7 @@ export async function run(argv: string[]): Promise<number> {
     [
       `edge API (${servers.runtime}): ${servers.apiUrl}  (POST an image to ${servers.apiUrl}/v1/classify)`,
       `web demo:          ${servers.pageUrl}`,
+      `train in the page: ${servers.trainUrl}`,
       'Ctrl-C to stop.',
       '',
     ].join('\n'),

@@ -5,7 +5,7 @@
  * documented entry points, never from its testing module.
  */
 import { startNodeServer } from '@ferry/edge-api/node';
-import { serveSite, webDemoDist } from './static-site.js';
+import { type ServedBackbone, serveSite, webDemoDist } from './static-site.js';
 
 interface RunningServer {
   url: string;
@@ -15,6 +15,8 @@ interface RunningServer {
 export interface DemoServers {
   apiUrl: string;
   pageUrl: string;
+  /** The train view (train/), with the backbone served beside it when one was given. */
+  trainUrl: string;
   runtime: 'node' | 'workerd';
   stop(): Promise<void>;
 }
@@ -35,6 +37,8 @@ export async function startDemoServers(options: {
   /** Edge API port (Node only; workerd picks a free one); the page gets port + 1. */
   port: number;
   workerd: boolean;
+  /** The backbone the train view should get from this server (offline training). */
+  backbone?: ServedBackbone;
 }): Promise<DemoServers> {
   const dist = webDemoDist();
   let api: RunningServer;
@@ -50,7 +54,12 @@ export async function startDemoServers(options: {
   }
   let site: Awaited<ReturnType<typeof serveSite>>;
   try {
-    site = await serveSite({ root: dist, modelPath: options.modelPath, port: options.port + 1 });
+    site = await serveSite({
+      root: dist,
+      modelPath: options.modelPath,
+      port: options.port + 1,
+      ...(options.backbone ? { backbone: options.backbone } : {}),
+    });
   } catch (error) {
     await api.stop();
     throw error;
@@ -60,6 +69,7 @@ export async function startDemoServers(options: {
     apiUrl,
     // ?api= so the page's "edge" mode talks to this server whatever port it got.
     pageUrl: `${site.url}?api=${encodeURIComponent(apiUrl)}`,
+    trainUrl: `${site.url}train/`,
     runtime: options.workerd ? 'workerd' : 'node',
     stop: async () => {
       await Promise.allSettled([api.stop(), site.close()]);
