@@ -43,7 +43,7 @@ function cachedBackboneOnnx(cache) {
  * backbone), whole process. The JSON events' arrival times split the wall time into start-up,
  * feature extraction, head epochs and outputs.
  */
-async function ferryDefault(data, tag) {
+export async function ferryDefault(data, tag) {
   const cache = join(OUT, 'peers-cache', tag);
   const out = join(OUT, 'runs', `peers-${tag}`);
   rmSync(cache, { recursive: true, force: true });
