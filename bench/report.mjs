@@ -7,6 +7,7 @@ import { QUICK, REPORT, readJson } from './lib/context.mjs';
 import { table } from './lib/format.mjs';
 import { edgeSection } from './parts/edge.mjs';
 import { exportSection } from './parts/export.mjs';
+import { inPageSection } from './parts/in-page.mjs';
 import { inferenceSection } from './parts/inference.mjs';
 import { memorySection } from './parts/memory.mjs';
 import { openSetSection } from './parts/open-set.mjs';
@@ -108,6 +109,10 @@ export function writeReport() {
     '## 7. Open set',
     '',
     kept('Open set', readJson('open-set'), () => openSetSection(readJson('open-set'))),
+    '',
+    '## 8. Training in the page',
+    '',
+    kept('Training in the page', readJson('in-page'), () => inPageSection(readJson('in-page'))),
     '',
   ].join('\n');
   writeFileSync(`${REPORT}.${process.pid}.tmp`, md);

@@ -20,6 +20,12 @@
  *   memory     bench/train-memory.mjs when present (peak RSS of training runs)
  *   export     bench/export-precision.mjs: fp32/fp16/int8 sizes and val accuracy
  *   open-set   bench/open-set.mjs: open-set AUROC/FPR95/ECE per method (ants/bees, flowers LOCO)
+ *   in-page    the web demo's train view (train/) in headless Chromium beside the default
+ *              `ferry train` (cold, same run) on ants/bees, the flowers and a 1,000-photo set:
+ *              wall time from page.goto and from the photos in to the model, peak RSS/PSS of
+ *              the page's renderer and of all Chromium processes. Needs Debian's Chromium
+ *              (/usr/bin/chromium, or FERRY_CHROMIUM) and the built page (built when missing:
+ *              npm run build -w @ferry/web-demo); waits up to 15 min for a 1-min load under 1.0
  *
  * Usage: node bench/run.js [--only PART[,PART]] [--quick] [--peer-epochs N] [--report]
  *   --only PART      parts to (re)run; training:<run> reruns one training run and merges it into
@@ -43,6 +49,7 @@
 import { args, machine, OUT, only, PARTS, QUICK, REPORT, step, writeJson } from './lib/context.mjs';
 import { edge } from './parts/edge.mjs';
 import { exportPart } from './parts/export.mjs';
+import { inPagePart } from './parts/in-page.mjs';
 import { inference } from './parts/inference.mjs';
 import { memory } from './parts/memory.mjs';
 import { openSetPart } from './parts/open-set.mjs';
@@ -62,6 +69,7 @@ const run = {
   memory,
   export: exportPart,
   'open-set': openSetPart,
+  'in-page': inPagePart,
 };
 step(`bench${QUICK ? ' --quick' : ''}: parts ${only.join(', ')}; output ${OUT}`);
 if (!args.report) writeJson('machine', machine());

@@ -26,7 +26,17 @@ export const PEER = join(HERE, 'peer-pytorch');
 export const PYTHON = '/usr/bin/python3';
 /** Paths in the report are relative to the repository, so it names no one's machine. */
 export const shownPath = (path) => (path ? relative(ROOT, path) || '.' : path);
-export const PARTS = ['training', 'peers', 'inference', 'edge', 'uploads', 'memory', 'export', 'open-set'];
+export const PARTS = [
+  'training',
+  'peers',
+  'inference',
+  'edge',
+  'uploads',
+  'memory',
+  'export',
+  'open-set',
+  'in-page',
+];
 
 export const { values: args } = parseArgs({
   options: {
