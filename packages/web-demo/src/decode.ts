@@ -48,12 +48,21 @@ export async function decodeImage(
   rule?: DecodeRule,
   options: { strict?: boolean } = {},
 ): Promise<Image> {
-  const bytes = new Uint8Array(await blob.arrayBuffer());
+  return decodeImageBytes(new Uint8Array(await blob.arrayBuffer()), name, rule, options);
+}
+
+/** `decodeImage` for bytes already read (the train view's worker hashes them first). */
+export async function decodeImageBytes(
+  bytes: Uint8Array,
+  name = 'image',
+  rule?: DecodeRule,
+  options: { strict?: boolean } = {},
+): Promise<Image> {
   const header = readImageHeader(bytes);
   if (header?.format !== 'jpeg') {
     // Other formats: the browser's whole frame, then core's box reduction by the rule's factor,
     // as every runtime reduces them.
-    const frame = await decodeWithCanvas(blob, name);
+    const frame = await decodeWithCanvas(new Blob([bytes as Uint8Array<ArrayBuffer>]), name);
     return boxReduce(frame, header ? boxReduceFactor(header.width, header.height, rule) : 1);
   }
   let decoder: JpegDecoder;

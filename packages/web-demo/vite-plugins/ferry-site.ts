@@ -15,8 +15,26 @@ import type { Plugin } from 'vite';
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '../../..');
 
-/** The wasm flavour `onnxruntime-web`'s default entry loads (wasm + WebGPU through JSEP). */
-export const ORT_FILES = ['ort-wasm-simd-threaded.jsep.wasm', 'ort-wasm-simd-threaded.jsep.mjs'] as const;
+/**
+ * The wasm onnxruntime-web loads: the default entry's (wasm + WebGPU through JSEP) for the classify
+ * view, the wasm-only entry's for the train view's worker.
+ */
+export const ORT_FILES = [
+  'ort-wasm-simd-threaded.jsep.wasm',
+  'ort-wasm-simd-threaded.jsep.mjs',
+  'ort-wasm-simd-threaded.wasm',
+  'ort-wasm-simd-threaded.mjs',
+] as const;
+
+/**
+ * COOP + COEP make the page cross-origin isolated, which onnxruntime-web needs to run on threads
+ * (SharedArrayBuffer). The dev and preview servers send them, the build emits them as `_headers`
+ * for static hosts that read it (Cloudflare Pages, Netlify), and `npm run demo` serves them.
+ */
+export const CROSS_ORIGIN_ISOLATION = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+} as const;
 
 export function ortDistDir(): string {
   const require = createRequire(import.meta.url);
@@ -196,6 +214,13 @@ export function ferrySite(): Plugin {
       for (const item of Object.values(bundle)) {
         hash.update(item.type === 'chunk' ? item.code : item.source);
       }
+      this.emitFile({
+        type: 'asset',
+        fileName: '_headers',
+        source: `/*\n${Object.entries(CROSS_ORIGIN_ISOLATION)
+          .map(([name, value]) => `  ${name}: ${value}`)
+          .join('\n')}\n`,
+      });
       this.emitFile({
         type: 'asset',
         fileName: 'sw.js',

@@ -51,6 +51,17 @@ export async function idbGet<T>(store: StoreName, key: IDBValidKey): Promise<T |
   return done(db.transaction(store).objectStore(store).get(key)) as Promise<T | undefined>;
 }
 
+/** Many keys of one store in one transaction (undefined where absent), in `keys` order. */
+export async function idbGetMany<T>(
+  store: StoreName,
+  keys: readonly IDBValidKey[],
+): Promise<(T | undefined)[]> {
+  if (keys.length === 0) return [];
+  const db = await openProjectDb();
+  const os = db.transaction(store).objectStore(store);
+  return Promise.all(keys.map((key) => done(os.get(key)) as Promise<T | undefined>));
+}
+
 export async function idbGetAll<T>(store: StoreName): Promise<T[]> {
   const db = await openProjectDb();
   return done(db.transaction(store).objectStore(store).getAll()) as Promise<T[]>;

@@ -301,14 +301,19 @@ byId('capture-button').addEventListener('click', async () => {
 });
 
 // --- rendering ----------------------------------------------------------------------------
+/**
+ * Redraws at most every RENDER_MS: during extraction every photo asks for one, and redrawing the
+ * class cards per photo took main-thread time the worker's backbone could use (2 cores).
+ */
+const RENDER_MS = 150;
 let renderQueued = false;
 function render(): void {
   if (renderQueued) return;
   renderQueued = true;
-  requestAnimationFrame(() => {
+  window.setTimeout(() => {
     renderQueued = false;
-    renderNow();
-  });
+    requestAnimationFrame(renderNow);
+  }, RENDER_MS);
 }
 
 function renderProgress(): void {

@@ -4,11 +4,14 @@
  * tests serve their builds the same way. `overrides` maps URL paths to files outside the root,
  * read on every request, so the demo's freshly exported model.onnx replaces the build's without
  * running Vite again (change the map to swap a file). Everything is sent `no-cache`: the model
- * changes each time the demo retrains, and the page must not keep an old one.
+ * changes each time the demo retrains, and the page must not keep an old one. The site's own
+ * `_headers` file (the Cloudflare Pages / Netlify format; the web demo's build declares
+ * cross-origin isolation in it) is honoured for its `/*` block.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
@@ -26,14 +29,32 @@ export interface StaticSiteOptions {
   host?: string;
 }
 
+/** The `/*` block of `root/_headers`: name and value of each header every response gets. */
+export function siteWideHeaders(root: string): [string, string][] {
+  const file = join(root, '_headers');
+  if (!existsSync(file)) return [];
+  const headers: [string, string][] = [];
+  let inBlock = false;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!/^\s/.test(line)) inBlock = line.trim() === '/*';
+    else if (inBlock) {
+      const colon = line.indexOf(':');
+      if (colon > 0) headers.push([line.slice(0, colon).trim(), line.slice(colon + 1).trim()]);
+    }
+  }
+  return headers;
+}
+
 export async function serveStaticSite(options: StaticSiteOptions): Promise<StaticSite> {
   const overrides = options.overrides ?? new Map<string, string>();
+  const siteHeaders = siteWideHeaders(options.root);
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 0;
   const app = new Hono();
   app.use('*', async (c, next) => {
     await next();
     c.header('cache-control', 'no-cache');
+    for (const [name, value] of siteHeaders) c.header(name, value);
   });
   app.on(['GET', 'HEAD'], '*', async (c, next) => {
     const file = overrides.get(c.req.path);

@@ -7,7 +7,9 @@
  */
 import { convertLayersModelToOnnx, cutBackbone, featureDim, inputSize } from '@ferry/model';
 import type * as tfTypes from '@tensorflow/tfjs';
-import * as ort from 'onnxruntime-web';
+// The wasm-only build: half the jsep build's 28 MB of wasm to fetch and compile, and the
+// backbone runs on the CPU here anyway.
+import * as ort from 'onnxruntime-web/wasm';
 import type { BackboneRequest } from '../protocol.js';
 import { sha256Hex } from './hash.js';
 
@@ -120,6 +122,9 @@ export async function loadBackbone(request: BackboneRequest, ortBase: string): P
   const session = await ort.InferenceSession.create(onnx, {
     executionProviders: ['wasm'],
     graphOptimizationLevel: 'all',
+    // Between batches this worker decodes the next photos: idle intra-op threads must sleep, not
+    // spin on the cores the decoder needs.
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
   });
   return { request, url, hash, tf, model, extractor, width, height, dim: featureDim(extractor), session };
 }
