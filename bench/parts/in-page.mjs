@@ -49,6 +49,10 @@ const MEMORY_PHOTOS = 1000;
 /** The memory target (issue wording: "page memory <= 400 MB at 1,000 photos"), in MiB. */
 const MEMORY_TARGET_MIB = 400e6 / 2 ** 20;
 const SAMPLE_MS = 200;
+/** PSS (smaps_rollup) and the process tree every this many samples: once a second. */
+const PSS_EVERY = 5;
+/** Linux page size, for /proc/<pid>/statm. */
+const PAGE_BYTES = Number(spawnSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).stdout) || 4096;
 const QUIET_LOAD = 1.0;
 const QUIET_POLL_S = 30;
 const QUIET_MAX_S = 15 * 60;
@@ -207,6 +211,47 @@ function processTable() {
 const kib = (text, key) =>
   Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text ?? '')?.[1] ?? Number.NaN);
 
+/** Busy CPU ticks of the whole machine (all cores), from /proc/stat's first line. */
+function machineBusyTicks() {
+  const f = (readText('/proc/stat') ?? '').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal
+  return f[0] + f[1] + f[2] + f[5] + f[6] + (f[7] || 0);
+}
+/** This process's own CPU ticks and those of its reaped children (a finished `ferry train`). */
+function benchTicks() {
+  const stat = readText('/proc/self/stat') ?? '';
+  const f = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
+  return { self: f[11] + f[12], children: f[13] + f[14] };
+}
+const TICK_S = 0.01; // USER_HZ
+
+/**
+ * Who else used the CPU during a measurement: the machine's busy CPU-seconds minus the measured
+ * run's own and the bench's. `end(ownTicks)` takes the run's CPU ticks (null: reaped children).
+ */
+function cpuWindow() {
+  const t0 = performance.now();
+  const busy0 = machineBusyTicks();
+  const bench0 = benchTicks();
+  return (ownTicks) => {
+    const wall = (performance.now() - t0) / 1000;
+    const busy = (machineBusyTicks() - busy0) * TICK_S;
+    const bench = benchTicks();
+    const self = (bench.self - bench0.self) * TICK_S;
+    const own = ownTicks == null ? (bench.children - bench0.children) * TICK_S : ownTicks * TICK_S;
+    return {
+      wall_s: round(wall, 2),
+      machine_busy_cpu_s: round(busy, 2),
+      own_cpu_s: round(own, 2),
+      bench_cpu_s: round(self, 2),
+      others_cpu_s: round(Math.max(0, busy - own - self), 2),
+    };
+  };
+}
+
 /** The launched browser: the topmost process whose command line names this profile. */
 function browserRoot(profile) {
   const table = processTable();
@@ -229,67 +274,82 @@ function startSampler(root) {
   let phase = 'load';
   let lastTimeline = -1;
   let samples = 0;
-  const sample = () => {
-    const table = processTable();
-    const tree = new Set([root]);
-    for (let grew = true; grew; ) {
-      grew = false;
-      for (const [pid, { ppid }] of table)
-        if (tree.has(ppid) && !tree.has(pid)) {
-          tree.add(pid);
-          grew = true;
+  let tree = new Set([root]);
+  let pss = 0;
+  /**
+   * RSS (statm) every sample; every PSS_EVERY-th sample (and when forced) also the process tree,
+   * CPU ticks and PSS: smaps_rollup costs milliseconds per process and takes each process's
+   * memory-map lock, too much to read five times a second beside the page it measures.
+   */
+  const sample = (full = samples % PSS_EVERY === 0) => {
+    if (full) {
+      const table = processTable();
+      tree = new Set([root]);
+      for (let grew = true; grew; ) {
+        grew = false;
+        for (const [pid, { ppid }] of table)
+          if (tree.has(ppid) && !tree.has(pid)) {
+            tree.add(pid);
+            grew = true;
+          }
+      }
+      for (const pid of tree) {
+        if (!procs.has(pid)) {
+          // Zygote-forked children rewrite their title: one space-separated string, not NUL-separated.
+          const cmd = readText(`/proc/${pid}/cmdline`) ?? '';
+          const type = /(?:^|[\0 ])--type=([\w-]+)/.exec(cmd)?.[1] ?? (pid === root ? 'browser' : 'other');
+          procs.set(pid, { type, peak_rss: 0, peak_pss: 0, cpu: 0 });
         }
+        const p = procs.get(pid);
+        p.cpu = table.get(pid)?.cpu ?? p.cpu;
+      }
+      pss = 0;
+      for (const pid of tree) {
+        const s = kib(readText(`/proc/${pid}/smaps_rollup`), 'Pss');
+        if (!Number.isFinite(s)) continue;
+        pss += s;
+        procs.get(pid).peak_pss = Math.max(procs.get(pid).peak_pss, s);
+      }
+      total.pss = Math.max(total.pss, pss);
     }
     let rss = 0;
-    let pss = 0;
     let rendererRss = 0;
     for (const pid of tree) {
-      const status = readText(`/proc/${pid}/status`);
-      if (!status) continue;
-      let p = procs.get(pid);
-      if (!p) {
-        // Zygote-forked children rewrite their title: one space-separated string, not NUL-separated.
-        const cmd = readText(`/proc/${pid}/cmdline`) ?? '';
-        const type = /(?:^|[\0 ])--type=([\w-]+)/.exec(cmd)?.[1] ?? (pid === root ? 'browser' : 'other');
-        p = { type, peak_rss: 0, peak_pss: 0, cpu: 0 };
-        procs.set(pid, p);
-      }
-      const r = kib(status, 'VmRSS');
-      const s = kib(readText(`/proc/${pid}/smaps_rollup`), 'Pss');
-      if (Number.isFinite(r)) {
-        rss += r;
-        p.peak_rss = Math.max(p.peak_rss, r);
-        if (p.type === 'renderer') rendererRss = Math.max(rendererRss, r);
-      }
-      if (Number.isFinite(s)) {
-        pss += s;
-        p.peak_pss = Math.max(p.peak_pss, s);
-      }
-      p.cpu = table.get(pid)?.cpu ?? p.cpu;
+      const statm = readText(`/proc/${pid}/statm`);
+      const p = procs.get(pid);
+      if (!statm || !p) continue;
+      const r = (Number(statm.split(' ')[1]) * PAGE_BYTES) / 1024;
+      rss += r;
+      p.peak_rss = Math.max(p.peak_rss, r);
+      if (p.type === 'renderer') rendererRss = Math.max(rendererRss, r);
     }
     samples++;
     total.rss = Math.max(total.rss, rss);
-    total.pss = Math.max(total.pss, pss);
     phases[phase] ??= { renderer_rss: 0, total_pss: 0 };
     const ph = phases[phase];
     ph.renderer_rss = Math.max(ph.renderer_rss, rendererRss);
-    ph.total_pss = Math.max(ph.total_pss, pss);
+    if (full) ph.total_pss = Math.max(ph.total_pss, pss);
     const t = (performance.now() - t0) / 1000;
     if (Math.floor(t) > lastTimeline) {
       lastTimeline = Math.floor(t);
       timeline.push([round(t, 1), phase, Math.round(rendererRss / 1024), Math.round(pss / 1024)]);
     }
   };
-  sample();
+  sample(true);
   const timer = setInterval(sample, SAMPLE_MS);
   const mib = (k) => round(k / 1024, 1);
   return {
     phase(name) {
-      sample();
+      sample(true);
       phase = name;
     },
+    /** CPU ticks of every process of the tree so far (exited ones at their last sample). */
+    cpuTicks() {
+      sample(true);
+      return [...procs.values()].reduce((sum, p) => sum + p.cpu, 0);
+    },
     stop() {
-      sample();
+      sample(true);
       clearInterval(timer);
       const renderers = [...procs].filter(([, p]) => p.type === 'renderer');
       // The page's renderer is the one that worked: the worker computing features lives in it.
@@ -297,6 +357,7 @@ function startSampler(root) {
       return {
         samples,
         interval_ms: SAMPLE_MS,
+        pss_interval_ms: SAMPLE_MS * PSS_EVERY,
         page_renderer: page
           ? { pid, peak_rss_mib: mib(page.peak_rss), peak_pss_mib: mib(page.peak_pss), cpu_s: page.cpu / 100 }
           : undefined,
@@ -386,6 +447,8 @@ async function pageRun(siteUrl, data, photos) {
     const stalled = async (what, error) =>
       new Error(`${what}: ${error.message.split('\n')[0]}; page state ${JSON.stringify(await state())}`);
 
+    const cpu0 = sampler.cpuTicks();
+    const cpuSince = cpuWindow();
     const t0 = performance.now();
     const at = () => (performance.now() - t0) / 1000;
     await page.goto(`${siteUrl}train/`);
@@ -419,6 +482,7 @@ async function pageRun(siteUrl, data, photos) {
         throw await stalled('training did not finish', e);
       });
     const tDone = at();
+    const cpu = cpuSince(sampler.cpuTicks() - cpu0);
     const memory = sampler.stop();
     sampler = undefined;
     if ((await page.getAttribute('body', 'data-train')) !== 'done')
@@ -456,6 +520,7 @@ async function pageRun(siteUrl, data, photos) {
       model_val_accuracy: spec.training?.valAccuracy,
       model_mib: round(bytes.length / 2 ** 20, 2),
       memory,
+      cpu,
       env,
       errors: errors.slice(0, 20),
     };
@@ -505,7 +570,9 @@ export async function inPagePart() {
       const tag = `in-page-${i + 1}`;
       const runFerry = async () => {
         step(`in-page: ${name}: ferry train (default, cold cache)`);
+        const cpuSince = cpuWindow();
         d.ferry = await ferryDefault(data, tag);
+        d.ferry.cpu = cpuSince(null);
         step(`in-page: ${name}: ferry ${JSON.stringify(d.ferry)}`);
       };
       const runPage = async () => {
@@ -529,6 +596,9 @@ export async function inPagePart() {
         await runFerry();
       }
       d.loadavg_after = load();
+      // Another checkout user may rebuild the page meanwhile: say so rather than mix builds silently.
+      const built = new Date(statSync(join(SITE, 'train', 'index.html')).mtimeMs).toISOString();
+      if (built !== result.site.built) d.site_rebuilt = built;
       writeJson('in-page', { ...result, partial: true });
     }
   } finally {
@@ -586,6 +656,7 @@ export function inPageSection(p) {
         ? '–'
         : `page load ${fmt(g.split_s.page_load, 1)} / backbone ${fmt(g.split_s.backbone, 1)} s${g.page_train_s != null ? `; the page's own training figure ${fmt(g.page_train_s, 1)} s` : ''}`,
       `${pct(g.model_val_accuracy ?? g.val_accuracy)} vs ${pct(f.val_accuracy)}: ${same}`,
+      [f.cpu, g.cpu].map((c) => (c ? `${fmt(c.own_cpu_s, 1)} / ${fmt(c.others_cpu_s, 1)}` : '–')).join('; '),
       loads,
     ]);
     if (!f.error && !g.error && f.wall_s) {
@@ -621,6 +692,8 @@ export function inPageSection(p) {
       notes.push(
         `${name}: the page listed ${g.env.unreadable} unreadable and ${g.env.skipped} skipped file(s).`,
       );
+    if (d.site_rebuilt)
+      notes.push(`${name}: **the page was rebuilt (${d.site_rebuilt}) while this dataset ran**.`);
     if (g.errors?.length) notes.push(`${name}: page errors: ${g.errors.slice(0, 5).join(' | ')}`);
   }
   lines.push(
@@ -633,6 +706,7 @@ export function inPageSection(p) {
         'page: photos in → model ready',
         'page: before the photos',
         'val accuracy page vs `ferry train`',
+        "CPU-s, own / other processes' (ferry; page)",
         'load average before → after',
       ],
       rows,
@@ -651,7 +725,7 @@ export function inPageSection(p) {
     );
   if (memRows.length)
     lines.push(
-      `Memory, sampled every ${SAMPLE_MS} ms from /proc during the page run (from \`page.goto\` to the model): the renderer hosting the page (the one with the most CPU time; its Web Worker runs in the same process) and the sum over every process of the launched Chromium. Target: page memory <= 400 MB (${fmt(MEMORY_TARGET_MIB, 0)} MiB) at ${MEMORY_PHOTOS.toLocaleString('en')} photos (reported, not asserted):`,
+      `Memory, sampled from /proc during the page run (RSS every ${SAMPLE_MS} ms, PSS every ${SAMPLE_MS * PSS_EVERY} ms, from \`page.goto\` to the model): the renderer hosting the page (the one with the most CPU time; its Web Worker runs in the same process) and the sum over every process of the launched Chromium. Target: page memory <= 400 MB (${fmt(MEMORY_TARGET_MIB, 0)} MiB) at ${MEMORY_PHOTOS.toLocaleString('en')} photos (reported, not asserted):`,
       '',
       table(
         [
@@ -666,10 +740,14 @@ export function inPageSection(p) {
       ),
       '',
     );
+  lines.push(
+    `CPU-s: the run's own CPU time (\`ferry train\`'s process; every Chromium process from \`page.goto\` to the model) and what other processes used meanwhile (the machine's busy time from /proc/stat minus the run's and the bench's): with ${p.cores} cores, other processes' CPU-s near the wall time mean one core was taken from the run.`,
+    '',
+  );
   const env = Object.values(p.datasets ?? {}).find((d) => d.page?.env)?.page.env;
   if (env)
     lines.push(
-      `In the page: \`crossOriginIsolated\` ${env.crossOriginIsolated}, \`navigator.hardwareConcurrency\` ${env.hardwareConcurrency}${env.crossOriginIsolated ? '' : ': onnxruntime-web runs the backbone on one wasm thread (threads need a cross-origin-isolated page; the static server sends no COOP/COEP headers)'}; \`ferry train\` runs it on onnxruntime-node. Val accuracy of the page is its downloaded model.onnx's own figure (spec \`training.valAccuracy\`), which #summary shows rounded.`,
+      `In the page: \`crossOriginIsolated\` ${env.crossOriginIsolated}, \`navigator.hardwareConcurrency\` ${env.hardwareConcurrency}: ${env.crossOriginIsolated ? 'onnxruntime-web may run the backbone on several wasm threads' : 'onnxruntime-web runs the backbone on one wasm thread (threads need a cross-origin-isolated page)'}; \`ferry train\` runs it on onnxruntime-node. Val accuracy of the page is its downloaded model.onnx's own figure (spec \`training.valAccuracy\`), which #summary shows rounded.`,
       '',
     );
   if (notes.length) lines.push(...notes.map((n) => `- ${n}`), '');
