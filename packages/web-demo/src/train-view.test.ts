@@ -6,14 +6,14 @@
  * plain messages. Photos and a tiny backbone are made here; with FERRY_DATA_DIR and
  * FERRY_MODELS_DIR the parity check also runs on ants/bees with MobileNetV2.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { readModelSpecFromOnnx } from '@ferry/core';
 import { pngHeaderOnly, type RunningServer, startNode, startWorkerd } from '@ferry/edge-api/testing';
 import { haveRealData, realData } from '@ferry/fixtures/real-data';
 import { train as ferryTrain } from '@ferry/trainer';
-import { ferryPredict, makeImageFolder, makeTinyBackbone } from '@ferry/trainer/testing';
+import { ferryPredict, makeImageFolder, makeTinyBackbone, syntheticJpeg } from '@ferry/trainer/testing';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSite } from './test-support/build-site.js';
@@ -87,11 +87,15 @@ describe.runIf(haveChromium(TEST))(TEST, () => {
     writeFileSync(join(dataDir, 'bees', 'broken.jpg'), truncated(join(dataDir, 'bees', 'img_000.jpg')));
     backboneDir = join(scratch, 'backbone');
     await makeTinyBackbone(backboneDir);
+    // The same layers with other weights: a changed ingredient of the feature cache key.
+    const otherBackboneDir = join(scratch, 'backbone-2');
+    await makeTinyBackbone(otherBackboneDir, 8);
     const siteDir = join(scratch, 'site');
     await buildSite(await tinyExportedModel(scratch, undefined, 1, 'tiny-train-view'), siteDir);
     const { modelsDir } = realData();
     const overrides = new Map<string, string>([
       ...backboneOverrides('/tiny-backbone', join(backboneDir, 'model.json')),
+      ...backboneOverrides('/tiny-backbone-2', join(otherBackboneDir, 'model.json')),
       // Where the page looks first for `ferry train`'s default backbone (as `npm run demo` serves it).
       ...(modelsDir
         ? backboneOverrides(`/backbones/${MOBILENET}`, join(modelsDir, MOBILENET, 'model.json'))
@@ -287,6 +291,68 @@ describe.runIf(haveChromium(TEST))(TEST, () => {
     expect(await problems()).toEqual([]);
     await train(page);
     expect(await page.textContent('#summary')).toMatch(/^Val accuracy \d+(\.\d)?% on [12] held-out photos/);
+    await page.close();
+  });
+
+  it('features are cached by content: a copy of the folder is not computed again, another backbone is', async () => {
+    const page = await newPage();
+    await openTrainView(page, site.url, backboneQuery);
+    await page.getByRole('button', { name: 'Start over' }).click();
+    expect(await waitForBackbone(page)).toBe('ready');
+    await chooseFolder(page, dataDir, 2 * PER_CLASS + 1);
+    // The same folder again: nothing new to add.
+    await page.setInputFiles('#folder-input', dataDir);
+    await page.waitForFunction(() => !document.getElementById('notice')!.hidden);
+    expect(await page.textContent('#notice')).toBe(
+      `All ${2 * PER_CLASS + 1} photos of “photos” are already in the project.`,
+    );
+    // A copy under another name, in a fresh project: every photo's features come from the cache.
+    const copy = join(scratch, 'copy-of-photos');
+    cpSync(dataDir, copy, { recursive: true });
+    await page.getByRole('button', { name: 'Start over' }).click();
+    await chooseFolder(page, copy, 2 * PER_CLASS + 1);
+    expect(await page.textContent('#features-text')).toBe(
+      `${2 * PER_CLASS + 1} photos ready (${2 * PER_CLASS} from this browser’s cache).`,
+    );
+    // Another backbone (same layers, other weights): nothing comes from the cache.
+    await openTrainView(page, site.url, '?backbone=/tiny-backbone-2/model.json&featureLayer=out_relu');
+    await page.getByRole('button', { name: 'Start over' }).click();
+    expect(await waitForBackbone(page)).toBe('ready');
+    await chooseFolder(page, copy, 2 * PER_CLASS + 1);
+    expect(await page.textContent('#features-text')).toBe(
+      `${2 * PER_CLASS + 1} photos ready (0 from this browser’s cache).`,
+    );
+    await page.close();
+  });
+
+  it('5,000 photos: all kept as features and thumbnails, the tab stays small, the project trains', async () => {
+    const many = join(scratch, 'many');
+    for (const [label, name] of LABELS.entries()) {
+      mkdirSync(join(many, name), { recursive: true });
+      for (let i = 0; i < 2500; i++)
+        writeFileSync(
+          join(many, name, `p${String(i).padStart(4, '0')}.jpg`),
+          await syntheticJpeg(label, 5000 + label * 2500 + i, 40, 30),
+        );
+    }
+    const page = await newPage();
+    await openTrainView(page, site.url, backboneQuery);
+    await page.getByRole('button', { name: 'Start over' }).click();
+    expect(await waitForBackbone(page)).toBe('ready');
+    await chooseFolder(page, many, 5000);
+    const cards = await classCards(page);
+    expect(cards.map((c) => [c.count, c.heldOut])).toEqual([
+      [2500, 500],
+      [2500, 500],
+    ]);
+    // The page keeps thumbnails and records, never frames: its heap stays far below a photo set's pixels.
+    const heap = await page.evaluate(
+      () => (performance as Performance & { memory: { usedJSHeapSize: number } }).memory.usedJSHeapSize,
+    );
+    console.log(`${TEST}: 5,000 photos, page heap ${(heap / 2 ** 20).toFixed(0)} MiB`);
+    expect(heap).toBeLessThan(300 * 2 ** 20);
+    await train(page);
+    expect(await page.textContent('#summary')).toMatch(/on 1000 held-out photos/);
     await page.close();
   });
 });

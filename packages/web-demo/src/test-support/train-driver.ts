@@ -27,7 +27,7 @@ export async function waitForBackbone(page: Page): Promise<string> {
 
 /**
  * Chooses a folder through the real `<input type=file webkitdirectory>` and waits until the
- * page says its `photos` photos are ready.
+ * page says the feature run it started has its `photos` photos ready.
  */
 export async function chooseFolder(
   page: Page,
@@ -35,16 +35,24 @@ export async function chooseFolder(
   photos: number,
   timeout = 600_000,
 ): Promise<void> {
+  const runs = Number((await page.getAttribute('body', 'data-feature-runs')) ?? 0);
   await page.setInputFiles('#folder-input', dir);
-  await waitForFeatures(page, photos, timeout);
+  await waitForFeatures(page, photos, runs + 1, timeout);
 }
 
-export async function waitForFeatures(page: Page, photos: number, timeout = 600_000): Promise<void> {
+/** Waits for feature run number `run` of this page to say `photos` photos are ready. */
+export async function waitForFeatures(
+  page: Page,
+  photos: number,
+  run: number,
+  timeout = 600_000,
+): Promise<void> {
   await page.waitForFunction(
-    (n) =>
+    ([n, r]) =>
+      Number(document.body.dataset.featureRuns ?? 0) >= r! &&
       document.body.dataset.features === 'idle' &&
       (document.getElementById('features-text')?.textContent ?? '').startsWith(`${n} photos ready`),
-    photos,
+    [photos, run],
     { timeout, polling: 250 },
   );
 }

@@ -144,8 +144,12 @@ function queuePhotos(records: PhotoRecord[], files: File[]): void {
     pendingFiles.set(r.id, files[i]!);
     return { id: r.id, name: r.name, file: files[i]! };
   });
-  if (progress.done >= progress.total)
+  if (jobs.length === 0) return;
+  if (progress.done >= progress.total) {
     Object.assign(progress, { total: 0, done: 0, cached: 0, started: performance.now() });
+    // How many feature runs this page started: tells a new run's "N photos ready" from the last.
+    body.dataset.featureRuns = String(Number(body.dataset.featureRuns ?? 0) + 1);
+  }
   progress.total += jobs.length;
   send({ type: 'photos', jobs });
 }
@@ -187,6 +191,8 @@ async function addFolder(files: FolderFile[]): Promise<void> {
   } catch (error) {
     showNotice(sentence((error as Error).message));
   }
+  if (records.length === 0 && listing.photos.length > 0)
+    showNotice(`All ${listing.photos.length} photos of “${listing.root}” are already in the project.`);
   await project.addPhotos(records);
   queuePhotos(records, newFiles);
   render();
