@@ -316,8 +316,16 @@ describe.runIf(haveChromium(TEST))(TEST, () => {
     );
     // Another backbone (same layers, other weights): nothing comes from the cache.
     await openTrainView(page, site.url, '?backbone=/tiny-backbone-2/model.json&featureLayer=out_relu');
-    await page.getByRole('button', { name: 'Start over' }).click();
     expect(await waitForBackbone(page)).toBe('ready');
+    // The project's features were made by the other backbone: it says so and will not train on them.
+    await page.waitForFunction(() =>
+      /another backbone/.test(document.getElementById('problems')!.textContent ?? ''),
+    );
+    expect((await listed(page, '#problems li')).join('\n')).toMatch(
+      /^28 photos were prepared with another backbone or an older version of this page \((img_\d{3}\.jpg, ){3}…\): remove their classes and add them again, or start over\.$/,
+    );
+    expect(await page.getByRole('button', { name: 'Train', exact: true }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Start over' }).click();
     await chooseFolder(page, copy, 2 * PER_CLASS + 1);
     expect(await page.textContent('#features-text')).toBe(
       `${2 * PER_CLASS + 1} photos ready (0 from this browser’s cache).`,

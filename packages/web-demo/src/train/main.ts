@@ -25,6 +25,8 @@ const thumbUrls = new Map<string, string>();
 const pendingFiles = new Map<string, File>();
 const progress = { total: 0, done: 0, cached: 0, started: 0 };
 let backboneState: 'loading' | 'ready' | 'error' = 'loading';
+/** The worker's feature cache key for this backbone and page build (photos' keys start with it). */
+let featureKey: string | undefined;
 let training = false;
 
 const body = document.body;
@@ -71,6 +73,7 @@ function savePhoto(photo: PhotoRecord): void {
 const send = startTrainWorker({
   ready(m) {
     backboneState = 'ready';
+    featureKey = m.featureKey;
     setPill('ready', `Backbone ${m.backbone.split(' ')[0]} · ${m.runtime}`);
     body.dataset.backbone = 'ready';
     render();
@@ -421,7 +424,7 @@ function renderNow(): void {
       );
     }),
   );
-  const problems = project.problems();
+  const problems = project.problems(featureKey);
   const busy = progress.done < progress.total;
   byId('problems').replaceChildren(...problems.map((p) => h('li', {}, p)));
   byId<HTMLButtonElement>('train-button').disabled =

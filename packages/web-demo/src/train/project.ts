@@ -153,9 +153,19 @@ export class Project {
   }
 
   /** Plain-word reasons the project cannot train yet (none: the Train button is enabled). */
-  problems(): string[] {
+  problems(featureKey?: string): string[] {
     if (this.classes.length === 0) return ['Choose a folder, or add at least two classes.'];
     const problems: string[] = [];
+    const stale = featureKey ? this.stale(featureKey) : [];
+    if (stale.length > 0)
+      problems.push(
+        `${stale.length} photo${stale.length === 1 ? ' was' : 's were'} prepared with another backbone or an older version of this page (${stale
+          .slice(0, 3)
+          .map((p) => p.name)
+          .join(
+            ', ',
+          )}${stale.length > 3 ? ', …' : ''}): remove their classes and add them again, or start over.`,
+      );
     try {
       this.dataset();
     } catch (error) {
@@ -170,6 +180,11 @@ export class Project {
         );
     }
     return problems;
+  }
+
+  /** Ready photos whose features another backbone or page build made (`featureKey` is the current one). */
+  stale(featureKey: string): PhotoRecord[] {
+    return this.photos.filter((p) => p.status === 'ready' && !p.key?.startsWith(`${featureKey}|`));
   }
 
   /** The worker's job: the split's photos that have features, the rest skipped as the CLI skips. */

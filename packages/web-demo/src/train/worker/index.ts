@@ -3,7 +3,7 @@
  * loads the backbone once, computes photos' features in the order they come (a cancel stops
  * between photos), keeps the features it made or found in memory for training, and trains.
  */
-import { idbGet } from '../idb.js';
+import { idbGetMany } from '../idb.js';
 import type { FromWorker, ToWorker } from '../protocol.js';
 import { BackboneLoadError, type LoadedBackbone, loadBackbone } from './backbone.js';
 import { computeFeatures, type FeatureSetup, featureSetup } from './photo-features.js';
@@ -92,25 +92,23 @@ async function onMessage(message: ToWorker): Promise<void> {
       return;
     }
     case 'train': {
+      const { job } = message;
       enqueue(
         async () => {
-          {
-            const s = await setup!;
-            // After a reload the features are in IndexedDB, not in memory.
-            const keys = [...message.job.train, ...message.job.val].map((x) => x.key);
-            for (const key of keys)
-              if (!known.has(key)) {
-                const stored = await idbGet<Float32Array>('features', key);
-                if (stored) known.set(key, stored);
-              }
-            const outcome = await trainModel(
-              s.backbone,
-              message.job,
-              (key) => known.get(key),
-              (progress) => post({ type: 'epoch', progress }),
-            );
-            post({ type: 'trained', outcome }, [outcome.model.buffer as ArrayBuffer]);
-          }
+          const s = await setup!;
+          // After a reload the features are in IndexedDB, not in memory: one read for them all.
+          const keys = [...job.train, ...job.val].map((x) => x.key).filter((key) => !known.has(key));
+          const stored = await idbGetMany<Float32Array>('features', keys);
+          keys.forEach((key, i) => {
+            if (stored[i]) known.set(key, stored[i]!);
+          });
+          const outcome = await trainModel(
+            s.backbone,
+            job,
+            (key) => known.get(key),
+            (progress) => post({ type: 'epoch', progress }),
+          );
+          post({ type: 'trained', outcome }, [outcome.model.buffer as ArrayBuffer]);
         },
         (reason) => post({ type: 'train-error', message: reason }),
       );
