@@ -363,4 +363,29 @@ describe.runIf(haveChromium(TEST))(TEST, () => {
     expect(await page.textContent('#summary')).toMatch(/on 1000 held-out photos/);
     await page.close();
   });
+
+  it('a class from the camera: each "Take photo" adds a photo to that class', async () => {
+    const camera = await launchChromium({ fakeCamera: true });
+    try {
+      const page = await camera.context.newPage();
+      page.on('dialog', (dialog) => void dialog.accept());
+      await openTrainView(page, site.url, backboneQuery);
+      expect(await waitForBackbone(page)).toBe('ready');
+      await page.fill('#class-name', 'desk');
+      await page.getByRole('button', { name: 'Add class' }).click();
+      await page.locator('.class-card[data-class="desk"]').getByRole('button', { name: 'Camera' }).click();
+      await page.waitForSelector('#camera-panel:not([hidden])');
+      await page.waitForFunction(
+        () => (document.getElementById('camera-video') as HTMLVideoElement).videoWidth > 0,
+      );
+      for (let i = 0; i < 2; i++) await page.getByRole('button', { name: 'Take photo' }).click();
+      await page.waitForFunction(() => {
+        const card = document.querySelector('.class-card[data-class="desk"]');
+        return card?.getAttribute('data-count') === '2' && card.querySelectorAll('.thumbs img').length === 2;
+      });
+      expect((await classCards(page)).find((c) => c.name === 'desk')?.errors).toEqual([]);
+    } finally {
+      await camera.close();
+    }
+  });
 });
