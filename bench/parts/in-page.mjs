@@ -537,14 +537,17 @@ const chromiumVersion = () =>
 // ---------------------------------------------------------------------------------------------
 
 /**
- * In-page part: per dataset, once the machine is quiet, `ferry train` (default, cold) and the page
- * (cold, fresh profile) one after the other, the order alternating between datasets.
+ * In-page part: per dataset, REPEATS rounds of `ferry train` (default, cold) and the page (cold,
+ * fresh profile) one after the other, each round after the machine is quiet, the order
+ * alternating between rounds and datasets so neither side always gets the quieter machine.
  */
 export async function inPagePart() {
+  const REPEATS = QUICK ? 1 : 2;
   const result = {
     date: new Date().toISOString(),
     loadavg_before: load(),
     cores: cpus().length,
+    repeats: REPEATS,
     datasets: {},
   };
   if (!existsSync(CHROMIUM)) {
@@ -563,43 +566,39 @@ export async function inPagePart() {
     const sets = datasets();
     for (const [i, { name, data, memory }] of sets.entries()) {
       const photos = countPhotos(data);
-      const d = { data: shownPath(data), photos, memory_set: !!memory };
+      const d = { data: shownPath(data), photos, memory_set: !!memory, rounds: [] };
       result.datasets[name] = d;
-      d.quiet = await waitForQuiet();
-      d.loadavg_before = load();
-      const tag = `in-page-${i + 1}`;
-      const runFerry = async () => {
-        step(`in-page: ${name}: ferry train (default, cold cache)`);
-        const cpuSince = cpuWindow();
-        d.ferry = await ferryDefault(data, tag);
-        d.ferry.cpu = cpuSince(null);
-        step(`in-page: ${name}: ferry ${JSON.stringify(d.ferry)}`);
-      };
-      const runPage = async () => {
-        step(`in-page: ${name}: the page, cold (fresh Chromium profile), ${photos} photos`);
-        try {
-          d.page = await pageRun(site.url, data, photos);
-        } catch (error) {
-          d.page = { error: error.message };
-        }
-        const { memory: m, ...rest } = d.page;
-        step(
-          `in-page: ${name}: page ${JSON.stringify({ ...rest, memory: m && { ...m, timeline: undefined } })}`,
-        );
-      };
-      // Alternate which side runs first, so neither always gets the quieter machine.
-      if (i % 2 === 0) {
-        await runFerry();
-        await runPage();
-      } else {
-        await runPage();
-        await runFerry();
+      for (let r = 0; r < REPEATS; r++) {
+        const round = { quiet: await waitForQuiet(), loadavg_before: load() };
+        d.rounds.push(round);
+        const runFerry = async () => {
+          step(`in-page: ${name} #${r + 1}: ferry train (default, cold cache)`);
+          const cpuSince = cpuWindow();
+          round.ferry = await ferryDefault(data, `in-page-${i + 1}-${r + 1}`);
+          round.ferry.cpu = cpuSince(null);
+          delete round.ferry.backbone_onnx;
+          step(`in-page: ${name} #${r + 1}: ferry ${JSON.stringify(round.ferry)}`);
+        };
+        const runPage = async () => {
+          step(`in-page: ${name} #${r + 1}: the page, cold (fresh Chromium profile), ${photos} photos`);
+          try {
+            round.page = await pageRun(site.url, data, photos);
+          } catch (error) {
+            round.page = { error: error.message };
+          }
+          const { memory: m, ...rest } = round.page;
+          step(
+            `in-page: ${name} #${r + 1}: page ${JSON.stringify({ ...rest, memory: m && { ...m, timeline: undefined } })}`,
+          );
+        };
+        round.order = (i + r) % 2 === 0 ? 'ferry first' : 'page first';
+        for (const run of (i + r) % 2 === 0 ? [runFerry, runPage] : [runPage, runFerry]) await run();
+        round.loadavg_after = load();
+        // Another user of this checkout may rebuild the page meanwhile: say so, not mix builds silently.
+        const built = new Date(statSync(join(SITE, 'train', 'index.html')).mtimeMs).toISOString();
+        if (built !== result.site.built) round.site_rebuilt = built;
+        writeJson('in-page', { ...result, partial: true });
       }
-      d.loadavg_after = load();
-      // Another checkout user may rebuild the page meanwhile: say so rather than mix builds silently.
-      const built = new Date(statSync(join(SITE, 'train', 'index.html')).mtimeMs).toISOString();
-      if (built !== result.site.built) d.site_rebuilt = built;
-      writeJson('in-page', { ...result, partial: true });
     }
   } finally {
     await site.close();
@@ -610,19 +609,19 @@ export async function inPagePart() {
 
 // ---------------------------------------------------------------------------------------------
 
+const ok = (xs) => xs.filter((x) => x && !x.error);
+const fastest = (xs, key) => ok(xs).sort((a, b) => a[key] - b[key])[0];
+
 export function inPageSection(p) {
   if (!p) return '_Not run yet (`node bench/run.js --only in-page`)._';
   if (p.error) return `Not measured: ${p.error}.`;
   const lines = [
     ...(p.partial
-      ? [
-          '**Incomplete: the bench stopped during this part; the datasets below are those that finished.**',
-          '',
-        ]
+      ? ['**Incomplete: the bench stopped during this part; the runs below are those that finished.**', '']
       : []),
     `Measured ${p.date}. ${loadNote(p)}`,
     '',
-    `${p.chromium}, headless (\`--headless --no-sandbox --disable-gpu\`, the flags of the page's tests), one fresh profile per dataset (no cached backbone or features); the built page (built ${p.site?.built} at commit ${p.site?.commit}${p.site?.uncommitted?.length ? ` with uncommitted changes to ${p.site.uncommitted.join(', ')}` : ''}${p.site?.sources_newer ? `; **${p.site.sources_newer} source files newer than the build**` : ''}) served by \`serveStaticSite\` with MobileNetV2 0.35 under \`/backbones/\`. \`ferry train\`: the default, cold (a fresh FERRY_CACHE_DIR), whole process, as the peers part runs it. Before each dataset the bench waited for a 1-minute load average under ${QUIET_LOAD} (at most ${QUIET_MAX_S / 60} min).`,
+    `${p.chromium}, headless (\`--headless --no-sandbox --disable-gpu\`, the flags of the page's tests), a fresh profile for every page run (no cached backbone or features); the built page (built ${p.site?.built} at commit ${p.site?.commit}${p.site?.uncommitted?.length ? ` with uncommitted changes to ${p.site.uncommitted.join(', ')}` : ''}${p.site?.sources_newer ? `; **${p.site.sources_newer} source files newer than the build**` : ''}) served by \`serveStaticSite\` with MobileNetV2 0.35 under \`/backbones/\`. \`ferry train\`: the default, cold (a fresh FERRY_CACHE_DIR), whole process, as the peers part runs it. ${p.repeats ?? 1} round(s) per dataset, the order of the two sides alternating; before each round the bench waited for a 1-minute load average under ${QUIET_LOAD} (at most ${QUIET_MAX_S / 60} min).`,
     '',
   ];
   const rows = [];
@@ -630,57 +629,83 @@ export function inPageSection(p) {
   const memRows = [];
   const notes = [];
   for (const [name, d] of Object.entries(p.datasets ?? {})) {
-    const f = d.ferry ?? {};
-    const g = d.page ?? {};
-    const quiet = d.quiet
-      ? d.quiet.skipped
+    const rounds = d.rounds ?? [];
+    rounds.forEach((round, r) => {
+      const f = round.ferry ?? {};
+      const g = round.page ?? {};
+      const quiet = round.quiet?.skipped
         ? 'not waited (--quick)'
-        : `${d.quiet.quiet ? 'quiet' : '**not quiet**'} after ${d.quiet.waited_s} s`
-      : '–';
-    const loads = `${(d.loadavg_before ?? []).join(' / ')} → ${(d.loadavg_after ?? []).join(' / ')} (${quiet})`;
-    const same =
-      f.val_accuracy != null && g.model_val_accuracy != null
-        ? Math.abs(f.val_accuracy - g.model_val_accuracy) < 1e-9
-          ? 'same'
-          : '**differ**'
-        : '–';
-    rows.push([
-      name,
-      String(d.photos),
-      f.error ? `error: ${f.error}` : `${fmt(f.wall_s, 1)} s (features ${fmt(f.split_s?.features, 1)} s)`,
-      g.error ? `error: ${g.error.slice(0, 200)}` : `${fmt(g.total_s, 1)} s`,
-      g.error
-        ? '–'
-        : `${fmt(g.photos_to_model_s, 1)} s (features ${fmt(g.split_s.features, 1)} s, ${fmt((1000 * g.split_s.features) / d.photos, 0)} ms/photo; training ${fmt(g.split_s.training, 1)} s)`,
-      g.error
-        ? '–'
-        : `page load ${fmt(g.split_s.page_load, 1)} / backbone ${fmt(g.split_s.backbone, 1)} s${g.page_train_s != null ? `; the page's own training figure ${fmt(g.page_train_s, 1)} s` : ''}`,
-      `${pct(g.model_val_accuracy ?? g.val_accuracy)} vs ${pct(f.val_accuracy)}: ${same}`,
-      [f.cpu, g.cpu].map((c) => (c ? `${fmt(c.own_cpu_s, 1)} / ${fmt(c.others_cpu_s, 1)}` : '–')).join('; '),
-      loads,
-    ]);
-    if (!f.error && !g.error && f.wall_s) {
-      const a = g.total_s / f.wall_s;
-      const b = g.photos_to_model_s / f.wall_s;
+        : round.quiet
+          ? `${round.quiet.quiet ? 'quiet' : '**not quiet**'} after ${round.quiet.waited_s} s`
+          : '–';
+      const same =
+        f.val_accuracy != null && g.model_val_accuracy != null
+          ? Math.abs(f.val_accuracy - g.model_val_accuracy) < 1e-9
+            ? 'same'
+            : '**differ**'
+          : '–';
+      rows.push([
+        `${name} #${r + 1}`,
+        String(d.photos),
+        round.order ?? '–',
+        f.error ? `error: ${f.error}` : `${fmt(f.wall_s, 1)} s (features ${fmt(f.split_s?.features, 1)} s)`,
+        g.error ? `error: ${g.error.slice(0, 200)}` : `${fmt(g.total_s, 1)} s`,
+        g.error
+          ? '–'
+          : `${fmt(g.photos_to_model_s, 1)} s (features ${fmt(g.split_s.features, 1)} s, ${fmt((1000 * g.split_s.features) / d.photos, 0)} ms/photo; training ${fmt(g.split_s.training, 1)} s)`,
+        g.error ? '–' : `page ${fmt(g.split_s.page_load, 1)} + backbone ${fmt(g.split_s.backbone, 1)} s`,
+        `${pct(g.model_val_accuracy ?? g.val_accuracy)} vs ${pct(f.val_accuracy)}: ${same}`,
+        [f.cpu, g.cpu]
+          .map((c) => (c ? `${fmt(c.own_cpu_s, 1)} / ${fmt(c.others_cpu_s, 1)}` : '–'))
+          .join('; '),
+        `${(round.loadavg_before ?? []).join(' / ')} → ${(round.loadavg_after ?? []).join(' / ')} (${quiet})`,
+      ]);
+      if (round.site_rebuilt)
+        notes.push(`${name} #${r + 1}: **the page was rebuilt (${round.site_rebuilt}) during this round**.`);
+      if (g.errors?.length) notes.push(`${name} #${r + 1}: page errors: ${g.errors.slice(0, 5).join(' | ')}`);
+      if (g.env && (g.env.unreadable || g.env.skipped))
+        notes.push(
+          `${name} #${r + 1}: the page listed ${g.env.unreadable} unreadable and ${g.env.skipped} skipped file(s).`,
+        );
+      const cached = /\((\d+) from this browser/.exec(g.env?.featuresText ?? '')?.[1];
+      if (Number(cached) > 0 && r === 0)
+        notes.push(
+          `${name}: the page reported ${cached} photo(s) "from this browser's cache" in a fresh profile: photos whose bytes equal another photo's of the set (same hash), computed once.`,
+        );
+    });
+    const ferries = rounds.map((x) => x.ferry);
+    const pages = rounds.map((x) => x.page);
+    const f = fastest(ferries, 'wall_s');
+    const gTotal = fastest(pages, 'total_s');
+    const gIn = fastest(pages, 'photos_to_model_s');
+    if (f && gTotal && gIn) {
+      const a = gTotal.total_s / f.wall_s;
+      const b = gIn.photos_to_model_s / f.wall_s;
       targets.push([
         name,
-        `${fmt(g.total_s, 1)} / ${fmt(f.wall_s, 1)} = ${fmt(a, 2)}x`,
+        `${fmt(gTotal.total_s, 1)} / ${fmt(f.wall_s, 1)} = ${fmt(a, 2)}x`,
         a <= 3 ? 'met' : 'NOT met',
-        `${fmt(g.photos_to_model_s, 1)} / ${fmt(f.wall_s, 1)} = ${fmt(b, 2)}x`,
+        `${fmt(gIn.photos_to_model_s, 1)} / ${fmt(f.wall_s, 1)} = ${fmt(b, 2)}x`,
         b <= 3 ? 'met' : 'NOT met',
       ]);
     }
-    const m = g.memory;
-    if (m?.page_renderer) {
+    const withMemory = ok(pages).filter((g) => g.memory?.page_renderer);
+    if (withMemory.length) {
+      // The worst run: memory is a ceiling, so the highest peak of the rounds is the one reported.
+      const g = withMemory.sort(
+        (x, y) => y.memory.page_renderer.peak_rss_mib - x.memory.page_renderer.peak_rss_mib,
+      )[0];
+      const m = g.memory;
       const r = m.page_renderer;
+      const allPss = Math.max(...withMemory.map((x) => x.memory.all.peak_pss_sum_mib));
       memRows.push([
         name,
         String(d.photos),
-        `${fmt(r.peak_rss_mib, 0)} MiB (PSS ${fmt(r.peak_pss_mib, 0)} MiB)`,
+        `${fmt(r.peak_rss_mib, 0)} MiB (PSS ${fmt(r.peak_pss_mib, 0)} MiB)${withMemory.length > 1 ? `; each round ${withMemory.map((x) => fmt(x.memory.page_renderer.peak_rss_mib, 0)).join(' / ')} MiB` : ''}`,
         `${fmt(m.phases.load?.renderer_rss_mib, 0)} / ${fmt(m.phases.features?.renderer_rss_mib, 0)} / ${fmt(m.phases.train?.renderer_rss_mib, 0)} MiB`,
-        `${fmt(m.all.peak_pss_sum_mib, 0)} MiB (RSS sum ${fmt(m.all.peak_rss_sum_mib, 0)} MiB, ${m.all.processes_seen} processes)`,
+        `${fmt(allPss, 0)} MiB (RSS sum ${fmt(Math.max(...withMemory.map((x) => x.memory.all.peak_rss_sum_mib)), 0)} MiB, ${m.all.processes_seen} processes)`,
         d.memory_set
-          ? `${r.peak_rss_mib <= MEMORY_TARGET_MIB ? 'met' : 'NOT met'} (renderer RSS); ${m.all.peak_pss_sum_mib <= MEMORY_TARGET_MIB ? 'met' : 'NOT met'} (all Chromium, PSS)`
+          ? `${r.peak_rss_mib <= MEMORY_TARGET_MIB ? 'met' : 'NOT met'} (renderer RSS); ${r.peak_pss_mib <= MEMORY_TARGET_MIB ? 'met' : 'NOT met'} (renderer PSS); ${allPss <= MEMORY_TARGET_MIB ? 'met' : 'NOT met'} (all Chromium, PSS)`
           : '–',
       ]);
       if (m.renderers_seen > 1 && m.max_renderer_rss_mib > r.peak_rss_mib)
@@ -688,19 +713,13 @@ export function inPageSection(p) {
           `${name}: ${m.renderers_seen} renderer processes; the largest peaked at ${fmt(m.max_renderer_rss_mib, 0)} MiB.`,
         );
     }
-    if (g.env && (g.env.unreadable || g.env.skipped))
-      notes.push(
-        `${name}: the page listed ${g.env.unreadable} unreadable and ${g.env.skipped} skipped file(s).`,
-      );
-    if (d.site_rebuilt)
-      notes.push(`${name}: **the page was rebuilt (${d.site_rebuilt}) while this dataset ran**.`);
-    if (g.errors?.length) notes.push(`${name}: page errors: ${g.errors.slice(0, 5).join(' | ')}`);
   }
   lines.push(
     table(
       [
-        'data',
+        'data, round',
         'photos',
+        'order',
         '`ferry train` (whole process)',
         'page: goto → model ready',
         'page: photos in → model ready',
@@ -715,7 +734,7 @@ export function inPageSection(p) {
   );
   if (targets.length)
     lines.push(
-      'Target (issue: in-page training): the page at most 3x the wall time of `ferry train` measured in the same run (reported, not asserted). (a) counts from `page.goto` (the page, its backbone fetched and converted, then the photos); (b) from choosing the folder (`setInputFiles`) to `data-train="done"`, Train clicked as soon as the features are ready:',
+      'Target (issue: in-page training): the page at most 3x the wall time of `ferry train` measured in the same run (reported, not asserted), the fastest run of each side (the one least disturbed by the machine\'s other users). (a) counts from `page.goto` (the page, its backbone fetched and converted, then the photos); (b) from choosing the folder (`setInputFiles`) to `data-train="done"`, Train clicked as soon as the features are ready:',
       '',
       table(
         ['data', '(a) page total / ferry', '(a) <= 3x', '(b) photos in → model / ferry', '(b) <= 3x'],
@@ -725,7 +744,7 @@ export function inPageSection(p) {
     );
   if (memRows.length)
     lines.push(
-      `Memory, sampled from /proc during the page run (RSS every ${SAMPLE_MS} ms, PSS every ${SAMPLE_MS * PSS_EVERY} ms, from \`page.goto\` to the model): the renderer hosting the page (the one with the most CPU time; its Web Worker runs in the same process) and the sum over every process of the launched Chromium. Target: page memory <= 400 MB (${fmt(MEMORY_TARGET_MIB, 0)} MiB) at ${MEMORY_PHOTOS.toLocaleString('en')} photos (reported, not asserted):`,
+      `Memory, sampled from /proc during each page run (RSS every ${SAMPLE_MS} ms, PSS every ${SAMPLE_MS * PSS_EVERY} ms, from \`page.goto\` to the model), the highest of the rounds: the renderer hosting the page (the one with the most CPU time; its Web Worker runs in the same process) and the sum over every process of the launched Chromium (PSS, so shared pages count once). Target: page memory <= 400 MB (${fmt(MEMORY_TARGET_MIB, 0)} MiB) at ${MEMORY_PHOTOS.toLocaleString('en')} photos (reported, not asserted):`,
       '',
       table(
         [
@@ -744,7 +763,9 @@ export function inPageSection(p) {
     `CPU-s: the run's own CPU time (\`ferry train\`'s process; every Chromium process from \`page.goto\` to the model) and what other processes used meanwhile (the machine's busy time from /proc/stat minus the run's and the bench's): with ${p.cores} cores, other processes' CPU-s near the wall time mean one core was taken from the run.`,
     '',
   );
-  const env = Object.values(p.datasets ?? {}).find((d) => d.page?.env)?.page.env;
+  const env = Object.values(p.datasets ?? {})
+    .flatMap((d) => (d.rounds ?? []).map((x) => x.page))
+    .find((g) => g?.env)?.env;
   if (env)
     lines.push(
       `In the page: \`crossOriginIsolated\` ${env.crossOriginIsolated}, \`navigator.hardwareConcurrency\` ${env.hardwareConcurrency}: ${env.crossOriginIsolated ? 'onnxruntime-web may run the backbone on several wasm threads' : 'onnxruntime-web runs the backbone on one wasm thread (threads need a cross-origin-isolated page)'}; \`ferry train\` runs it on onnxruntime-node. Val accuracy of the page is its downloaded model.onnx's own figure (spec \`training.valAccuracy\`), which #summary shows rounded.`,
