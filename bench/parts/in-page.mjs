@@ -9,6 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import {
   copyFileSync,
+  cpSync,
   existsSync,
   linkSync,
   mkdirSync,
@@ -44,6 +45,8 @@ const CHROMIUM = process.env.FERRY_CHROMIUM ?? '/usr/bin/chromium';
 /** The web demo's package folder, found by name as `npm run demo` finds it. */
 const WEB_DEMO = dirname(fileURLToPath(import.meta.resolve('@ferry/web-demo/package.json')));
 const SITE = join(WEB_DEMO, 'dist');
+/** Sources that are not part of the page's build: its tests and their helpers. */
+const NOT_BUILT = /\.test\.ts$|\/test-support\//;
 /** The photos the memory target is stated at. */
 const MEMORY_PHOTOS = 1000;
 /** The memory target (issue wording: "page memory <= 400 MB at 1,000 photos"), in MiB. */
@@ -61,8 +64,12 @@ const PHOTO = /\.(jpe?g|png|webp|gif|tiff?|avif)$/i;
 // ---------------------------------------------------------------------------------------------
 // Inputs: the built site, the datasets.
 
-/** The built page; built here when missing. Reports sources newer than the build. */
-function ensureSite() {
+/**
+ * The built page, copied to a folder of the bench's own, so that a rebuild by another user of this
+ * checkout during the part cannot change what is measured halfway; built here when missing.
+ * Returns what was built from (commit, uncommitted sources, sources newer than the build).
+ */
+function snapshotSite(into, tries = 0) {
   if (!existsSync(join(SITE, 'train', 'index.html'))) {
     step('in-page: the web demo is not built; npm run build -w @ferry/web-demo');
     const r = spawnSync('npm', ['run', 'build', '-w', '@ferry/web-demo'], { cwd: ROOT, stdio: 'inherit' });
@@ -75,7 +82,7 @@ function ensureSite() {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const p = join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (statSync(p).mtimeMs > built && !/\.test\.ts$/.test(e.name)) newer.push(p);
+      else if (statSync(p).mtimeMs > built && !NOT_BUILT.test(p)) newer.push(p);
     }
   };
   for (const d of ['src', 'train']) walk(join(WEB_DEMO, d));
@@ -87,7 +94,17 @@ function ensureSite() {
   // Uncommitted changes to the page's sources (tests aside): the build may hold them.
   const dirty = git('status', '--porcelain', '--', join(WEB_DEMO, 'src'), join(WEB_DEMO, 'train'))
     .split('\n')
-    .filter((l) => l && !/\.test\.ts$/.test(l));
+    .filter((l) => l && !NOT_BUILT.test(l));
+  rmSync(into, { recursive: true, force: true });
+  cpSync(SITE, into, { recursive: true });
+  // A build landing during the copy shows as a changed index.html: copy again.
+  if (
+    !existsSync(join(SITE, 'train', 'index.html')) ||
+    statSync(join(SITE, 'train', 'index.html')).mtimeMs !== built
+  ) {
+    if (tries === 3) throw new Error(`${SITE} kept changing while it was copied`);
+    return snapshotSite(into, tries + 1);
+  }
   return {
     built: new Date(built).toISOString(),
     sources_newer: newer.length,
@@ -556,12 +573,13 @@ export async function inPagePart() {
     return;
   }
   result.chromium = chromiumVersion();
-  result.site = ensureSite();
+  const siteRoot = join(tmpdir(), `ferry-bench-in-page-site-${process.pid}`);
+  result.site = snapshotSite(siteRoot);
   const overrides = new Map([['/backbones/mobilenet_v2_0.35_224/model.json', join(BACKBONE, 'model.json')]]);
   const manifest = JSON.parse(readFileSync(join(BACKBONE, 'model.json'), 'utf8'));
   for (const p of manifest.weightsManifest.flatMap((g) => g.paths))
     overrides.set(`/backbones/mobilenet_v2_0.35_224/${p}`, join(BACKBONE, p));
-  const site = await serveStaticSite({ root: SITE, overrides });
+  const site = await serveStaticSite({ root: siteRoot, overrides });
   try {
     const sets = datasets();
     for (const [i, { name, data, memory }] of sets.entries()) {
@@ -594,14 +612,12 @@ export async function inPagePart() {
         round.order = (i + r) % 2 === 0 ? 'ferry first' : 'page first';
         for (const run of (i + r) % 2 === 0 ? [runFerry, runPage] : [runPage, runFerry]) await run();
         round.loadavg_after = load();
-        // Another user of this checkout may rebuild the page meanwhile: say so, not mix builds silently.
-        const built = new Date(statSync(join(SITE, 'train', 'index.html')).mtimeMs).toISOString();
-        if (built !== result.site.built) round.site_rebuilt = built;
         writeJson('in-page', { ...result, partial: true });
       }
     }
   } finally {
     await site.close();
+    rmSync(siteRoot, { recursive: true, force: true });
   }
   result.loadavg_after = load();
   writeJson('in-page', result);
@@ -621,7 +637,7 @@ export function inPageSection(p) {
       : []),
     `Measured ${p.date}. ${loadNote(p)}`,
     '',
-    `${p.chromium}, headless (\`--headless --no-sandbox --disable-gpu\`, the flags of the page's tests), a fresh profile for every page run (no cached backbone or features); the built page (built ${p.site?.built} at commit ${p.site?.commit}${p.site?.uncommitted?.length ? ` with uncommitted changes to ${p.site.uncommitted.join(', ')}` : ''}${p.site?.sources_newer ? `; **${p.site.sources_newer} source files newer than the build**` : ''}) served by \`serveStaticSite\` with MobileNetV2 0.35 under \`/backbones/\`. \`ferry train\`: the default, cold (a fresh FERRY_CACHE_DIR), whole process, as the peers part runs it. ${p.repeats ?? 1} round(s) per dataset, the order of the two sides alternating; before each round the bench waited for a 1-minute load average under ${QUIET_LOAD} (at most ${QUIET_MAX_S / 60} min).`,
+    `${p.chromium}, headless (\`--headless --no-sandbox --disable-gpu\`, the flags of the page's tests), a fresh profile for every page run (no cached backbone or features); the built page (a copy taken at the start of the part of the build of ${p.site?.built}, at commit ${p.site?.commit}${p.site?.uncommitted?.length ? ` with uncommitted changes to ${p.site.uncommitted.join(', ')}` : ''}${p.site?.sources_newer ? `; **${p.site.sources_newer} source files newer than the build**` : ''}) served by \`serveStaticSite\` with MobileNetV2 0.35 under \`/backbones/\`. \`ferry train\`: the default, cold (a fresh FERRY_CACHE_DIR), whole process, as the peers part runs it. ${p.repeats ?? 1} round(s) per dataset, the order of the two sides alternating; before each round the bench waited for a 1-minute load average under ${QUIET_LOAD} (at most ${QUIET_MAX_S / 60} min).`,
     '',
   ];
   const rows = [];
@@ -660,8 +676,6 @@ export function inPageSection(p) {
           .join('; '),
         `${(round.loadavg_before ?? []).join(' / ')} → ${(round.loadavg_after ?? []).join(' / ')} (${quiet})`,
       ]);
-      if (round.site_rebuilt)
-        notes.push(`${name} #${r + 1}: **the page was rebuilt (${round.site_rebuilt}) during this round**.`);
       if (g.errors?.length) notes.push(`${name} #${r + 1}: page errors: ${g.errors.slice(0, 5).join(' | ')}`);
       if (g.env && (g.env.unreadable || g.env.skipped))
         notes.push(
