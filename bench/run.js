@@ -25,7 +25,8 @@
  *              wall time from page.goto and from the photos in to the model, peak RSS/PSS of
  *              the page's renderer and of all Chromium processes. Needs Debian's Chromium
  *              (/usr/bin/chromium, or FERRY_CHROMIUM) and the built page (built when missing:
- *              npm run build -w @ferry/web-demo); waits up to 15 min for a 1-min load under 1.0
+ *              npm run build -w @ferry/web-demo; FERRY_WEB_DEMO_DIST=<dist> serves another
+ *              checkout's build instead); waits up to 15 min for a 1-min load under 1.0
  *
  * Usage: node bench/run.js [--only PART[,PART]] [--quick] [--peer-epochs N] [--report]
  *   --only PART      parts to (re)run; training:<run> reruns one training run and merges it into

@@ -20,7 +20,7 @@ import {
   statSync,
 } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readModelSpecFromOnnx } from '@ferry/core';
 import { serveStaticSite } from '@ferry/edge-api/node';
@@ -44,7 +44,15 @@ import { ferryDefault } from './peers.mjs';
 const CHROMIUM = process.env.FERRY_CHROMIUM ?? '/usr/bin/chromium';
 /** The web demo's package folder, found by name as `npm run demo` finds it. */
 const WEB_DEMO = dirname(fileURLToPath(import.meta.resolve('@ferry/web-demo/package.json')));
-const SITE = join(WEB_DEMO, 'dist');
+/**
+ * The build served: the web demo's dist/, or FERRY_WEB_DEMO_DIST: another checkout's web-demo
+ * dist/ (e.g. a clean worktree of a commit while this checkout holds work in progress).
+ */
+const SITE = process.env.FERRY_WEB_DEMO_DIST
+  ? resolve(process.env.FERRY_WEB_DEMO_DIST)
+  : join(WEB_DEMO, 'dist');
+/** The sources that build lives beside (its package folder). */
+const SITE_SOURCES = dirname(SITE);
 /** Sources that are not part of the page's build: its tests and their helpers. */
 const NOT_BUILT = /\.test\.ts$|\/test-support\//;
 /** The photos the memory target is stated at. */
@@ -70,6 +78,8 @@ const PHOTO = /\.(jpe?g|png|webp|gif|tiff?|avif)$/i;
  * Returns what was built from (commit, uncommitted sources, sources newer than the build).
  */
 function snapshotSite(into, tries = 0) {
+  if (!existsSync(join(SITE, 'train', 'index.html')) && process.env.FERRY_WEB_DEMO_DIST)
+    throw new Error(`FERRY_WEB_DEMO_DIST=${SITE} holds no built page (train/index.html)`);
   if (!existsSync(join(SITE, 'train', 'index.html'))) {
     step('in-page: the web demo is not built; npm run build -w @ferry/web-demo');
     const r = spawnSync('npm', ['run', 'build', '-w', '@ferry/web-demo'], { cwd: ROOT, stdio: 'inherit' });
@@ -85,14 +95,14 @@ function snapshotSite(into, tries = 0) {
       else if (statSync(p).mtimeMs > built && !NOT_BUILT.test(p)) newer.push(p);
     }
   };
-  for (const d of ['src', 'train']) walk(join(WEB_DEMO, d));
+  for (const d of ['src', 'train']) walk(join(SITE_SOURCES, d));
   if (newer.length)
     step(
       `in-page: WARNING: ${newer.length} web-demo source file(s) are newer than the build; rebuild with npm run build -w @ferry/web-demo`,
     );
-  const git = (...a) => spawnSync('git', a, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
+  const git = (...a) => spawnSync('git', a, { cwd: SITE_SOURCES, encoding: 'utf8' }).stdout?.trim() ?? '';
   // Uncommitted changes to the page's sources (tests aside): the build may hold them.
-  const dirty = git('status', '--porcelain', '--', join(WEB_DEMO, 'src'), join(WEB_DEMO, 'train'))
+  const dirty = git('status', '--porcelain', '--', join(SITE_SOURCES, 'src'), join(SITE_SOURCES, 'train'))
     .split('\n')
     .filter((l) => l && !NOT_BUILT.test(l));
   rmSync(into, { recursive: true, force: true });
@@ -110,6 +120,7 @@ function snapshotSite(into, tries = 0) {
     sources_newer: newer.length,
     commit: git('rev-parse', '--short', 'HEAD'),
     uncommitted: dirty.map((l) => l.slice(3).replace(/^.*?web-demo\//, '')),
+    ...(process.env.FERRY_WEB_DEMO_DIST ? { given: 'FERRY_WEB_DEMO_DIST' } : {}),
   };
 }
 
@@ -637,7 +648,7 @@ export function inPageSection(p) {
       : []),
     `Measured ${p.date}. ${loadNote(p)}`,
     '',
-    `${p.chromium}, headless (\`--headless --no-sandbox --disable-gpu\`, the flags of the page's tests), a fresh profile for every page run (no cached backbone or features); the built page (a copy taken at the start of the part of the build of ${p.site?.built}, at commit ${p.site?.commit}${p.site?.uncommitted?.length ? ` with uncommitted changes to ${p.site.uncommitted.join(', ')}` : ''}${p.site?.sources_newer ? `; **${p.site.sources_newer} source files newer than the build**` : ''}) served by \`serveStaticSite\` with MobileNetV2 0.35 under \`/backbones/\`. \`ferry train\`: the default, cold (a fresh FERRY_CACHE_DIR), whole process, as the peers part runs it. ${p.repeats ?? 1} round(s) per dataset, the order of the two sides alternating; before each round the bench waited for a 1-minute load average under ${QUIET_LOAD} (at most ${QUIET_MAX_S / 60} min).`,
+    `${p.chromium}, headless (\`--headless --no-sandbox --disable-gpu\`, the flags of the page's tests), a fresh profile for every page run (no cached backbone or features); the built page (a copy taken at the start of the part of the build of ${p.site?.built}${p.site?.given ? ` in a separate worktree given by ${p.site.given}` : ''}, at commit ${p.site?.commit}${p.site?.uncommitted?.length ? ` with uncommitted changes to ${p.site.uncommitted.join(', ')}` : ''}${p.site?.sources_newer ? `; **${p.site.sources_newer} source files newer than the build**` : ''}) served by \`serveStaticSite\` with MobileNetV2 0.35 under \`/backbones/\`. \`ferry train\`: the default, cold (a fresh FERRY_CACHE_DIR), whole process, as the peers part runs it. ${p.repeats ?? 1} round(s) per dataset, the order of the two sides alternating; before each round the bench waited for a 1-minute load average under ${QUIET_LOAD} (at most ${QUIET_MAX_S / 60} min).`,
     '',
   ];
   const rows = [];
