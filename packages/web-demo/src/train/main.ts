@@ -12,15 +12,13 @@ import { idbDelete, idbGet, idbPut } from './idb.js';
 import { type PhotoRecord, Project, sentence } from './project.js';
 import type { BackboneRequest, PhotoJob, TrainOutcome } from './protocol.js';
 import { renderResults } from './results-view.js';
+import { thumbnailImage } from './thumbs.js';
 import { startTrainWorker } from './worker-client.js';
 
 /** Thumbnails shown per class card; the rest are counted. */
 const THUMBS_SHOWN = 24;
 
 const project = await Project.load();
-/** Thumbnails by photo hash (the worker's, or IndexedDB's after a reload). */
-const thumbBlobs = new Map<string, Blob>();
-const thumbUrls = new Map<string, string>();
 /** Files whose features are still being computed (never stored: the project keeps features). */
 const pendingFiles = new Map<string, File>();
 const progress = { total: 0, done: 0, cached: 0, started: 0 };
@@ -35,17 +33,6 @@ const notice = byId('notice');
 function showNotice(message: string | null): void {
   notice.hidden = !message;
   notice.textContent = message ?? '';
-}
-
-function thumbUrl(photo: PhotoRecord | undefined): string | null {
-  if (!photo?.hash) return null;
-  const known = thumbUrls.get(photo.hash);
-  if (known) return known;
-  const blob = thumbBlobs.get(photo.hash);
-  if (!blob) return null;
-  const url = URL.createObjectURL(blob);
-  thumbUrls.set(photo.hash, url);
-  return url;
 }
 
 // --- the worker ---------------------------------------------------------------------------
@@ -98,7 +85,6 @@ const send = startTrainWorker({
     } else {
       photo.status = 'ready';
       photo.key = m.key!;
-      if (m.thumb && photo.hash) thumbBlobs.set(photo.hash, m.thumb);
     }
     savePhoto(photo);
     render();
@@ -122,7 +108,7 @@ const send = startTrainWorker({
     body.dataset.train = 'done';
     byId('train-text').textContent = 'Done.';
     void idbPut('meta', m.outcome, 'result');
-    renderResults(m.outcome, { thumb: (id) => thumbUrl(project.photos.find((p) => p.id === id)) });
+    renderResults(m.outcome, { hashOf: (id) => project.photos.find((p) => p.id === id)?.hash });
     render();
   },
   'train-error'(m) {
@@ -406,10 +392,7 @@ function renderNow(): void {
         h(
           'div',
           { class: 'thumbs' },
-          ...shown.map((p) => {
-            const src = thumbUrl(p);
-            return src ? h('img', { src, alt: p.name, title: p.path }) : null;
-          }),
+          ...shown.map((p) => thumbnailImage(p.hash, p.name, p.path)),
           photos.length > shown.length + bad.length
             ? h('span', { class: 'more' }, `+${photos.length - shown.length - bad.length}`)
             : null,
@@ -431,18 +414,11 @@ function renderNow(): void {
     training || busy || backboneState !== 'ready' || problems.length > 0 || project.photos.length === 0;
 }
 
-// --- a reload: the project, its thumbnails and its last model -----------------------------
-const hashes = new Set(project.photos.flatMap((p) => (p.hash ? [p.hash] : [])));
-await Promise.all(
-  [...hashes].map(async (hash) => {
-    const blob = await idbGet<Blob>('thumbs', hash);
-    if (blob) thumbBlobs.set(hash, blob);
-  }),
-);
+// --- a reload: the project and its last model -------------------------------------------
 const saved = await idbGet<TrainOutcome>('meta', 'result');
 if (saved && project.photos.length > 0) {
   body.dataset.train = 'done';
-  renderResults(saved, { thumb: (id) => thumbUrl(project.photos.find((p) => p.id === id)) });
+  renderResults(saved, { hashOf: (id) => project.photos.find((p) => p.id === id)?.hash });
 }
 body.dataset.project = 'loaded';
 render();

@@ -82,9 +82,8 @@ export type FromWorker =
       type: 'photo';
       id: string;
       hash?: string;
-      /** The features' cache key (features store). */
+      /** The features' cache key (features store); its thumbnail is in `thumbs` by hash. */
       key?: string;
-      thumb?: Blob;
       cached?: boolean;
       error?: string;
     }

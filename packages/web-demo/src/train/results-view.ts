@@ -5,10 +5,11 @@
 import { readModelSpecFromOnnx } from '@ferry/core';
 import { byId, h, percent } from '../dom.js';
 import type { TrainOutcome, ValAnswer } from './protocol.js';
+import { thumbnailImage } from './thumbs.js';
 
 export interface ResultsViewOptions {
-  /** A thumbnail URL for a photo id (null when it has none). */
-  thumb(id: string): string | null;
+  /** The photo hash of a photo id (its thumbnail's key). */
+  hashOf(id: string): string | undefined;
 }
 
 let modelUrl: string | undefined;
@@ -95,7 +96,6 @@ function showPhotos(
   byId('cell-title').textContent = `${title} (${answers.length})`;
   byId('cell-photos').replaceChildren(
     ...answers.map((a) => {
-      const src = o.thumb(a.id);
       const answer = a.unknown ? `none of these (closest: ${labels[a.predicted]})` : labels[a.predicted]!;
       return h(
         'li',
@@ -105,7 +105,7 @@ function showPhotos(
           'data-true': labels[a.label],
           'data-answer': labels[a.predicted],
         },
-        src ? h('img', { src, alt: a.path, loading: 'lazy' }) : h('span', { class: 'no-thumb' }, '?'),
+        thumbnailImage(o.hashOf(a.id), a.path),
         h('span', { class: 'photo-name' }, a.path.split('/').at(-1)!),
         h(
           'span',

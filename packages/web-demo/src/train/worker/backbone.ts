@@ -115,15 +115,16 @@ export async function loadBackbone(request: BackboneRequest, ortBase: string): P
   const { width, height } = inputSize(model);
   const onnx = convertLayersModelToOnnx(extractor, { kind: 'features' }).bytes;
   ort.env.wasm.wasmPaths = ortBase;
-  // Threads need SharedArrayBuffer, i.e. a cross-origin-isolated page.
+  // One core is the photo worker's (decoding the next batch); threads, which need a
+  // cross-origin-isolated page (SharedArrayBuffer), get the others, up to 4.
   ort.env.wasm.numThreads = globalThis.crossOriginIsolated
-    ? Math.min(4, navigator.hardwareConcurrency || 1)
+    ? Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 1) - 1))
     : 1;
   const session = await ort.InferenceSession.create(onnx, {
     executionProviders: ['wasm'],
     graphOptimizationLevel: 'all',
-    // Between batches this worker decodes the next photos: idle intra-op threads must sleep, not
-    // spin on the cores the decoder needs.
+    // Between batches the photo worker decodes the next photos: idle intra-op threads must
+    // sleep, not spin on the cores it needs.
     extra: { session: { intra_op: { allow_spinning: '0' } } },
   });
   return { request, url, hash, tf, model, extractor, width, height, dim: featureDim(extractor), session };

@@ -77,7 +77,6 @@ async function onMessage(message: ToWorker): Promise<void> {
                 id: result.id,
                 hash: result.hash,
                 key: result.key,
-                thumb: result.thumb,
                 cached: result.cached,
               });
             },
