@@ -94,18 +94,20 @@ export async function computeFeatures(
   const { dim } = setup.backbone;
   const batches: PhotoJob[][] = [];
   for (let i = 0; i < jobs.length; i += BACKBONE_BATCH) batches.push(jobs.slice(i, i + BACKBONE_BATCH));
-  const ahead: Promise<PreparedBatch>[] = [];
+  // Batches asked for and not yet taken: a taken batch (9.6 MB of input) must not stay reachable.
+  const ahead = new Map<number, Promise<PreparedBatch>>();
   const request = (b: number) => {
     const p = prepare(setup, batches[b]!);
     p.catch(() => undefined); // awaited in order below; a batch left behind by a cancel must not go unhandled
-    ahead[b] = p;
+    ahead.set(b, p);
   };
   for (let b = 0; b < Math.min(PREPARED_AHEAD, batches.length); b++) request(b);
   let writing: Promise<unknown> = Promise.resolve();
   try {
     for (let b = 0; b < batches.length; b++) {
       if (stopped()) return batches.slice(b).flatMap((batch) => batch.map((j) => j.id));
-      const prepared = await ahead[b]!;
+      const prepared = await ahead.get(b)!;
+      ahead.delete(b);
       if (b + PREPARED_AHEAD < batches.length) request(b + PREPARED_AHEAD);
       const results = new Map<string, PhotoResult>(prepared.done.map((r) => [r.id, r]));
       if (prepared.missing.length > 0) {
