@@ -312,7 +312,7 @@ describe.runIf(haveChromium(TEST))(TEST, () => {
     await page.getByRole('button', { name: 'Start over' }).click();
     await chooseFolder(page, copy, 2 * PER_CLASS + 1);
     expect(await page.textContent('#features-text')).toBe(
-      `${2 * PER_CLASS + 1} photos ready (${2 * PER_CLASS} from this browser’s cache).`,
+      `${2 * PER_CLASS + 1} photos ready (${2 * PER_CLASS} already computed in this browser).`,
     );
     // Another backbone (same layers, other weights): nothing comes from the cache.
     await openTrainView(page, site.url, '?backbone=/tiny-backbone-2/model.json&featureLayer=out_relu');
@@ -328,7 +328,7 @@ describe.runIf(haveChromium(TEST))(TEST, () => {
     await page.getByRole('button', { name: 'Start over' }).click();
     await chooseFolder(page, copy, 2 * PER_CLASS + 1);
     expect(await page.textContent('#features-text')).toBe(
-      `${2 * PER_CLASS + 1} photos ready (0 from this browser’s cache).`,
+      `${2 * PER_CLASS + 1} photos ready (0 already computed in this browser).`,
     );
     await page.close();
   });

@@ -323,7 +323,7 @@ function renderProgress(): void {
   const left = rate > 0 ? (progress.total - progress.done) / rate : Number.NaN;
   byId('features-text').textContent = running
     ? `${progress.done} / ${progress.total} photos · ${rate.toFixed(1)}/s · about ${Number.isFinite(left) ? Math.ceil(left) : '?'} s left`
-    : `${progress.total} photos ready (${progress.cached} from this browser’s cache).`;
+    : `${progress.total} photos ready (${progress.cached} already computed in this browser).`;
   byId('cancel-button').hidden = !running;
 }
 
@@ -420,5 +420,6 @@ if (saved && project.photos.length > 0) {
   body.dataset.train = 'done';
   renderResults(saved, { hashOf: (id) => project.photos.find((p) => p.id === id)?.hash });
 }
+// Drawn at once (not throttled): `data-project` says the restored project is on the page.
+renderNow();
 body.dataset.project = 'loaded';
-render();

@@ -115,16 +115,15 @@ export async function loadBackbone(request: BackboneRequest, ortBase: string): P
   const { width, height } = inputSize(model);
   const onnx = convertLayersModelToOnnx(extractor, { kind: 'features' }).bytes;
   ort.env.wasm.wasmPaths = ortBase;
-  // One core is the photo worker's (decoding the next batch); threads, which need a
-  // cross-origin-isolated page (SharedArrayBuffer), get the others, up to 4.
+  // Threads need SharedArrayBuffer, i.e. a cross-origin-isolated page.
   ort.env.wasm.numThreads = globalThis.crossOriginIsolated
-    ? Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 1) - 1))
+    ? Math.min(4, navigator.hardwareConcurrency || 1)
     : 1;
   const session = await ort.InferenceSession.create(onnx, {
     executionProviders: ['wasm'],
     graphOptimizationLevel: 'all',
-    // Between batches the photo worker decodes the next photos: idle intra-op threads must
-    // sleep, not spin on the cores it needs.
+    // Between batches this worker decodes the next photos: idle intra-op threads must sleep,
+    // not spin on the cores it needs.
     extra: { session: { intra_op: { allow_spinning: '0' } } },
   });
   return { request, url, hash, tf, model, extractor, width, height, dim: featureDim(extractor), session };
