@@ -49,7 +49,7 @@ const DEBS = resolve(dirname(fileURLToPath(import.meta.url)), 'out', 'debs');
  * Methods compared: [method, k, logit weight]. knn-cosine at three neighbour ranks, the hybrids at
  * k = 1 and 3; knn-cosine+energy k=1 with weight 1 is the default before 2026-12-01, and
  * knn-cosine+max-softmax k=3 with weight 1 shows what the weight does (the weight of the logit
- * score is otherwise ood/methods.ts hybridLogitWeight: 1 - 1/classes).
+ * score is otherwise @ferry/model open-set/methods/hybrid.ts hybridLogitWeight: 1 - 1/classes).
  */
 const METHODS = [
   ['max-softmax'],
