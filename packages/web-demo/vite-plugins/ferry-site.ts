@@ -187,6 +187,9 @@ export function ferrySite(): Plugin {
         }
         res.setHeader('content-type', type);
         res.setHeader('content-length', statSync(file).size);
+        // Vite's server.headers do not reach this middleware: the page is cross-origin isolated,
+        // so its model, backbone and onnxruntime's worker scripts must say so too.
+        for (const [name, value] of Object.entries(CROSS_ORIGIN_ISOLATION)) res.setHeader(name, value);
         createReadStream(file).pipe(res);
       });
     },
