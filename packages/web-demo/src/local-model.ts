@@ -5,6 +5,7 @@
  */
 import { type Classifier, createClassifier, type ModelSpec, readModelSpecFromOnnx } from '@ferry/core';
 import * as ort from 'onnxruntime-web';
+import { sha256Hex } from './hash.js';
 import { idbGet } from './train/idb.js';
 import type { TrainOutcome } from './train/protocol.js';
 
@@ -50,12 +51,6 @@ async function webGpuUnavailableReason(): Promise<string | null> {
   }
 }
 
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  if (!globalThis.crypto?.subtle) return '';
-  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 async function fetchModel(url: string): Promise<Uint8Array> {
   if (url === TRAINED_MODEL) {
     const trained = await idbGet<TrainOutcome>('meta', 'result').catch(() => undefined);
@@ -90,7 +85,8 @@ export async function loadLocalModel(
   } catch (error) {
     throw new ModelLoadError(`${url} is not a Ferry model: ${(error as Error).message}`);
   }
-  const sha256 = await sha256Hex(bytes);
+  // Shown beside the model; a page without the browser's digest (plain http) shows none.
+  const sha256 = await sha256Hex(bytes).catch(() => '');
   let fallbackReason: string | undefined;
   let session: ort.InferenceSession | undefined;
   let backend: Backend = 'wasm';

@@ -10,8 +10,8 @@ import type * as tfTypes from '@tensorflow/tfjs';
 // The wasm-only build: half the jsep build's 28 MB of wasm to fetch and compile, and the
 // backbone runs on the CPU here anyway.
 import * as ort from 'onnxruntime-web/wasm';
+import { sha256Hex } from '../../hash.js';
 import type { BackboneRequest } from '../protocol.js';
-import { sha256Hex } from './hash.js';
 
 type Tf = typeof tfTypes;
 

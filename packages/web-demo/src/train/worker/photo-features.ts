@@ -7,7 +7,7 @@ import { decodeRuleForPipeline, defaultEvalPipeline } from '@ferry/core';
 import { idbPutAll } from '../idb.js';
 import type { PhotoJob } from '../protocol.js';
 import { type LoadedBackbone, runBackbone } from './backbone.js';
-import { sha256Hex } from './hash.js';
+import { sha256Hex } from '../../hash.js';
 import { type PhotoResult, type PrepSetup, preparePhotos } from './photo-prep.js';
 
 export type { PhotoResult };

@@ -22,7 +22,7 @@ import { decodeImageBytes } from '../../decode.js';
 import { checkFileSize, checkUpload } from '../../limits.js';
 import { idbGetMany } from '../idb.js';
 import type { PhotoJob } from '../protocol.js';
-import { sha256Hex } from './hash.js';
+import { sha256Hex } from '../../hash.js';
 
 /** Thumbnails' side, about: a 224 view gives 56. */
 const THUMB_SIZE = 56;
