@@ -1,23 +1,25 @@
 /**
- * Photos' features, as `ferry train`'s default computes them: each batch prepared
- * (photo-prep.ts: read, hash, cache lookup, decode, transform), the backbone run on it, the cache
- * written (trailing by a batch) and each photo reported in order.
+ * Photos' features, as `ferry train`'s default computes them: each batch looked up (photo-prep.ts:
+ * read, hash, cache lookup; the next batch's while this one computes), its views prepared
+ * (decode, transform), the backbone run on it, the cache written (trailing by a batch) and each
+ * photo reported in order.
  */
 import { decodeRuleForPipeline, defaultEvalPipeline } from '@ferry/core';
+import { sha256Hex } from '../../hash.js';
 import { idbPutAll } from '../idb.js';
 import type { PhotoJob } from '../protocol.js';
 import { type LoadedBackbone, runBackbone } from './backbone.js';
-import { sha256Hex } from '../../hash.js';
-import { type PhotoResult, type PrepSetup, preparePhotos } from './photo-prep.js';
+import { lookUpPhotos, type PhotoResult, type PrepSetup, prepareViews } from './photo-prep.js';
 
 export type { PhotoResult };
 
 /**
- * Photos per onnxruntime-web call. Its wasm kernels run MobileNetV2 about 1.5x faster per photo
- * in batches of 8 or 16 than of 4 (the trainer's onnxruntime-node batch) and 2x faster than one
- * at a time (single thread, 9.8 ms a photo at 16); 16 inputs are 9.6 MB.
+ * Photos per onnxruntime-web call. Its wasm kernels run MobileNetV2 about as fast per photo in
+ * batches of 8 as of 16, 1.3x faster than of 4 and 2x faster than one at a time; 8 keeps the
+ * session's activation arena (and the page's memory) about 35 MiB smaller than 16 (flowers12 in
+ * Chromium on the 2-core bench machine, 2026-12-07). 8 inputs are 4.8 MB.
  */
-const BACKBONE_BATCH = 16;
+const BACKBONE_BATCH = 8;
 
 declare const __FERRY_CODE_ID__: string;
 
@@ -63,12 +65,22 @@ export async function computeFeatures(
   stopped: () => boolean,
 ): Promise<string[]> {
   const { dim } = setup.backbone;
+  const batchAt = (start: number) => jobs.slice(start, start + BACKBONE_BATCH);
   let writing: Promise<unknown> = Promise.resolve();
+  const input = new Float32Array(setup.prep.width * setup.prep.height * 3 * BACKBONE_BATCH);
+  let lookingUp = lookUpPhotos(setup.prep, batchAt(0));
   try {
     for (let start = 0; start < jobs.length; start += BACKBONE_BATCH) {
       if (stopped()) return jobs.slice(start).map((j) => j.id);
-      const batch = jobs.slice(start, start + BACKBONE_BATCH);
-      const prepared = await preparePhotos(setup.prep, batch);
+      const batch = batchAt(start);
+      const lookedUp = await lookingUp;
+      // The next batch's files, hashes and cache entries are read while this one is computed.
+      if (start + BACKBONE_BATCH < jobs.length) {
+        lookingUp = lookUpPhotos(setup.prep, batchAt(start + BACKBONE_BATCH));
+        // Dropped unawaited when the run is cancelled: its failure is then nobody's.
+        lookingUp.catch(() => undefined);
+      }
+      const prepared = await prepareViews(setup.prep, lookedUp, input);
       const results = new Map<string, PhotoResult>(prepared.done.map((r) => [r.id, r]));
       if (prepared.missing.length > 0) {
         const out = await runBackbone(setup.backbone, prepared.input, prepared.missing.length);

@@ -3,8 +3,7 @@
  * bytes checked against the page's limits, hashed, looked up in the feature cache, else decoded
  * by the same rule (JPEGs through @ferry/codec-jpeg's libjpeg-turbo, strict as the trainer is),
  * core's eval pipeline and normalization written straight into the batch's input. A thumbnail of
- * the model's view is kept; the decoded frame is dropped as soon as the input is made. Runs in
- * the photo worker (photo-worker.ts), beside the backbone's.
+ * the model's view is kept; the decoded frame is dropped as soon as the input is made.
  */
 import { JPEG_DECODER_ID } from '@ferry/codec-jpeg';
 import {
@@ -19,10 +18,10 @@ import {
   toTensor,
 } from '@ferry/core';
 import { decodeImageBytes } from '../../decode.js';
+import { sha256Hex } from '../../hash.js';
 import { checkFileSize, checkUpload } from '../../limits.js';
 import { idbGetMany } from '../idb.js';
 import type { PhotoJob } from '../protocol.js';
-import { sha256Hex } from '../../hash.js';
 
 /** Thumbnails' side, about: a 224 view gives 56. */
 const THUMB_SIZE = 56;
@@ -55,7 +54,7 @@ export interface PreparedBatch {
   /** Results ready now (cached features, unreadable photos), by photo id. */
   done: PhotoResult[];
   missing: MissingPhoto[];
-  /** NHWC views of `missing`, one after another. */
+  /** NHWC views of `missing`, one after another (a view of the caller's buffer). */
   input: Float32Array;
 }
 
@@ -93,9 +92,19 @@ async function readAndHash(setup: PrepSetup, job: PhotoJob): Promise<ReadPhoto |
   }
 }
 
-/** Reads, hashes and looks up `jobs` (one batch), and prepares the views of those the cache lacks. */
-export async function preparePhotos(setup: PrepSetup, jobs: PhotoJob[]): Promise<PreparedBatch> {
-  const plane = setup.width * setup.height * 3;
+/** One batch read, hashed and looked up in the feature cache (I/O only: no decoding yet). */
+export interface LookedUpBatch {
+  /** Unreadable photos, by the reason. */
+  failed: PhotoResult[];
+  photos: (ReadPhoto & { cached?: Float32Array; thumb?: Image })[];
+}
+
+/**
+ * Reads, hashes and looks up `jobs` (one batch). All of it waits on the browser's file, crypto
+ * and IndexedDB threads, so the next batch's look-up runs while this worker decodes and runs the
+ * backbone on the current one.
+ */
+export async function lookUpPhotos(setup: PrepSetup, jobs: PhotoJob[]): Promise<LookedUpBatch> {
   const read = await Promise.all(jobs.map((j) => readAndHash(setup, j)));
   const ok = read.filter((r): r is ReadPhoto => 'bytes' in r);
   const [features, thumbs] = await Promise.all([
@@ -108,13 +117,32 @@ export async function preparePhotos(setup: PrepSetup, jobs: PhotoJob[]): Promise
       ok.map((r) => r.hash),
     ),
   ]);
-  const done: PhotoResult[] = read.filter((r): r is PhotoResult => !('bytes' in r));
-  const input = new Float32Array(plane * ok.length);
+  return {
+    failed: read.filter((r): r is PhotoResult => !('bytes' in r)),
+    photos: ok.map((photo, i) => ({
+      ...photo,
+      ...(features[i] ? { cached: features[i] } : {}),
+      ...(thumbs[i] ? { thumb: thumbs[i] } : {}),
+    })),
+  };
+}
+
+/**
+ * Decodes and transforms the photos of a looked-up batch that the cache lacks into `input` (room
+ * for the whole batch; reused from batch to batch: a fresh 10 MB array a batch cost more in page
+ * faults than the normalization written into it).
+ */
+export async function prepareViews(
+  setup: PrepSetup,
+  batch: LookedUpBatch,
+  input: Float32Array,
+): Promise<PreparedBatch> {
+  const plane = setup.width * setup.height * 3;
+  const done: PhotoResult[] = [...batch.failed];
   const missing: MissingPhoto[] = [];
-  for (const [i, photo] of ok.entries()) {
-    const { job, hash, key } = photo;
-    const cached = features[i];
-    if (cached && thumbs[i]) {
+  for (const photo of batch.photos) {
+    const { job, hash, key, cached, thumb } = photo;
+    if (cached && thumb) {
       done.push({ id: job.id, hash, key, cached: true, features: cached });
       continue;
     }
@@ -122,7 +150,7 @@ export async function preparePhotos(setup: PrepSetup, jobs: PhotoJob[]): Promise
       const image = await decodeImageBytes(photo.bytes, job.name, setup.rule, { strict: true });
       const view = applyTransforms(image, setup.evalPipeline);
       toTensor(view, setup.normalization, 'NHWC', input, missing.length * plane);
-      missing.push({ id: job.id, hash, key, thumb: thumbs[i] ?? thumbnail(view) });
+      missing.push({ id: job.id, hash, key, thumb: thumb ?? thumbnail(view) });
     } catch (error) {
       done.push({ id: job.id, hash, error: (error as Error).message });
     }
@@ -130,6 +158,6 @@ export async function preparePhotos(setup: PrepSetup, jobs: PhotoJob[]): Promise
   return {
     done,
     missing,
-    input: input.slice(0, missing.length * plane),
+    input: input.subarray(0, missing.length * plane),
   };
 }
