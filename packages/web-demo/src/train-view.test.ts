@@ -130,6 +130,18 @@ describe.runIf(haveChromium(TEST))(TEST, () => {
     // The CLI's split: 20 % of each class held out.
     expect(cards.map((c) => c.heldOut)).toEqual([3, 3]);
     expect(cards[1]!.errors.join('\n')).toMatch(/broken\.jpg: .*could not be decoded/);
+    // Each decoded photo's thumbnail shows on its card (the worker stores it a batch behind).
+    await expect
+      .poll(
+        () =>
+          page.evaluate(() =>
+            [...document.querySelectorAll('.class-card')].map(
+              (card) => card.querySelectorAll('.thumbs img[src^="data:image/"]:not([hidden])').length,
+            ),
+          ),
+        { timeout: 30_000 },
+      )
+      .toEqual([PER_CLASS, PER_CLASS]);
 
     await train(page);
     const answers = await valAnswers(page);

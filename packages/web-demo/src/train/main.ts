@@ -9,7 +9,7 @@ import { byId, h } from '../dom.js';
 import { backboneRequest } from './backbone-source.js';
 import { type FolderFile, filesOfDrop, filesOfInput, listFolder } from './folder-files.js';
 import { idbDelete, idbGet, idbPut } from './idb.js';
-import { type PhotoRecord, Project, sentence } from './project.js';
+import { type ClassRecord, type PhotoRecord, Project, sentence } from './project.js';
 import type { BackboneRequest, PhotoJob, TrainOutcome } from './protocol.js';
 import { renderResults } from './results-view.js';
 import { thumbnailImage } from './thumbs.js';
@@ -73,7 +73,7 @@ const send = startTrainWorker({
     render();
   },
   photo(m) {
-    const photo = project.photos.find((p) => p.id === m.id);
+    const photo = project.photo(m.id);
     pendingFiles.delete(m.id);
     progress.done++;
     if (m.cached) progress.cached++;
@@ -327,87 +327,105 @@ function renderProgress(): void {
   byId('cancel-button').hidden = !running;
 }
 
+/** A class card as last drawn, and what it showed: redrawn only when that changes. */
+const cards = new Map<string, { card: HTMLElement; shows: string }>();
+/** Thumbnails by photo id: a redrawn card reuses them (no image decoded twice). */
+const thumbImages = new Map<string, HTMLImageElement>();
+
+function thumbOf(photo: PhotoRecord): HTMLImageElement {
+  let img = thumbImages.get(photo.id);
+  if (!img) {
+    img = thumbnailImage(photo.hash, photo.name, photo.path);
+    thumbImages.set(photo.id, img);
+  }
+  return img;
+}
+
+function classCard(c: ClassRecord, photos: PhotoRecord[], held: number | undefined): HTMLElement {
+  const bad = photos.filter((p) => p.status === 'error');
+  const shown = photos.filter((p) => p.status === 'ready').slice(0, THUMBS_SHOWN);
+  const shows = JSON.stringify([c.name, photos.length, held, bad.map((p) => p.id), shown.map((p) => p.id)]);
+  const last = cards.get(c.id);
+  if (last?.shows === shows) return last.card;
+  const fileInput = h('input', {
+    type: 'file',
+    accept: 'image/*',
+    multiple: '',
+    class: 'visually-hidden',
+  });
+  fileInput.addEventListener('change', () => {
+    const files = Array.from(fileInput.files ?? []);
+    fileInput.value = '';
+    if (files.length) void addToClass(c.id, files);
+  });
+  const add = h('button', { type: 'button', class: 'button subtle' }, 'Add photos');
+  add.addEventListener('click', () => fileInput.click());
+  const camera = h('button', { type: 'button', class: 'button subtle' }, 'Camera');
+  camera.addEventListener('click', () => void startCamera(c.id));
+  const remove = h('button', { type: 'button', class: 'button subtle' }, 'Remove');
+  remove.addEventListener('click', () => void project.removeClass(c.id).then(render));
+  const card = h(
+    'div',
+    {
+      class: 'class-card',
+      'data-class': c.name,
+      'data-count': String(photos.length),
+      'data-held-out': String(held ?? 0),
+    },
+    h(
+      'div',
+      { class: 'class-head' },
+      h('h3', {}, c.name),
+      h(
+        'span',
+        { class: 'counts' },
+        `${photos.length} photo${photos.length === 1 ? '' : 's'}${held === undefined ? '' : ` · ${held} held out`}${bad.length ? ` · ${bad.length} unreadable` : ''}`,
+      ),
+      fileInput,
+      add,
+      camera,
+      remove,
+    ),
+    h(
+      'div',
+      { class: 'thumbs' },
+      ...shown.map(thumbOf),
+      photos.length > shown.length + bad.length
+        ? h('span', { class: 'more' }, `+${photos.length - shown.length - bad.length}`)
+        : null,
+    ),
+    bad.length
+      ? h(
+          'ul',
+          { class: 'photo-errors' },
+          ...bad.map((p) => h('li', { 'data-path': p.path }, `${p.name}: ${p.error}`)),
+        )
+      : null,
+  );
+  cards.set(c.id, { card, shows });
+  return card;
+}
+
 function renderNow(): void {
   renderProgress();
-  let split: Map<string, 'train' | 'val'> | undefined;
-  try {
-    const { dataset } = project.dataset();
-    split = new Map([
-      ...dataset.train.map((s) => [s.path, 'train'] as const),
-      ...dataset.val.map((s) => [s.path, 'val'] as const),
-    ]);
-    const warning = classBalance(dataset.labels, dataset.train).warning;
-    byId('balance').hidden = !warning;
-    byId('balance').textContent = warning
-      ? `${sentence(warning)} The model may favour the larger classes.`
-      : '';
-  } catch {
-    byId('balance').hidden = true;
-  }
-  byId('classes').replaceChildren(
-    ...project.classes.map((c) => {
-      const photos = project.photos.filter((p) => p.classId === c.id);
-      const held = photos.filter((p) => split?.get(p.path) === 'val').length;
-      const bad = photos.filter((p) => p.status === 'error');
-      const shown = photos.filter((p) => p.status === 'ready').slice(0, THUMBS_SHOWN);
-      const fileInput = h('input', {
-        type: 'file',
-        accept: 'image/*',
-        multiple: '',
-        class: 'visually-hidden',
-      });
-      fileInput.addEventListener('change', () => {
-        const files = Array.from(fileInput.files ?? []);
-        fileInput.value = '';
-        if (files.length) void addToClass(c.id, files);
-      });
-      const add = h('button', { type: 'button', class: 'button subtle' }, 'Add photos');
-      add.addEventListener('click', () => fileInput.click());
-      const camera = h('button', { type: 'button', class: 'button subtle' }, 'Camera');
-      camera.addEventListener('click', () => void startCamera(c.id));
-      const remove = h('button', { type: 'button', class: 'button subtle' }, 'Remove');
-      remove.addEventListener('click', () => void project.removeClass(c.id).then(render));
-      return h(
-        'div',
-        {
-          class: 'class-card',
-          'data-class': c.name,
-          'data-count': String(photos.length),
-          'data-held-out': String(held),
-        },
-        h(
-          'div',
-          { class: 'class-head' },
-          h('h3', {}, c.name),
-          h(
-            'span',
-            { class: 'counts' },
-            `${photos.length} photo${photos.length === 1 ? '' : 's'}${split ? ` · ${held} held out` : ''}${bad.length ? ` · ${bad.length} unreadable` : ''}`,
-          ),
-          fileInput,
-          add,
-          camera,
-          remove,
-        ),
-        h(
-          'div',
-          { class: 'thumbs' },
-          ...shown.map((p) => thumbnailImage(p.hash, p.name, p.path)),
-          photos.length > shown.length + bad.length
-            ? h('span', { class: 'more' }, `+${photos.length - shown.length - bad.length}`)
-            : null,
-        ),
-        bad.length
-          ? h(
-              'ul',
-              { class: 'photo-errors' },
-              ...bad.map((p) => h('li', { 'data-path': p.path }, `${p.name}: ${p.error}`)),
-            )
-          : null,
-      );
-    }),
-  );
-  const problems = project.problems(featureKey);
+  const { dataset, problems } = project.review(featureKey);
+  const heldOut = dataset ? new Set(dataset.val.map((s) => s.path)) : undefined;
+  const warning = dataset ? classBalance(dataset.labels, dataset.train).warning : undefined;
+  byId('balance').hidden = !warning;
+  byId('balance').textContent = warning
+    ? `${sentence(warning)} The model may favour the larger classes.`
+    : '';
+  const photosOf = new Map<string, PhotoRecord[]>(project.classes.map((c) => [c.id, []]));
+  for (const p of project.photos) photosOf.get(p.classId)?.push(p);
+  const drawn = project.classes.map((c) => {
+    const photos = photosOf.get(c.id)!;
+    return classCard(c, photos, heldOut && photos.filter((p) => heldOut.has(p.path)).length);
+  });
+  const list = byId('classes');
+  if (drawn.length !== list.children.length || drawn.some((card, i) => list.children[i] !== card))
+    list.replaceChildren(...drawn);
+  for (const id of cards.keys()) if (!project.classes.some((c) => c.id === id)) cards.delete(id);
+  for (const id of thumbImages.keys()) if (!project.photo(id)) thumbImages.delete(id);
   const busy = progress.done < progress.total;
   byId('problems').replaceChildren(...problems.map((p) => h('li', {}, p)));
   byId<HTMLButtonElement>('train-button').disabled =

@@ -33,6 +33,8 @@ export interface PhotoRecord {
 export class Project {
   classes: ClassRecord[] = [];
   photos: PhotoRecord[] = [];
+  /** `photos` by id: the worker reports thousands of photos one by one. */
+  #byId: Map<string, PhotoRecord> | undefined;
   /** The name `spec.training.dataset` records: the first folder added, else "in-page project". */
   name = 'in-page project';
 
@@ -52,6 +54,11 @@ export class Project {
     );
     if (name) p.name = name;
     return p;
+  }
+
+  photo(id: string): PhotoRecord | undefined {
+    this.#byId ??= new Map(this.photos.map((p) => [p.id, p]));
+    return this.#byId.get(id);
   }
 
   classByName(name: string): ClassRecord | undefined {
@@ -80,6 +87,7 @@ export class Project {
   async removeClass(id: string): Promise<void> {
     const gone = this.photos.filter((p) => p.classId === id).map((p) => p.id);
     this.photos = this.photos.filter((p) => p.classId !== id);
+    this.#byId = undefined;
     this.classes = this.classes.filter((c) => c.id !== id);
     await idbDelete('photos', gone);
     await idbDelete('classes', [id]);
@@ -87,6 +95,7 @@ export class Project {
 
   async addPhotos(records: PhotoRecord[]): Promise<void> {
     this.photos.push(...records);
+    this.#byId = undefined;
     await idbPutAll(
       'photos',
       records.map((value) => ({ value })),
@@ -103,6 +112,7 @@ export class Project {
   async removePhotos(ids: readonly string[]): Promise<void> {
     const set = new Set(ids);
     this.photos = this.photos.filter((p) => !set.has(p.id));
+    this.#byId = undefined;
     await idbDelete('photos', [...ids]);
   }
 
@@ -115,6 +125,7 @@ export class Project {
   async clear(): Promise<void> {
     this.classes = [];
     this.photos = [];
+    this.#byId = undefined;
     this.name = 'in-page project';
     await idbClear(['classes', 'photos', 'meta']);
   }
@@ -152,9 +163,13 @@ export class Project {
     return { dataset, photoOf };
   }
 
-  /** Plain-word reasons the project cannot train yet (none: the Train button is enabled). */
-  problems(featureKey?: string): string[] {
-    if (this.classes.length === 0) return ['Choose a folder, or add at least two classes.'];
+  /**
+   * The split `ferry train` would make (undefined when the project cannot make one yet) and the
+   * plain-word reasons the project cannot train yet (none: the Train button is enabled). One
+   * pass: the page asks for both on every redraw while features run.
+   */
+  review(featureKey?: string): { dataset?: FolderDataset; problems: string[] } {
+    if (this.classes.length === 0) return { problems: ['Choose a folder, or add at least two classes.'] };
     const problems: string[] = [];
     const stale = featureKey ? this.stale(featureKey) : [];
     if (stale.length > 0)
@@ -166,20 +181,23 @@ export class Project {
             ', ',
           )}${stale.length > 3 ? ', …' : ''}): remove their classes and add them again, or start over.`,
       );
+    let dataset: FolderDataset | undefined;
     try {
-      this.dataset();
+      dataset = this.dataset().dataset;
     } catch (error) {
       // The CLI's own rule and words (one class only, an empty class, train/ and val/ apart).
       problems.push(sentence((error as Error).message));
     }
+    const counts = new Map<string, number>();
+    for (const p of this.photos) counts.set(p.classId, (counts.get(p.classId) ?? 0) + 1);
     for (const c of this.classes) {
-      const n = this.photos.filter((p) => p.classId === c.id).length;
+      const n = counts.get(c.id) ?? 0;
       if (n < 2)
         problems.push(
           `“${c.name}” has ${n} photo${n === 1 ? '' : 's'}: a class needs at least 2 (one to learn from, one to check).`,
         );
     }
-    return problems;
+    return dataset ? { dataset, problems } : { problems };
   }
 
   /** Ready photos whose features another backbone or page build made (`featureKey` is the current one). */

@@ -38,17 +38,27 @@ export function thumbnailUrl(hash: string): Promise<string | null> {
   return url;
 }
 
+/**
+ * The worker stores thumbnails a batch behind the features it reports, so a card may show a
+ * photo before its thumbnail is stored: it is asked for again every RETRY_MS, up to RETRIES times.
+ */
+const RETRY_MS = 500;
+const RETRIES = 40;
+
+async function showWhenStored(img: HTMLImageElement, hash: string, tries = 0): Promise<void> {
+  const src = await thumbnailUrl(hash);
+  if (src) {
+    img.src = src;
+    img.hidden = false;
+  } else if (tries < RETRIES) window.setTimeout(() => void showWhenStored(img, hash, tries + 1), RETRY_MS);
+}
+
 /** An <img> whose source arrives when the thumbnail is read (nothing shown if there is none). */
 export function thumbnailImage(hash: string | undefined, alt: string, title?: string): HTMLImageElement {
   const img = document.createElement('img');
   img.alt = alt;
   if (title) img.title = title;
   img.hidden = true;
-  if (hash)
-    void thumbnailUrl(hash).then((src) => {
-      if (!src) return;
-      img.src = src;
-      img.hidden = false;
-    });
+  if (hash) void showWhenStored(img, hash);
   return img;
 }
