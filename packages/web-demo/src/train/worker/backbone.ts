@@ -3,15 +3,14 @@
  * weights (the site's copy, else Teachable Machine's public files, kept in the browser's Cache
  * Storage), loaded with TensorFlow.js, cut at the feature layer with global average pooling by
  * @ferry/model's `cutBackbone`, converted to ONNX by the exporter's own `convertLayersModelToOnnx`
- * and run in onnxruntime-web. The export at the end reuses the same tfjs backbone.
+ * and run in onnxruntime-web by the backbone runner (backbone-runner.ts, a thread of its own).
+ * The export at the end reuses the same tfjs backbone.
  */
 import { convertLayersModelToOnnx, cutBackbone, featureDim, inputSize } from '@ferry/model';
 import type * as tfTypes from '@tensorflow/tfjs';
-// The wasm-only build: half the jsep build's 28 MB of wasm to fetch and compile, and the
-// backbone runs on the CPU here anyway.
-import * as ort from 'onnxruntime-web/wasm';
 import { sha256Hex } from '../../hash.js';
 import type { BackboneRequest } from '../protocol.js';
+import type { FromRunner, ToRunner } from './runner-protocol.js';
 
 type Tf = typeof tfTypes;
 
@@ -34,7 +33,7 @@ export interface LoadedBackbone {
   width: number;
   height: number;
   dim: number;
-  session: ort.InferenceSession;
+  runner: BackboneRunner;
 }
 
 async function fetchKept(url: string): Promise<ArrayBuffer> {
@@ -114,27 +113,68 @@ export async function loadBackbone(request: BackboneRequest, ortBase: string): P
   const extractor = cutBackbone(tf, model, request.featureLayer);
   const { width, height } = inputSize(model);
   const onnx = convertLayersModelToOnnx(extractor, { kind: 'features' }).bytes;
-  ort.env.wasm.wasmPaths = ortBase;
-  // Threads need SharedArrayBuffer, i.e. a cross-origin-isolated page.
-  ort.env.wasm.numThreads = globalThis.crossOriginIsolated
-    ? Math.min(4, navigator.hardwareConcurrency || 1)
-    : 1;
-  const session = await ort.InferenceSession.create(onnx, {
-    executionProviders: ['wasm'],
-    graphOptimizationLevel: 'all',
-    // Between batches this worker decodes the next photos: idle intra-op threads must sleep,
-    // not spin on the cores it needs.
-    extra: { session: { intra_op: { allow_spinning: '0' } } },
-  });
-  return { request, url, hash, tf, model, extractor, width, height, dim: featureDim(extractor), session };
+  const runner = await startRunner(onnx, ortBase, width, height);
+  return { request, url, hash, tf, model, extractor, width, height, dim: featureDim(extractor), runner };
 }
 
-/** `n` NHWC inputs -> `n * dim` pooled features. */
-export async function runBackbone(b: LoadedBackbone, input: Float32Array, n: number): Promise<Float32Array> {
-  const name = b.session.inputNames[0]!;
-  const out = await b.session.run({ [name]: new ort.Tensor('float32', input, [n, b.height, b.width, 3]) });
-  const t = out[b.session.outputNames[0]!]!;
-  const data = (t.data as Float32Array).slice();
-  t.dispose();
-  return data;
+/** A batch's pooled features, and its input buffer back for the next batch. */
+export interface RunnerOutput {
+  features: Float32Array;
+  input: Float32Array<ArrayBuffer>;
+}
+
+export interface BackboneRunner {
+  /**
+   * `n` NHWC views at the start of `input` -> `n * dim` pooled features. `input` is transferred
+   * to the runner (detached here) and comes back with the features.
+   */
+  run(input: Float32Array<ArrayBuffer>, n: number): Promise<RunnerOutput>;
+}
+
+/** Starts the runner thread and its onnxruntime-web session on `onnx`; resolves when it is ready. */
+function startRunner(
+  onnx: Uint8Array,
+  ortBase: string,
+  width: number,
+  height: number,
+): Promise<BackboneRunner> {
+  const worker = new Worker(new URL('./backbone-runner.ts', import.meta.url), {
+    type: 'module',
+    name: 'ferry-backbone',
+  });
+  const waiting = new Map<number, { resolve: (r: RunnerOutput) => void; reject: (e: Error) => void }>();
+  let nextId = 0;
+  const runner: BackboneRunner = {
+    run(input, n) {
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        const message: ToRunner = { type: 'run', id, input: input.buffer, n, height, width };
+        worker.postMessage(message, [input.buffer]);
+      });
+    },
+  };
+  return new Promise((resolve, reject) => {
+    worker.addEventListener('message', (event: MessageEvent<FromRunner>) => {
+      const m = event.data;
+      if (m.type === 'ready') resolve(runner);
+      else if (m.type === 'init-error')
+        reject(new Error(`onnxruntime-web could not load the backbone: ${m.message}`));
+      else {
+        const w = waiting.get(m.id);
+        waiting.delete(m.id);
+        if (m.type === 'out') w?.resolve({ features: m.features, input: new Float32Array(m.input) });
+        else w?.reject(new Error(`the backbone failed: ${m.message}`));
+      }
+    });
+    worker.addEventListener('error', (event) => {
+      const error = new Error(`the backbone runner failed: ${event.message || 'it could not start'}`);
+      reject(error);
+      for (const w of waiting.values()) w.reject(error);
+      waiting.clear();
+    });
+    const onnxCopy = onnx.slice().buffer;
+    const init: ToRunner = { type: 'init', onnx: onnxCopy, ortBase };
+    worker.postMessage(init, [onnxCopy]);
+  });
 }

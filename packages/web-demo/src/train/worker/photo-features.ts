@@ -1,15 +1,21 @@
 /**
- * Photos' features, as `ferry train`'s default computes them: each batch looked up (photo-prep.ts:
- * read, hash, cache lookup; the next batch's while this one computes), its views prepared
- * (decode, transform), the backbone run on it, the cache written (trailing by a batch) and each
- * photo reported in order.
+ * Photos' features, as `ferry train`'s default computes them, in a pipeline of three: each batch
+ * looked up (photo-prep.ts: read, hash, cache lookup), its views prepared (decode, transform)
+ * while the runner thread computes the batch before, then its features stored (the cache write
+ * trailing by a batch) and each photo reported in order.
  */
 import { decodeRuleForPipeline, defaultEvalPipeline } from '@ferry/core';
 import { sha256Hex } from '../../hash.js';
 import { idbPutAll } from '../idb.js';
 import type { PhotoJob } from '../protocol.js';
-import { type LoadedBackbone, runBackbone } from './backbone.js';
-import { lookUpPhotos, type PhotoResult, type PrepSetup, prepareViews } from './photo-prep.js';
+import type { LoadedBackbone } from './backbone.js';
+import {
+  lookUpPhotos,
+  type PhotoResult,
+  type PreparedBatch,
+  type PrepSetup,
+  prepareViews,
+} from './photo-prep.js';
 
 export type { PhotoResult };
 
@@ -54,7 +60,8 @@ export async function featureSetup(backbone: LoadedBackbone): Promise<FeatureSet
 }
 
 /**
- * Runs jobs in order, BACKBONE_BATCH at a time; `onResult` for each photo in order. `stopped()`
+ * Runs jobs in order, BACKBONE_BATCH at a time; `onResult` for each photo in order. While the
+ * runner computes one batch's features, this thread decodes and transforms the next. `stopped()`
  * is asked between batches; returns the ids left undone. Cache writes trail the backbone by a
  * batch and are all done when this returns.
  */
@@ -64,14 +71,52 @@ export async function computeFeatures(
   onResult: (result: PhotoResult) => void,
   stopped: () => boolean,
 ): Promise<string[]> {
-  const { dim } = setup.backbone;
+  const { dim, runner } = setup.backbone;
   const batchAt = (start: number) => jobs.slice(start, start + BACKBONE_BATCH);
+  // Two input buffers, reused: one with the runner, one being filled.
+  const size = setup.prep.width * setup.prep.height * 3 * BACKBONE_BATCH;
+  const free: Float32Array<ArrayBuffer>[] = [new Float32Array(size), new Float32Array(size)];
   let writing: Promise<unknown> = Promise.resolve();
-  const input = new Float32Array(setup.prep.width * setup.prep.height * 3 * BACKBONE_BATCH);
+
+  /** Runs the backbone on a prepared batch, stores its features and reports its photos. */
+  const finish = async (batch: PhotoJob[], prepared: PreparedBatch, input: Float32Array<ArrayBuffer>) => {
+    const results = new Map<string, PhotoResult>(prepared.done.map((r) => [r.id, r]));
+    if (prepared.missing.length === 0) free.push(input);
+    else {
+      const out = await runner.run(input, prepared.missing.length);
+      free.push(out.input);
+      const rows = prepared.missing.map((m, i) => ({
+        ...m,
+        features: out.features.slice(i * dim, (i + 1) * dim),
+      }));
+      const previous = writing;
+      writing = previous.then(() =>
+        Promise.all([
+          idbPutAll(
+            'features',
+            rows.map((r) => ({ key: r.key, value: r.features })),
+          ),
+          idbPutAll(
+            'thumbs',
+            rows.map((r) => ({ key: r.hash, value: r.thumb })),
+          ),
+        ]),
+      );
+      for (const r of rows)
+        results.set(r.id, { id: r.id, hash: r.hash, key: r.key, features: r.features, cached: false });
+    }
+    for (const job of batch) onResult(results.get(job.id)!);
+  };
+
   let lookingUp = lookUpPhotos(setup.prep, batchAt(0));
+  /** The batch with the runner. */
+  let running: Promise<void> = Promise.resolve();
   try {
     for (let start = 0; start < jobs.length; start += BACKBONE_BATCH) {
-      if (stopped()) return jobs.slice(start).map((j) => j.id);
+      if (stopped()) {
+        await running;
+        return jobs.slice(start).map((j) => j.id);
+      }
       const batch = batchAt(start);
       const lookedUp = await lookingUp;
       // The next batch's files, hashes and cache entries are read while this one is computed.
@@ -80,29 +125,15 @@ export async function computeFeatures(
         // Dropped unawaited when the run is cancelled: its failure is then nobody's.
         lookingUp.catch(() => undefined);
       }
+      const input = free.pop()!;
       const prepared = await prepareViews(setup.prep, lookedUp, input);
-      const results = new Map<string, PhotoResult>(prepared.done.map((r) => [r.id, r]));
-      if (prepared.missing.length > 0) {
-        const out = await runBackbone(setup.backbone, prepared.input, prepared.missing.length);
-        const rows = prepared.missing.map((m, i) => ({ ...m, features: out.slice(i * dim, (i + 1) * dim) }));
-        const previous = writing;
-        writing = previous.then(() =>
-          Promise.all([
-            idbPutAll(
-              'features',
-              rows.map((r) => ({ key: r.key, value: r.features })),
-            ),
-            idbPutAll(
-              'thumbs',
-              rows.map((r) => ({ key: r.hash, value: r.thumb })),
-            ),
-          ]),
-        );
-        for (const r of rows)
-          results.set(r.id, { id: r.id, hash: r.hash, key: r.key, features: r.features, cached: false });
-      }
-      for (const job of batch) onResult(results.get(job.id)!);
+      // The previous batch back and reported first: photos are reported in order.
+      await running;
+      running = finish(batch, prepared, input);
+      // Awaited at the next batch or the end; until then its failure must not go unhandled.
+      running.catch(() => undefined);
     }
+    await running;
     return [];
   } finally {
     await writing;

@@ -41,7 +41,7 @@ export type PhotoResult =
   | { id: string; hash: string; key: string; cached: boolean; features: Float32Array }
   | { id: string; hash?: string; error: string };
 
-/** A photo the backbone has to see: its view is row `missing.indexOf(it)` of `input`. */
+/** A photo the backbone has to see: its view is row `missing.indexOf(it)` of the batch's input. */
 export interface MissingPhoto {
   id: string;
   hash: string;
@@ -53,9 +53,8 @@ export interface MissingPhoto {
 export interface PreparedBatch {
   /** Results ready now (cached features, unreadable photos), by photo id. */
   done: PhotoResult[];
+  /** Their NHWC views are at the start of the caller's `input`, in this order. */
   missing: MissingPhoto[];
-  /** NHWC views of `missing`, one after another (a view of the caller's buffer). */
-  input: Float32Array;
 }
 
 /** The cache key of one photo's features: JPEGs by the wasm decoder's id, others by this browser's. */
@@ -129,8 +128,8 @@ export async function lookUpPhotos(setup: PrepSetup, jobs: PhotoJob[]): Promise<
 
 /**
  * Decodes and transforms the photos of a looked-up batch that the cache lacks into `input` (room
- * for the whole batch; reused from batch to batch: a fresh 10 MB array a batch cost more in page
- * faults than the normalization written into it).
+ * for the whole batch; the caller reuses it from batch to batch: a fresh 5-10 MB array a batch
+ * cost more in page faults than the normalization written into it).
  */
 export async function prepareViews(
   setup: PrepSetup,
@@ -155,9 +154,5 @@ export async function prepareViews(
       done.push({ id: job.id, hash, error: (error as Error).message });
     }
   }
-  return {
-    done,
-    missing,
-    input: input.subarray(0, missing.length * plane),
-  };
+  return { done, missing };
 }
