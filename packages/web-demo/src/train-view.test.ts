@@ -30,6 +30,7 @@ import {
   train,
   valAnswers,
   waitForBackbone,
+  waitForFeatures,
 } from './test-support/train-driver.js';
 
 const TEST = 'train view in Chromium';
@@ -345,7 +346,7 @@ describe.runIf(haveChromium(TEST))(TEST, () => {
     await page.close();
   });
 
-  it('5,000 photos: all kept as features and thumbnails, the tab stays small, the project trains', async () => {
+  it('5,000 photos: Cancel keeps what is done, the folder again adds the rest; all kept as features, the tab stays small, the project trains', async () => {
     const many = join(scratch, 'many');
     for (const [label, name] of LABELS.entries()) {
       mkdirSync(join(many, name), { recursive: true });
@@ -359,7 +360,30 @@ describe.runIf(haveChromium(TEST))(TEST, () => {
     await openTrainView(page, site.url, backboneQuery);
     await page.getByRole('button', { name: 'Start over' }).click();
     expect(await waitForBackbone(page)).toBe('ready');
-    await chooseFolder(page, many, 5000);
+    // Cancelled part-way: the photos done so far stay in the project, the rest are not added.
+    await page.setInputFiles('#folder-input', many);
+    await page.waitForFunction(
+      () =>
+        Number(
+          /^(\d+) \/ 5000 photos/.exec(document.getElementById('features-text')?.textContent ?? '')?.[1],
+        ) >= 200,
+      undefined,
+      { timeout: 120_000, polling: 100 },
+    );
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.waitForFunction(() =>
+      /^Cancelled: /.test(document.getElementById('notice')?.textContent ?? ''),
+    );
+    const left = Number(
+      /^Cancelled: (\d+) photos were not added\.$/.exec((await page.textContent('#notice')) ?? '')?.[1],
+    );
+    const kept = 5000 - left;
+    expect(left).toBeGreaterThan(0);
+    expect(kept).toBeGreaterThanOrEqual(200);
+    await expect.poll(async () => (await classCards(page)).reduce((sum, c) => sum + c.count, 0)).toBe(kept);
+    await waitForFeatures(page, kept, 1);
+    // The same folder again adds only what the cancel left out.
+    await chooseFolder(page, many, left);
     const cards = await classCards(page);
     expect(cards.map((c) => [c.count, c.heldOut])).toEqual([
       [2500, 500],
