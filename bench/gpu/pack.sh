@@ -2,7 +2,8 @@
 # Builds .gpu-bundle/ferry-gpu.tar.xz: everything `ferry train --backend webgpu` needs on a GPU
 # machine that has no Node and no internet (the device tool's H100), in at most 64 MiB:
 #   bin/node                 this machine's Node 20 (linux-x64), debug info stripped
-#   app/                     built @ferry/core + @ferry/trainer and a pruned node_modules holding
+#   app/                     the built workspace packages the CLI runs on (PACKAGES: @ferry/core,
+#                            codec-jpeg, model, trainer) and a pruned node_modules holding
 #                            only the files a traced training + export really opened, plus
 #                            tfjs-backend-webgpu (loaded only once an adapter exists)
 #   lib/libvulkan.so.1       the Vulkan loader Dawn dlopens (Debian 12's libvulkan1)
@@ -35,6 +36,8 @@ DATA_DIR=${FERRY_DATA_DIR:-/work/shared/data}
 MODELS_DIR=${FERRY_MODELS_DIR:-/work/shared/pretrained}
 BACKBONE=mobilenet_v2_0.35_224
 NODE_BIN=$(command -v node)
+# The workspace packages the CLI imports (the trainer's @ferry dependencies, and the trainer).
+PACKAGES=(core codec-jpeg model trainer)
 LIBVULKAN=$(readlink -f /usr/lib/x86_64-linux-gnu/libvulkan.so.1 || true)
 
 say() { echo "pack: $*" >&2; }
@@ -56,9 +59,10 @@ STAGE=$WORK/ferry-gpu
 mkdir -p "$STAGE"/{bin,app,lib,models,data}
 
 if [ "$BUILD" = 1 ]; then
-  say "building @ferry/core and @ferry/trainer"
-  (cd "$ROOT/packages/core" && npx tsc -p tsconfig.build.json)
-  (cd "$ROOT/packages/trainer" && npx tsc -p tsconfig.build.json)
+  for p in "${PACKAGES[@]}"; do
+    say "building @ferry/$p"
+    (cd "$ROOT/packages/$p" && npm run --silent build)
+  done
 fi
 CLI=$ROOT/packages/trainer/dist/cli.js
 [ -f "$CLI" ] || die "$CLI missing: build the trainer first"
@@ -84,7 +88,10 @@ cat "$WORK"/trace-*.txt |
   while read -r f; do
     [ -f "$f" ] || continue
     r=$(readlink -f "$f")
-    case $r in "$ROOT"/node_modules/* | "$ROOT"/packages/core/* | "$ROOT"/packages/trainer/*) echo "${r#"$ROOT"/}" ;; esac
+    case $r in "$ROOT"/node_modules/*) echo "${r#"$ROOT"/}" ;; esac
+    for p in "${PACKAGES[@]}"; do
+      case $r in "$ROOT/packages/$p"/*) echo "${r#"$ROOT"/}" ;; esac
+    done
   done | sort -u >"$WORK/files.txt"
 
 # Loaded only when a WebGPU adapter exists (never on this machine), so the trace misses them.
@@ -97,13 +104,16 @@ EXTRA=(
   node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
   node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm
   node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm
-  packages/core/package.json
-  packages/trainer/package.json
 )
 printf '%s\n' "${EXTRA[@]}" >>"$WORK/files.txt"
-# The whole built dist of both packages (lazily imported commands, report assets), minus maps/types.
-(cd "$ROOT" && find packages/core/dist packages/trainer/dist -type f ! -name '*.map' ! -name '*.d.ts' \
-  ! -name '*.tsbuildinfo' ! -path '*/test-support/*' ! -name '*.test.js') >>"$WORK/files.txt"
+# Each package's package.json and whole built output (lazily imported commands, report assets,
+# codec-jpeg's committed wasm/), minus maps, types and tests.
+for p in "${PACKAGES[@]}"; do
+  echo "packages/$p/package.json" >>"$WORK/files.txt"
+  (cd "$ROOT" && find "packages/$p/dist" $([ -d "packages/$p/wasm" ] && echo "packages/$p/wasm") -type f \
+    ! -name '*.map' ! -name '*.d.ts' ! -name '*.tsbuildinfo' ! -path '*/test-support/*' ! -name '*.test.js') \
+    >>"$WORK/files.txt"
+done
 # sharp's libvips and onnxruntime's libonnxruntime are dlopened by path: take their whole folders.
 (cd "$ROOT" && find node_modules/@img/sharp-libvips-linux-x64/lib node_modules/onnxruntime-node/bin/napi-v6/linux/x64 -type f) >>"$WORK/files.txt"
 sort -u "$WORK/files.txt" -o "$WORK/files.txt"
@@ -113,8 +123,7 @@ grep -q 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.node.js
 (cd "$ROOT" && tar -cf - -T "$WORK/files.txt") | tar -xf - -C "$STAGE/app"
 # Workspace links as npm makes them, so `@ferry/core` resolves inside the bundle.
 mkdir -p "$STAGE/app/node_modules/@ferry"
-ln -s ../../packages/core "$STAGE/app/node_modules/@ferry/core"
-ln -s ../../packages/trainer "$STAGE/app/node_modules/@ferry/trainer"
+for p in "${PACKAGES[@]}"; do ln -s "../../packages/$p" "$STAGE/app/node_modules/@ferry/$p"; done
 cp "$ROOT/package.json" "$STAGE/app/package.json"
 
 # 2. Node, the Vulkan loader, the backbone, the data.
@@ -139,7 +148,7 @@ chmod +x "$STAGE/ferry"
 {
   echo "packed: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "commit: $(git -C "$ROOT" rev-parse HEAD)"
-  echo "uncommitted in packages/core, packages/trainer: $(git -C "$ROOT" status --porcelain packages/core packages/trainer | wc -l) files"
+  echo "uncommitted in packages/{$(IFS=,; echo "${PACKAGES[*]}")}: $(cd "$ROOT" && git status --porcelain "${PACKAGES[@]/#/packages/}" | wc -l) files"
   echo "node: $("$NODE_BIN" --version)"
   echo "libvulkan: $(basename "$LIBVULKAN")"
   echo "data: ${SHORT_SIDE:+shorter side $SHORT_SIDE px (0 = none)}"
