@@ -346,13 +346,16 @@ function startSampler(root) {
       const statm = readText(`/proc/${pid}/statm`);
       const p = procs.get(pid);
       if (!statm || !p) continue;
-      const [, resident, shared] = statm.split(' ').map(Number);
-      const r = (resident * PAGE_BYTES) / 1024;
+      const r = (Number(statm.split(' ')[1]) * PAGE_BYTES) / 1024;
       rss += r;
       p.peak_rss = Math.max(p.peak_rss, r);
-      // Private: resident less file-backed and shared pages (the Chromium binary and libraries
-      // every renderer maps); Chrome's task manager reports this as a tab's memory footprint.
-      p.peak_private = Math.max(p.peak_private, ((resident - shared) * PAGE_BYTES) / 1024);
+      // The renderer's own memory: RSS less its file-backed pages (the Chromium binary, libraries
+      // and fonts every renderer maps), shared memory with the browser kept in; close to what
+      // Chrome's task manager shows as a tab's memory footprint.
+      if (p.type === 'renderer') {
+        const file = kib(readText(`/proc/${pid}/status`), 'RssFile');
+        if (Number.isFinite(file)) p.peak_private = Math.max(p.peak_private, r - file);
+      }
       if (p.type === 'renderer') rendererRss = Math.max(rendererRss, r);
     }
     samples++;
@@ -736,11 +739,11 @@ export function inPageSection(p) {
       memRows.push([
         name,
         String(d.photos),
-        `${fmt(r.peak_rss_mib, 0)} MiB (private ${fmt(r.peak_private_mib, 0)}, PSS ${fmt(r.peak_pss_mib, 0)} MiB)${withMemory.length > 1 ? `; each round ${withMemory.map((x) => fmt(x.memory.page_renderer.peak_rss_mib, 0)).join(' / ')} MiB` : ''}`,
+        `${fmt(r.peak_rss_mib, 0)} MiB (own ${fmt(r.peak_private_mib, 0)}, PSS ${fmt(r.peak_pss_mib, 0)} MiB)${withMemory.length > 1 ? `; each round ${withMemory.map((x) => fmt(x.memory.page_renderer.peak_rss_mib, 0)).join(' / ')} MiB` : ''}`,
         `${fmt(m.phases.load?.renderer_rss_mib, 0)} / ${fmt(m.phases.features?.renderer_rss_mib, 0)} / ${fmt(m.phases.train?.renderer_rss_mib, 0)} MiB`,
         `${fmt(allPss, 0)} MiB (RSS sum ${fmt(Math.max(...withMemory.map((x) => x.memory.all.peak_rss_sum_mib)), 0)} MiB, ${m.all.processes_seen} processes)`,
         d.memory_set
-          ? `${r.peak_rss_mib <= MEMORY_TARGET_MIB ? 'met' : 'NOT met'} (renderer RSS); ${r.peak_private_mib <= MEMORY_TARGET_MIB ? 'met' : 'NOT met'} (renderer private); ${r.peak_pss_mib <= MEMORY_TARGET_MIB ? 'met' : 'NOT met'} (renderer PSS); ${allPss <= MEMORY_TARGET_MIB ? 'met' : 'NOT met'} (all Chromium, PSS)`
+          ? `${r.peak_rss_mib <= MEMORY_TARGET_MIB ? 'met' : 'NOT met'} (renderer RSS); ${r.peak_private_mib <= MEMORY_TARGET_MIB ? 'met' : 'NOT met'} (renderer own memory); ${r.peak_pss_mib <= MEMORY_TARGET_MIB ? 'met' : 'NOT met'} (renderer PSS); ${allPss <= MEMORY_TARGET_MIB ? 'met' : 'NOT met'} (all Chromium, PSS)`
           : '–',
       ]);
       if (m.renderers_seen > 1 && m.max_renderer_rss_mib > r.peak_rss_mib)
@@ -779,7 +782,7 @@ export function inPageSection(p) {
     );
   if (memRows.length)
     lines.push(
-      `Memory, sampled from /proc during each page run (RSS every ${SAMPLE_MS} ms, PSS every ${SAMPLE_MS * PSS_EVERY} ms, from \`page.goto\` to the model), the highest of the rounds: the renderer hosting the page (the one with the most CPU time; its Web Worker runs in the same process): its RSS, its private memory (RSS less file-backed and shared pages, i.e. less the Chromium binary and libraries every renderer maps: what Chrome's task manager shows as the tab's memory footprint) and its PSS; and the sum over every process of the launched Chromium (PSS, so shared pages count once). Target: page memory <= 400 MB (${fmt(MEMORY_TARGET_MIB, 0)} MiB) at ${MEMORY_PHOTOS.toLocaleString('en')} photos (reported, not asserted):`,
+      `Memory, sampled from /proc during each page run (RSS every ${SAMPLE_MS} ms, PSS every ${SAMPLE_MS * PSS_EVERY} ms, from \`page.goto\` to the model), the highest of the rounds: the renderer hosting the page (the one with the most CPU time; its Web Worker runs in the same process): its RSS, its own memory (RSS less file-backed pages: less the Chromium binary, libraries and fonts every renderer maps; close to what Chrome's task manager shows as the tab's memory footprint) and its PSS; and the sum over every process of the launched Chromium (PSS, so shared pages count once). Target: page memory <= 400 MB (${fmt(MEMORY_TARGET_MIB, 0)} MiB) at ${MEMORY_PHOTOS.toLocaleString('en')} photos (reported, not asserted):`,
       '',
       table(
         [
