@@ -108,7 +108,7 @@ const send = startTrainWorker({
     body.dataset.train = 'done';
     byId('train-text').textContent = 'Done.';
     void idbPut('meta', m.outcome, 'result');
-    renderResults(m.outcome, { hashOf: (id) => project.photos.find((p) => p.id === id)?.hash });
+    renderResults(m.outcome, { hashOf: (id) => project.photo(id)?.hash });
     render();
   },
   'train-error'(m) {
@@ -436,7 +436,7 @@ function renderNow(): void {
 const saved = await idbGet<TrainOutcome>('meta', 'result');
 if (saved && project.photos.length > 0) {
   body.dataset.train = 'done';
-  renderResults(saved, { hashOf: (id) => project.photos.find((p) => p.id === id)?.hash });
+  renderResults(saved, { hashOf: (id) => project.photo(id)?.hash });
 }
 // Drawn at once (not throttled): `data-project` says the restored project is on the page.
 renderNow();

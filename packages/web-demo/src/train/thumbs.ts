@@ -41,7 +41,7 @@ function toDataUrl(image: Image): string {
 }
 
 /** The thumbnail of the photo with this hash as an image URL; null while the worker has not stored it. */
-export function thumbnailUrl(hash: string): Promise<string | null> {
+function thumbnailUrl(hash: string): Promise<string | null> {
   let url = urls.get(hash);
   if (!url) {
     url = idbGet<Image>('thumbs', hash).then((image) => (image ? toDataUrl(image) : null));

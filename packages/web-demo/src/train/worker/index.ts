@@ -37,7 +37,7 @@ async function onMessage(message: ToWorker): Promise<void> {
         post({
           type: 'ready',
           backbone: describe(s.backbone),
-          featureKey: s.key,
+          featureKey: s.prep.key,
           runtime: 'onnxruntime-web (wasm)',
         });
       } catch (error) {

@@ -31,9 +31,8 @@ declare const __FERRY_CODE_ID__: string;
 
 export interface FeatureSetup {
   backbone: LoadedBackbone;
+  /** `prep.key`: the feature cache key's part for everything but the photo and its decoder. */
   prep: PrepSetup;
-  /** Everything but the photo and its decoder: backbone, layer, pipeline, normalization, code. */
-  key: string;
 }
 
 export async function featureSetup(backbone: LoadedBackbone): Promise<FeatureSetup> {
@@ -44,12 +43,11 @@ export async function featureSetup(backbone: LoadedBackbone): Promise<FeatureSet
       JSON.stringify([backbone.hash, featureLayer, evalPipeline, normalization, __FERRY_CODE_ID__]),
     ),
   );
-  const key = digest.slice(0, 32);
   return {
     backbone,
-    key,
     prep: {
-      key,
+      // Everything but the photo and its decoder: backbone, layer, pipeline, normalization, code.
+      key: digest.slice(0, 32),
       evalPipeline,
       rule: decodeRuleForPipeline(evalPipeline),
       normalization,

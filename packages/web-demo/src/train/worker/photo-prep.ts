@@ -26,7 +26,7 @@ import type { PhotoJob } from '../protocol.js';
 /** Thumbnails' side, about: a 224 view gives 56. */
 const THUMB_SIZE = 56;
 
-/** What preparing needs to know of the backbone (plain data: it crosses to the photo worker). */
+/** What preparing a photo needs to know of the backbone and its pipeline. */
 export interface PrepSetup {
   /** The feature cache key's part for the backbone, layer, pipeline, normalization and code. */
   key: string;
