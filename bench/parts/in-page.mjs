@@ -355,8 +355,8 @@ function startSampler(root) {
       if (p.type === 'renderer') {
         const file = kib(readText(`/proc/${pid}/status`), 'RssFile');
         if (Number.isFinite(file)) p.peak_private = Math.max(p.peak_private, r - file);
+        rendererRss = Math.max(rendererRss, r);
       }
-      if (p.type === 'renderer') rendererRss = Math.max(rendererRss, r);
     }
     samples++;
     total.rss = Math.max(total.rss, rss);
@@ -705,10 +705,10 @@ export function inPageSection(p) {
         notes.push(
           `${name} #${r + 1}: the page listed ${g.env.unreadable} unreadable and ${g.env.skipped} skipped file(s).`,
         );
-      const cached = /\((\d+) from this browser/.exec(g.env?.featuresText ?? '')?.[1];
+      const cached = /\((\d+) already computed in this browser/.exec(g.env?.featuresText ?? '')?.[1];
       if (Number(cached) > 0 && r === 0)
         notes.push(
-          `${name}: the page reported ${cached} photo(s) "from this browser's cache" in a fresh profile: photos whose bytes equal another photo's of the set (same hash), computed once.`,
+          `${name}: the page reported ${cached} photo(s) "already computed in this browser" in a fresh profile: photos whose bytes equal another photo's of the set (same hash), computed once.`,
         );
     });
     const ferries = rounds.map((x) => x.ferry);
