@@ -44,17 +44,38 @@ try {
   showNotice((error as Error).message);
 }
 
+/**
+ * Photo records are written in batches: one transaction per 200 ms, not one per photo. The last
+ * batch of a feature run is written at once, and the run shows as finished only when every
+ * record is stored: a reload right after "N photos ready" must find them all ready.
+ */
 const pendingUpdates: PhotoRecord[] = [];
-let flushScheduled = false;
-/** Photo records are written in batches: one transaction per 200 ms, not one per photo. */
+let flushTimer: number | undefined;
+/** Records queued or being written. */
+let unsaved = 0;
+
 function savePhoto(photo: PhotoRecord): void {
   pendingUpdates.push(photo);
-  if (flushScheduled) return;
-  flushScheduled = true;
-  window.setTimeout(() => {
-    flushScheduled = false;
-    void project.updatePhotos(pendingUpdates.splice(0));
-  }, 200);
+  unsaved++;
+  flushTimer ??= window.setTimeout(flushPhotos, 200);
+}
+
+function flushPhotos(): void {
+  window.clearTimeout(flushTimer);
+  flushTimer = undefined;
+  const batch = pendingUpdates.splice(0);
+  if (batch.length === 0) return;
+  project.updatePhotos(batch).then(
+    () => {
+      unsaved -= batch.length;
+      render();
+    },
+    (error: unknown) => {
+      unsaved -= batch.length;
+      showNotice(`The project could not be saved in this browser: ${sentence((error as Error).message)}`);
+      render();
+    },
+  );
 }
 
 const send = startTrainWorker({
@@ -77,7 +98,11 @@ const send = startTrainWorker({
     pendingFiles.delete(m.id);
     progress.done++;
     if (m.cached) progress.cached++;
-    if (!photo) return;
+    if (!photo) {
+      // Removed meanwhile (its class, or Start over): only the progress changed.
+      render();
+      return;
+    }
     if (m.hash) photo.hash = m.hash;
     if (m.error) {
       photo.status = 'error';
@@ -87,6 +112,7 @@ const send = startTrainWorker({
       photo.key = m.key!;
     }
     savePhoto(photo);
+    if (progress.done >= progress.total) flushPhotos();
     render();
   },
   cancelled(m) {
@@ -312,7 +338,7 @@ function render(): void {
 }
 
 function renderProgress(): void {
-  const running = progress.done < progress.total;
+  const running = progress.done < progress.total || unsaved > 0;
   body.dataset.features = running ? 'running' : 'idle';
   byId('features').hidden = progress.total === 0;
   const bar = byId<HTMLProgressElement>('features-progress');

@@ -102,10 +102,14 @@ export class Project {
     );
   }
 
+  /**
+   * Stores changed records of photos still in the project: a record changed just before its
+   * class was removed or the project started over must not come back on the next load.
+   */
   async updatePhotos(records: PhotoRecord[]): Promise<void> {
     await idbPutAll(
       'photos',
-      records.map((value) => ({ value })),
+      records.filter((r) => this.photo(r.id) === r).map((value) => ({ value })),
     );
   }
 
